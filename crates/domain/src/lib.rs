@@ -1,0 +1,29 @@
+//! Pure PhòngHọp domain: the types every other crate speaks, the validation rules of
+//! client ops, and the messages of the sync protocol. No I/O and no async runtime here.
+
+pub mod document;
+pub mod error;
+pub mod meeting;
+pub mod note;
+pub mod ops;
+pub mod sync;
+pub mod user;
+
+pub use document::{
+    Classification, Document, DocumentKind, DocumentVersion, Sha256, SignatureSummary,
+};
+pub use error::{ErrorBody, ErrorCode};
+pub use meeting::{
+    AgendaItem, Attendance, Meeting, MeetingKind, MeetingRole, MeetingStatus, Membership,
+};
+pub use note::Note;
+pub use ops::{Op, OpEnvelope, OpOutcome, OpResult, OpsRequest, OpsResponse};
+pub use sync::{Change, ChangesPage, LiveMessage, LoginRequest, LoginResponse};
+pub use user::{OrgUnit, Role, User};
+
+/// Timestamps cross every boundary as RFC 3339 strings.
+pub type Timestamp = time::OffsetDateTime;
+
+/// Identifiers are UUIDs made by whoever creates the entity (often a client, offline),
+/// so that an op creating an entity can be replayed without creating it twice.
+pub type Id = uuid::Uuid;

@@ -1,0 +1,436 @@
+//! Client ops: every change a client makes travels as an op with a client-made UUIDv7,
+//! so it can be applied locally at once, queued while offline, and applied by the server
+//! at most once however often it is resent.
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::{Classification, DocumentKind, Sha256};
+use crate::error::ErrorCode;
+use crate::meeting::{self, Attendance, MeetingKind, MeetingRole};
+use crate::note;
+use crate::{Id, Timestamp};
+
+/// One change requested by a client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum Op {
+    #[serde(rename = "meeting.create")]
+    MeetingCreate {
+        meeting_id: Id,
+        title: String,
+        kind: MeetingKind,
+        room: String,
+        #[serde(with = "time::serde::rfc3339")]
+        starts_at: Timestamp,
+        #[serde(with = "time::serde::rfc3339")]
+        ends_at: Timestamp,
+        #[serde(default)]
+        org_unit_id: Option<Id>,
+    },
+    #[serde(rename = "meeting.update")]
+    MeetingUpdate {
+        meeting_id: Id,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        kind: Option<MeetingKind>,
+        #[serde(default)]
+        room: Option<String>,
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        starts_at: Option<Timestamp>,
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        ends_at: Option<Timestamp>,
+    },
+    /// Gửi giấy mời: members see the meeting from now on.
+    #[serde(rename = "meeting.publish")]
+    MeetingPublish { meeting_id: Id },
+    #[serde(rename = "item.add")]
+    ItemAdd {
+        item_id: Id,
+        meeting_id: Id,
+        title: String,
+        #[serde(default)]
+        presenter: String,
+        #[serde(default)]
+        planned_minutes: u32,
+        /// 1-based; at the end when absent or past the end.
+        #[serde(default)]
+        position: Option<u32>,
+    },
+    #[serde(rename = "item.update")]
+    ItemUpdate {
+        item_id: Id,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        presenter: Option<String>,
+        #[serde(default)]
+        planned_minutes: Option<u32>,
+    },
+    #[serde(rename = "item.move")]
+    ItemMove { item_id: Id, position: u32 },
+    #[serde(rename = "item.remove")]
+    ItemRemove { item_id: Id },
+    /// Attach an uploaded blob to an agenda item: a new document, or a new version of
+    /// `document_id` when it exists already.
+    #[serde(rename = "document.attach")]
+    DocumentAttach {
+        document_id: Id,
+        item_id: Id,
+        title: String,
+        kind: DocumentKind,
+        classification: Classification,
+        sha256: Sha256,
+    },
+    #[serde(rename = "member.add")]
+    MemberAdd {
+        meeting_id: Id,
+        user_id: Id,
+        role: MeetingRole,
+        attendance: Attendance,
+    },
+    #[serde(rename = "member.remove")]
+    MemberRemove { meeting_id: Id, user_id: Id },
+    #[serde(rename = "note.put")]
+    NotePut {
+        note_id: Id,
+        #[serde(default)]
+        meeting_id: Option<Id>,
+        text: String,
+        #[serde(with = "time::serde::rfc3339")]
+        updated_at: Timestamp,
+    },
+    #[serde(rename = "note.delete")]
+    NoteDelete { note_id: Id },
+}
+
+impl Op {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::MeetingCreate { .. } => "meeting.create",
+            Op::MeetingUpdate { .. } => "meeting.update",
+            Op::MeetingPublish { .. } => "meeting.publish",
+            Op::ItemAdd { .. } => "item.add",
+            Op::ItemUpdate { .. } => "item.update",
+            Op::ItemMove { .. } => "item.move",
+            Op::ItemRemove { .. } => "item.remove",
+            Op::DocumentAttach { .. } => "document.attach",
+            Op::MemberAdd { .. } => "member.add",
+            Op::MemberRemove { .. } => "member.remove",
+            Op::NotePut { .. } => "note.put",
+            Op::NoteDelete { .. } => "note.delete",
+        }
+    }
+
+    /// Only secretaries and admins may send these.
+    pub fn prepares_meeting(&self) -> bool {
+        !matches!(self, Op::NotePut { .. } | Op::NoteDelete { .. })
+    }
+
+    /// Checks that need nothing but the op itself.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Op::MeetingCreate {
+                title,
+                room,
+                starts_at,
+                ends_at,
+                ..
+            } => {
+                meeting::validate_title("meeting title", title)?;
+                check_len("room", room)?;
+                meeting::validate_schedule(*starts_at, *ends_at)
+            }
+            Op::MeetingUpdate { title, room, .. } => {
+                if let Some(t) = title {
+                    meeting::validate_title("meeting title", t)?;
+                }
+                if let Some(r) = room {
+                    check_len("room", r)?;
+                }
+                Ok(())
+            }
+            Op::ItemAdd {
+                title,
+                presenter,
+                planned_minutes,
+                position,
+                ..
+            } => {
+                meeting::validate_title("agenda item title", title)?;
+                check_len("presenter", presenter)?;
+                meeting::validate_planned_minutes(*planned_minutes)?;
+                check_position(*position)
+            }
+            Op::ItemUpdate {
+                title,
+                presenter,
+                planned_minutes,
+                ..
+            } => {
+                if let Some(t) = title {
+                    meeting::validate_title("agenda item title", t)?;
+                }
+                if let Some(p) = presenter {
+                    check_len("presenter", p)?;
+                }
+                if let Some(m) = planned_minutes {
+                    meeting::validate_planned_minutes(*m)?;
+                }
+                Ok(())
+            }
+            Op::ItemMove { position, .. } => check_position(Some(*position)),
+            Op::DocumentAttach { title, .. } => meeting::validate_title("document title", title),
+            Op::NotePut { text, .. } => note::validate_note_text(text),
+            Op::MeetingPublish { .. }
+            | Op::ItemRemove { .. }
+            | Op::MemberAdd { .. }
+            | Op::MemberRemove { .. }
+            | Op::NoteDelete { .. } => Ok(()),
+        }
+    }
+}
+
+fn check_len(what: &str, s: &str) -> Result<(), String> {
+    let n = s.chars().count();
+    if n > meeting::MAX_TITLE_CHARS {
+        Err(format!(
+            "{what} is {n} characters long; at most {} are allowed",
+            meeting::MAX_TITLE_CHARS
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_position(position: Option<u32>) -> Result<(), String> {
+    match position {
+        Some(0) => Err("agenda positions start at 1".into()),
+        _ => Ok(()),
+    }
+}
+
+/// An op with the client-made id that makes it idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpEnvelope {
+    /// UUIDv7 made by the client when the user acted.
+    pub id: Id,
+    pub op: Op,
+}
+
+/// `POST /api/v1/ops`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpsRequest {
+    pub ops: Vec<OpEnvelope>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum OpOutcome {
+    Accepted,
+    /// This op id was applied before (or rejected before); nothing changed now.
+    Duplicate,
+    Rejected {
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub id: Id,
+    #[serde(flatten)]
+    pub outcome: OpOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpsResponse {
+    pub results: Vec<OpResult>,
+    /// The feed's cursor after these ops.
+    pub cursor: u64,
+}
+
+pub const MAX_OPS_PER_BATCH: usize = 500;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex(
+            "[a-zA-ZàáạảãâầấậẩẫăằắặẳẵđĐèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹ ]{1,40}",
+        )
+        .expect("regex")
+    }
+
+    fn arb_id() -> impl Strategy<Value = Id> {
+        any::<u128>().prop_map(Id::from_u128)
+    }
+
+    fn arb_time() -> impl Strategy<Value = Timestamp> {
+        (1_600_000_000i64..2_000_000_000)
+            .prop_map(|s| Timestamp::from_unix_timestamp(s).expect("in range"))
+    }
+
+    fn arb_op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (arb_id(), arb_text(), arb_text(), arb_time()).prop_map(
+                |(meeting_id, title, room, t)| Op::MeetingCreate {
+                    meeting_id,
+                    title,
+                    kind: MeetingKind::Regular,
+                    room,
+                    starts_at: t,
+                    ends_at: t + time::Duration::hours(3),
+                    org_unit_id: None,
+                }
+            ),
+            (
+                arb_id(),
+                proptest::option::of(arb_text()),
+                proptest::option::of(arb_time())
+            )
+                .prop_map(|(meeting_id, title, starts_at)| Op::MeetingUpdate {
+                    meeting_id,
+                    title,
+                    kind: Some(MeetingKind::Thematic),
+                    room: None,
+                    starts_at,
+                    ends_at: None,
+                }),
+            (
+                arb_id(),
+                arb_id(),
+                arb_text(),
+                arb_text(),
+                0u32..600,
+                proptest::option::of(1u32..20)
+            )
+                .prop_map(
+                    |(item_id, meeting_id, title, presenter, planned_minutes, position)| {
+                        Op::ItemAdd {
+                            item_id,
+                            meeting_id,
+                            title,
+                            presenter,
+                            planned_minutes,
+                            position,
+                        }
+                    }
+                ),
+            (arb_id(), 1u32..30).prop_map(|(item_id, position)| Op::ItemMove { item_id, position }),
+            (arb_id(), arb_id(), arb_text(), any::<[u8; 32]>()).prop_map(
+                |(document_id, item_id, title, d)| {
+                    Op::DocumentAttach {
+                        document_id,
+                        item_id,
+                        title,
+                        kind: DocumentKind::DraftResolution,
+                        classification: Classification::Internal,
+                        sha256: Sha256::from_digest(&d),
+                    }
+                }
+            ),
+            (arb_id(), arb_id()).prop_map(|(meeting_id, user_id)| Op::MemberAdd {
+                meeting_id,
+                user_id,
+                role: MeetingRole::Member,
+                attendance: Attendance::Remote,
+            }),
+            (
+                arb_id(),
+                proptest::option::of(arb_id()),
+                arb_text(),
+                arb_time()
+            )
+                .prop_map(|(note_id, meeting_id, text, updated_at)| Op::NotePut {
+                    note_id,
+                    meeting_id,
+                    text,
+                    updated_at
+                }),
+            arb_id().prop_map(|note_id| Op::NoteDelete { note_id }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn ops_round_trip_through_json(op in arb_op(), id in arb_id()) {
+            let env = OpEnvelope { id, op };
+            let json = serde_json::to_string(&env).unwrap();
+            prop_assert_eq!(serde_json::from_str::<OpEnvelope>(&json).unwrap(), env);
+        }
+    }
+
+    #[test]
+    fn unknown_kinds_and_fields_are_refused() {
+        let id = Id::now_v7();
+        assert!(
+            serde_json::from_str::<OpEnvelope>(&format!(
+                r#"{{"id":"{id}","op":{{"type":"meeting.explode"}}}}"#
+            ))
+            .is_err()
+        );
+        assert!(
+            serde_json::from_str::<OpEnvelope>(&format!(
+                r#"{{"id":"{id}","op":{{"type":"note.delete","note_id":"{id}","x":1}}}}"#
+            ))
+            .is_err()
+        );
+        let ok: OpEnvelope = serde_json::from_str(&format!(
+            r#"{{"id":"{id}","op":{{"type":"note.delete","note_id":"{id}"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(ok.op.kind(), "note.delete");
+    }
+
+    #[test]
+    fn outcomes_have_a_flat_shape() {
+        let r = OpResult {
+            id: Id::nil(),
+            outcome: OpOutcome::Rejected {
+                code: ErrorCode::Forbidden,
+                message: "không".into(),
+            },
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["status"], "rejected");
+        assert_eq!(v["code"], "forbidden");
+        assert_eq!(serde_json::from_value::<OpResult>(v).unwrap(), r);
+    }
+
+    #[test]
+    fn validation_catches_bad_values() {
+        let t = time::macros::datetime!(2026-11-27 08:00 UTC);
+        let bad = Op::MeetingCreate {
+            meeting_id: Id::nil(),
+            title: "".into(),
+            kind: MeetingKind::Regular,
+            room: String::new(),
+            starts_at: t,
+            ends_at: t,
+            org_unit_id: None,
+        };
+        assert!(bad.validate().is_err());
+        assert!(
+            Op::ItemMove {
+                item_id: Id::nil(),
+                position: 0
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Op::NotePut {
+                note_id: Id::nil(),
+                meeting_id: None,
+                text: " ".into(),
+                updated_at: t
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}
