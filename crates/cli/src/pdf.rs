@@ -201,10 +201,10 @@ fn verify(file: &std::path::Path, trust: Option<&std::path::Path>, global: Globa
         };
         let time = s.signing_time.as_deref().unwrap_or("no signing time");
         print!("  #{}: {} — {who}, {time}", i + 1, s.verdict.as_str());
-        if s.verdict != Verdict::Valid {
-            if let Some(why) = &s.why {
-                print!(": {why}");
-            }
+        if s.verdict != Verdict::Valid
+            && let Some(why) = &s.why
+        {
+            print!(": {why}");
         }
         println!();
     }

@@ -61,10 +61,10 @@ fn walk(
     if depth > 32 {
         return;
     }
-    if let Object::Reference(id) = field {
-        if !seen.insert(*id) {
-            return;
-        }
+    if let Object::Reference(id) = field
+        && !seen.insert(*id)
+    {
+        return;
     }
     let Some(dict) = deref_dict(doc, field) else {
         return;
@@ -84,10 +84,10 @@ fn walk(
         .ok()
         .and_then(|o| o.as_name().ok())
         .or(inherited_ft);
-    if ft == Some(b"Sig".as_slice()) {
-        if let Some(v) = dict.get(b"V").ok().and_then(|o| deref_dict(doc, o)) {
-            out.push(read_sig(doc, v, name.clone()));
-        }
+    if ft == Some(b"Sig".as_slice())
+        && let Some(v) = dict.get(b"V").ok().and_then(|o| deref_dict(doc, o))
+    {
+        out.push(read_sig(doc, v, name.clone()));
     }
     if let Some(kids) = dict
         .get(b"Kids")

@@ -397,7 +397,7 @@ fn byte_range(file: &[u8], d: &SigDict) -> Result<([(usize, usize); 2], Vec<u8>)
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    if hex.len() % 2 != 0 || !hex.iter().all(u8::is_ascii_hexdigit) {
+    if !hex.len().is_multiple_of(2) || !hex.iter().all(u8::is_ascii_hexdigit) {
         return Err(invalid("the /ByteRange gap is not a hex string"));
     }
     let decoded: Vec<u8> = hex

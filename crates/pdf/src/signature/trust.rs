@@ -72,7 +72,8 @@ fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
         while let Some(start) = rest.find(BEGIN) {
             let after = &rest[start..];
             let end = after.find(END).ok_or("unterminated PEM certificate")? + END.len();
-            let cert = Certificate::from_pem(after[..end].as_bytes()).map_err(|e| e.to_string())?;
+            let cert =
+                Certificate::from_pem(&after.as_bytes()[..end]).map_err(|e| e.to_string())?;
             out.push(cert);
             rest = &after[end..];
         }
