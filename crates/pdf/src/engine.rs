@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 
 use lru::LruCache;
 use pdfium_render::prelude::{
-    PdfBitmapFormat, PdfDocument as RawDocument, PdfRenderConfig, Pdfium, PdfiumError,
+    PdfBitmap, PdfBitmapFormat, PdfDocument as RawDocument, PdfRenderConfig, Pdfium, PdfiumError,
     PdfiumInternalError,
 };
 use phonghop_domain::Sha256;
@@ -402,7 +402,7 @@ impl PdfDocument {
         let worker_shared = Arc::clone(shared);
         self.inner.engine.submit(move |wk| {
             let _span = tracing::debug_span!("render", page, w, h).entered();
-            let doc = wk.doc(id)?;
+            let doc = wk.docs.get(&id).ok_or(PdfError::EngineStopped)?;
             let pdf_page = doc
                 .pages()
                 .get(page as i32)
@@ -413,10 +413,12 @@ impl PdfDocument {
                 .set_reverse_byte_order(true)
                 .render_form_data(true)
                 .render_annotations(true);
-            let bitmap = pdf_page
-                .render_with_config(&config)
+            let bitmap = wk.bitmap(w, h)?;
+            pdf_page
+                .render_into_bitmap_with_config(bitmap, &config)
                 .map_err(|e| PdfError::Pdfium(format!("render page {}: {e}", page + 1)))?;
-            let rgba = bitmap.as_rgba_bytes();
+            // BGRA rendered with reversed byte order is RGBA already.
+            let rgba = bitmap.as_raw_bytes();
             if rgba.len() != (w as usize) * (h as usize) * 4 {
                 return Err(PdfError::Pdfium(format!(
                     "bitmap of {} bytes for {w}×{h}",
@@ -495,9 +497,25 @@ impl PdfDocument {
 struct Worker<'p> {
     pdfium: &'p Pdfium,
     docs: HashMap<u64, RawDocument<'p>>,
+    /// The last bitmap rendered into, reused while the size stays the same: a fresh
+    /// 9 MB bitmap per page costs more in page faults than the copy out of it.
+    bitmap: Option<((u32, u32), PdfBitmap<'p>)>,
 }
 
 impl<'p> Worker<'p> {
+    fn bitmap(&mut self, w: u32, h: u32) -> Result<&mut PdfBitmap<'p>, PdfError> {
+        if self.bitmap.as_ref().is_none_or(|(size, _)| *size != (w, h)) {
+            self.bitmap = None;
+            let b = PdfBitmap::empty(w as i32, h as i32, PdfBitmapFormat::BGRA)
+                .map_err(|e| PdfError::Pdfium(format!("bitmap {w}×{h}: {e}")))?;
+            self.bitmap = Some(((w, h), b));
+        }
+        match &mut self.bitmap {
+            Some((_, b)) => Ok(b),
+            None => Err(PdfError::EngineStopped),
+        }
+    }
+
     fn doc(&self, id: u64) -> Result<&RawDocument<'p>, PdfError> {
         self.docs.get(&id).ok_or(PdfError::EngineStopped)
     }
@@ -544,6 +562,7 @@ fn run_worker(pdfium: &Pdfium, shared: &Shared) {
     let mut worker = Worker {
         pdfium,
         docs: HashMap::new(),
+        bitmap: None,
     };
     loop {
         let job = {
