@@ -10,7 +10,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use crate::tools::{self, cache_dir, ensure_apt, ensure_venv};
+use crate::setup::ensure_apt;
+use crate::tools::{self, cache_dir, ensure_venv};
 
 /// Python packages the fixtures, the pyHanko parity test and the render benchmark use.
 pub const PY_PACKAGES: &[&str] = &[
@@ -23,7 +24,7 @@ pub const PY_PACKAGES: &[&str] = &[
 ];
 
 /// Debian packages: DejaVu for Vietnamese glyphs, poppler's pdfsig/pdftoppm as outside
-/// references. Each is probed by a file it installs.
+/// references.
 pub const APT_PACKAGES: &[(&str, &str)] = &[
     (
         "fonts-dejavu-core",
@@ -33,9 +34,7 @@ pub const APT_PACKAGES: &[(&str, &str)] = &[
 ];
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    crate::root()
 }
 
 /// Where the fixtures go; the tests read `PHONGHOP_PDF_FIXTURES` or this.

@@ -1,28 +1,161 @@
-//! `cargo xtask <command>`: the README's commands.
+//! `cargo xtask demo | test | bench <name>`: the README's commands. Each installs what
+//! it needs when missing (apt packages when root, else it prints the exact command;
+//! Python packages into a venv under the user's cache) and is idempotent.
 
-mod bench;
+mod bench_render;
 mod fixtures;
 mod pdfium;
+mod setup;
 mod tools;
 
-#[allow(unused_imports)]
-pub use fixtures::ensure_fixtures;
-#[allow(unused_imports)]
-pub use pdfium::ensure_pdfium;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-fn main() -> anyhow::Result<()> {
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+  demo [--check]        seed the demo province once and serve it on 127.0.0.1:8686
+                        (--check: start it, log in once, stop — for CI and fresh clones)
+  test                  install what tests need, then run every test of the workspace
+  bench <name>          run a benchmark: sync-server | render
+  pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
+  fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
+  lint                  cargo fmt --check and clippy -D warnings";
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["pdfium"] => {
+    let rest: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+    match args.first().map(String::as_str) {
+        Some("demo") => demo(rest.contains(&"--check")),
+        Some("test") => test(),
+        Some("lint") => lint(),
+        Some("pdfium") => {
             println!("{}", pdfium::ensure_pdfium()?.display());
+            Ok(())
         }
-        ["fixtures", rest @ ..] => fixtures::run(rest)?,
-        ["bench", "render", rest @ ..] => bench::render(rest)?,
+        Some("fixtures") => fixtures::run(&rest),
+        Some("bench") => match rest.first() {
+            Some(name) => bench(name, &rest[1..]),
+            None => bail!("which benchmark? {USAGE}"),
+        },
         _ => {
-            eprintln!("usage: cargo xtask pdfium | fixtures [--force] | bench render");
+            eprintln!("{USAGE}");
             std::process::exit(2);
         }
     }
+}
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// Runs a command from the workspace root, failing with its exit status.
+pub fn run_cmd(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: $ {shown}");
+    let status = cmd.current_dir(root()).status().with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
     Ok(())
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// The cargo target dir children build into (the same one `cargo xtask` runs from).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+fn lint() -> Result<()> {
+    run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+}
+
+fn test() -> Result<()> {
+    setup::ensure_test_tools()?;
+    pdfium::ensure_pdfium()?;
+    fixtures::ensure_fixtures()?;
+    lint()?;
+    run_cmd(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
+    // The demo command itself, end to end, as a new user runs it.
+    demo(true)?;
+    eprintln!("xtask: every test passed");
+    Ok(())
+}
+
+const DEMO_ADDR: &str = "127.0.0.1:8686";
+const DEMO_PASSWORD: &str = "phonghop-demo";
+
+fn demo(check: bool) -> Result<()> {
+    run_cmd(cargo().args(["build", "--quiet", "-p", "phonghop-server"]))?;
+    let server = target_dir().join("debug/phonghop-server");
+    let data = if check {
+        let d = std::env::temp_dir().join(format!("phonghop-demo-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    } else {
+        dirs::data_dir().context("no user data directory")?.join("phonghop/demo-server")
+    };
+    if !data.join("phonghop.db").exists() {
+        let mut init = Command::new(&server);
+        init.args(["init", "--admin-password-stdin", "--data"]).arg(&data);
+        setup::run_with_stdin(&mut init, DEMO_PASSWORD)?;
+    }
+    run_cmd(Command::new(&server).arg("seed-demo").arg("--data").arg(&data))?;
+    let addr = if check { "127.0.0.1:18686" } else { DEMO_ADDR };
+    println!();
+    println!("PhòngHọp demo server: http://{addr}  (data: {})", data.display());
+    println!("  API description: http://{addr}/api/v1/openapi.json");
+    println!("  Demo logins, password '{DEMO_PASSWORD}' for all:");
+    println!("    admin       quản trị hệ thống");
+    println!("    thuky       thư ký (secretary)");
+    println!("    chutoa      chủ tọa (chair)");
+    println!("    daibieu01 … daibieu15   đại biểu (delegates; daibieu15 is not in next week's meeting)");
+    println!("    khach01, khach02        khách mời (guests)");
+    println!();
+    let mut child = Command::new(&server)
+        .args(["serve", "--listen", addr, "--data"])
+        .arg(&data)
+        .spawn()
+        .context("start the demo server")?;
+    if !check {
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("the demo server stopped: {status}");
+        }
+        return Ok(());
+    }
+    let result = setup::check_demo_login(addr, "daibieu01", DEMO_PASSWORD);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&data);
+    result?;
+    println!("xtask: demo check passed: the seeded server answered a login as daibieu01");
+    Ok(())
+}
+
+fn bench(name: &str, extra: &[&str]) -> Result<()> {
+    match name {
+        "sync-server" => {
+            setup::ensure_apt(&[("nginx", "nginx")])?;
+            run_cmd(cargo().args(["build", "--release", "-p", "phonghop-server", "-p", "phonghop-bench"]))?;
+            let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
+            cmd.arg("sync-server").args(extra);
+            cmd.env("PHONGHOP_SERVER_BIN", target_dir().join("release/phonghop-server"));
+            run_cmd(&mut cmd)
+        }
+        "render" => bench_render::render(extra),
+        other => bail!("no benchmark called {other:?}; known: sync-server, render"),
+    }
 }

@@ -1,6 +1,4 @@
-//! Outside tools the xtask steps lean on: the project's Python venv (pip reaches PyPI)
-//! and Debian packages. Each helper installs what is missing, or says the exact command
-//! when it cannot (not root).
+//! The project's Python venv (pip reaches PyPI) and small helpers the PDF steps share.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,36 +60,6 @@ fn pip_has(python: &Path, spec: &str) -> bool {
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
-}
-
-/// Debian packages the PDF tooling needs, checked by one file each ships.
-pub fn ensure_apt(packages: &[(&str, &str)]) -> Result<()> {
-    let missing: Vec<&str> = packages
-        .iter()
-        .filter(|(_, probe)| !Path::new(probe).exists())
-        .map(|(name, _)| *name)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let is_root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let install = format!(
-        "apt-get install -y --no-install-recommends {}",
-        missing.join(" ")
-    );
-    if !is_root {
-        bail!("missing Debian packages; run: sudo apt-get update && sudo {install}");
-    }
-    eprintln!("xtask: apt-get update && {install}");
-    run(Command::new("apt-get").arg("update").arg("-q"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "-q", "--no-install-recommends"])
-        .args(&missing)
-        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 /// Runs a command to completion, failing with its command line when it fails.

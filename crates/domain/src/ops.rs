@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{Classification, DocumentKind, Sha256};
 use crate::error::ErrorCode;
-use crate::meeting::{self, Attendance, MeetingKind, MeetingRole};
+use crate::meeting::{self, Attendance, MeetingKind, MeetingRole, MeetingStatus};
 use crate::note;
 use crate::{Id, Timestamp};
 
@@ -44,6 +44,12 @@ pub enum Op {
     /// Gửi giấy mời: members see the meeting from now on.
     #[serde(rename = "meeting.publish")]
     MeetingPublish { meeting_id: Id },
+    /// Khai mạc / bế mạc: published → in progress → ended.
+    #[serde(rename = "meeting.status")]
+    MeetingSetStatus {
+        meeting_id: Id,
+        status: MeetingStatus,
+    },
     #[serde(rename = "item.add")]
     ItemAdd {
         item_id: Id,
@@ -110,6 +116,7 @@ impl Op {
             Op::MeetingCreate { .. } => "meeting.create",
             Op::MeetingUpdate { .. } => "meeting.update",
             Op::MeetingPublish { .. } => "meeting.publish",
+            Op::MeetingSetStatus { .. } => "meeting.status",
             Op::ItemAdd { .. } => "item.add",
             Op::ItemUpdate { .. } => "item.update",
             Op::ItemMove { .. } => "item.move",
@@ -183,6 +190,7 @@ impl Op {
             Op::DocumentAttach { title, .. } => meeting::validate_title("document title", title),
             Op::NotePut { text, .. } => note::validate_note_text(text),
             Op::MeetingPublish { .. }
+            | Op::MeetingSetStatus { .. }
             | Op::ItemRemove { .. }
             | Op::MemberAdd { .. }
             | Op::MemberRemove { .. }

@@ -49,6 +49,10 @@ pub enum Change {
         meeting_id: Id,
         item_id: Id,
     },
+    DocumentRemoved {
+        meeting_id: Id,
+        document_id: Id,
+    },
     NoteDeleted {
         note_id: Id,
     },

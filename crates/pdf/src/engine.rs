@@ -280,7 +280,7 @@ impl PdfEngine {
             let sizes = doc
                 .pages()
                 .page_sizes()
-                .map_err(|e| PdfError::Malformed(format!("page sizes: {e}")))?;
+                .map_err(|e| PdfError::Malformed(format!("page sizes: {}", one_line(&e))))?;
             let pages = sizes
                 .iter()
                 .map(|r| PageSize {
@@ -336,8 +336,22 @@ fn open_error(e: PdfiumError) -> PdfError {
         | PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
             PdfError::Encrypted
         }
-        other => PdfError::Malformed(other.to_string()),
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FormatError) => {
+            PdfError::Malformed("PDFium cannot parse it".into())
+        }
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::FileError) => {
+            PdfError::Malformed("PDFium cannot read it".into())
+        }
+        other => PdfError::Malformed(one_line(&other)),
     }
+}
+
+/// pdfium-render's errors print as multi-line debug structures; keep messages on a line.
+fn one_line(e: &PdfiumError) -> String {
+    format!("{e:?}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An open document. Cheap to clone; PDFium closes it when the last clone is dropped.

@@ -1,1 +1,282 @@
-fn main() {}
+//! `phonghop-server`: init a data directory, manage accounts, seed the demo province,
+//! serve the API, verify the audit log.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use phonghop_domain::{Id, Role};
+use phonghop_server::store::{NewUser, Store};
+use phonghop_server::{Config, Tls, audit, auth, inspect, open_data, seed};
+
+#[derive(Parser)]
+#[command(
+    name = "phonghop-server",
+    version,
+    about = "PhòngHọp provincial server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the database, blob store and the `admin` account.
+    Init {
+        #[arg(long)]
+        data: PathBuf,
+        /// Read the admin password from standard input instead of generating one.
+        #[arg(long)]
+        admin_password_stdin: bool,
+    },
+    /// Serve the API.
+    Serve {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8686")]
+        listen: SocketAddr,
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Seed the demo province "UBND tỉnh Quảng Bình" (once).
+    SeedDemo {
+        #[arg(long)]
+        data: PathBuf,
+        /// The demo recipes (province.json, PDFs, trust/); defaults to the source tree's assets/demo.
+        #[arg(long)]
+        assets: Option<PathBuf>,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    Add {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long, default_value = "")]
+        title: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    List {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    Disable {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        username: String,
+    },
+    Enable {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exit 1 when a row was edited or deleted.
+    Verify {
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+fn read_password_stdin() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("reading the password from standard input")?;
+    let p = s.trim_end_matches(['\n', '\r']).to_owned();
+    if p.chars().count() < 8 {
+        anyhow::bail!("the password must be at least 8 characters");
+    }
+    Ok(p)
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Init {
+            data,
+            admin_password_stdin,
+        } => {
+            let (store, _) = open_data(&data, true)?;
+            if store.user_by_username("admin")?.is_some() {
+                println!("{} is initialised already; nothing changed", data.display());
+                return Ok(());
+            }
+            let (password, generated) = if admin_password_stdin {
+                (read_password_stdin()?, false)
+            } else {
+                (auth::generate_password(), true)
+            };
+            store.create_user(&NewUser {
+                id: Id::now_v7(),
+                username: "admin".into(),
+                full_name: "Quản trị hệ thống".into(),
+                role: Role::Admin,
+                title: "Quản trị hệ thống".into(),
+                org_unit_id: None,
+                password_hash: auth::hash_password(&password).map_err(anyhow::Error::msg)?,
+            })?;
+            println!("initialised {}", data.display());
+            if generated {
+                println!("admin password (shown once): {password}");
+            }
+        }
+        Command::Serve {
+            data,
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => Some(Tls { cert, key }),
+                _ => None,
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async move {
+                let server = phonghop_server::start(Config::new(&data), listen, tls).await?;
+                println!("PhòngHọp server listening on {scheme}://{}", server.addr);
+                let state = server.state.clone();
+                tokio::select! {
+                    r = server.wait() => r?,
+                    _ = tokio::signal::ctrl_c() => {
+                        drop(state);
+                        println!("stopping");
+                    }
+                }
+                Ok::<_, anyhow::Error>(())
+            })?;
+        }
+        Command::User { command } => match command {
+            UserCommand::Add {
+                data,
+                username,
+                full_name,
+                role,
+                title,
+                password_stdin: _,
+            } => {
+                let (store, _) = open_data(&data, false)?;
+                let password = read_password_stdin()?;
+                let user = store.create_user(&NewUser {
+                    id: Id::now_v7(),
+                    username,
+                    full_name,
+                    role,
+                    title,
+                    org_unit_id: None,
+                    password_hash: auth::hash_password(&password).map_err(anyhow::Error::msg)?,
+                })?;
+                println!(
+                    "added {} ({}, {})",
+                    user.username, user.full_name, user.role
+                );
+            }
+            UserCommand::List { data, json } => {
+                let (store, _) = open_data(&data, false)?;
+                let users = store.list_users()?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&users)?);
+                } else {
+                    for u in users {
+                        let state = if u.disabled { "disabled" } else { "active" };
+                        println!(
+                            "{:<12} {:<10} {:<9} {}",
+                            u.username,
+                            u.role.as_str(),
+                            state,
+                            u.full_name
+                        );
+                    }
+                }
+            }
+            UserCommand::Disable { data, username } => {
+                let (store, _) = open_data(&data, false)?;
+                store.set_user_disabled(&username, true)?;
+                println!("disabled {username}; their sessions are ended");
+            }
+            UserCommand::Enable { data, username } => {
+                let (store, _) = open_data(&data, false)?;
+                store.set_user_disabled(&username, false)?;
+                println!("enabled {username}");
+            }
+        },
+        Command::SeedDemo { data, assets } => {
+            let (store, blobs) = open_data(&data, false)?;
+            let assets = assets.unwrap_or_else(seed::default_assets_dir);
+            let report = seed::seed_demo(
+                &store,
+                &blobs,
+                &inspect::BasicInspector,
+                &assets,
+                &data,
+                seed::today_in_vietnam(),
+            )?;
+            if report.already_seeded {
+                println!("the demo province is seeded already; nothing changed");
+            } else {
+                println!(
+                    "seeded UBND tỉnh Quảng Bình: {} accounts, {} meetings, {} signed documents (password {})",
+                    report.users, report.meetings, report.documents, report.password
+                );
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { data },
+        } => {
+            let (store, _) = open_data(&data, false)?;
+            let entries = store.audit_entries()?;
+            match audit::verify(&entries) {
+                Ok(n) => println!("audit log intact: {n} entries"),
+                Err(problem) => {
+                    eprintln!("audit log TAMPERED: {problem}");
+                    std::process::exit(1);
+                }
+            }
+        }
+    }
+    Ok(())
+}

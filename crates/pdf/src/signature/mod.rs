@@ -87,7 +87,8 @@ pub struct SignatureReport {
     pub signer: Option<String>,
     /// Signer's organisation (O).
     pub organization: Option<String>,
-    /// RFC 3339; from the CMS signingTime attribute, else the dictionary's /M.
+    /// RFC 3339 in UTC, as the signer claims it: the CMS signingTime attribute, else the
+    /// signature dictionary's /M.
     pub signing_time: Option<String>,
     pub reason: Option<String>,
     pub location: Option<String>,

@@ -1,0 +1,131 @@
+//! The JSON endpoints that are neither auth nor blobs: the change feed, client ops, the
+//! live channel and the OpenAPI document.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use phonghop_domain::ops::MAX_OPS_PER_BATCH;
+use phonghop_domain::{ChangesPage, ErrorCode, LiveMessage, OpEnvelope, OpsResponse, Timestamp};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::Authed;
+use crate::error::{ApiError, ApiJson, ApiResult};
+
+#[derive(Debug, Deserialize)]
+pub struct ChangesQuery {
+    #[serde(default)]
+    since: u64,
+    #[serde(default = "default_limit")]
+    limit: usize,
+}
+
+fn default_limit() -> usize {
+    500
+}
+
+/// `GET /api/v1/changes?since=CURSOR&limit=N`.
+pub async fn changes(
+    State(app): State<Arc<AppState>>,
+    auth: Authed,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<ApiJson<ChangesPage>> {
+    let Query(q) =
+        query.map_err(|e| ApiError::bad_request(ErrorCode::BadRequest, e.body_text()))?;
+    if q.limit == 0 || q.limit > 5000 {
+        return Err(ApiError::bad_request(
+            ErrorCode::Validation,
+            "limit must be between 1 and 5000",
+        ));
+    }
+    let store = app.store.clone();
+    let page =
+        tokio::task::spawn_blocking(move || store.changes(&auth.user, q.since, q.limit)).await??;
+    Ok(ApiJson(page))
+}
+
+/// `POST /api/v1/ops`: the whole batch is checked first; one malformed op refuses the
+/// batch with nothing applied.
+pub async fn ops(
+    State(app): State<Arc<AppState>>,
+    auth: Authed,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> ApiResult<ApiJson<OpsResponse>> {
+    let Some(raw_ops) = body.get("ops").and_then(|v| v.as_array()) else {
+        return Err(ApiError::bad_request(
+            ErrorCode::BadJson,
+            "expected an object {\"ops\": [...]}",
+        ));
+    };
+    if raw_ops.len() > MAX_OPS_PER_BATCH {
+        return Err(ApiError::bad_request(
+            ErrorCode::Validation,
+            format!("at most {MAX_OPS_PER_BATCH} ops per batch; send the rest in another"),
+        ));
+    }
+    let mut ops = Vec::with_capacity(raw_ops.len());
+    for (i, raw) in raw_ops.iter().enumerate() {
+        let env: OpEnvelope = serde_json::from_value(raw.clone())
+            .map_err(|e| ApiError::bad_request(ErrorCode::BadOp, format!("op #{i}: {e}")))?;
+        ops.push(env);
+    }
+    let store = app.store.clone();
+    let actor = auth.user.clone();
+    let (results, cursor) = tokio::task::spawn_blocking(move || {
+        let results = store.apply_ops(&actor, &ops)?;
+        Ok::<_, crate::store::StoreError>((results, store.cursor()?))
+    })
+    .await??;
+    app.notify_changed(cursor);
+    Ok(ApiJson(OpsResponse { results, cursor }))
+}
+
+/// `GET /api/v1/live`: tells the client when the feed moved, and keeps the line warm.
+pub async fn live(
+    State(app): State<Arc<AppState>>,
+    _auth: Authed,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws.on_upgrade(move |socket| live_session(app, socket))
+}
+
+async fn send(socket: &mut WebSocket, msg: &LiveMessage) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
+    let mut cursor_rx = app.live.subscribe();
+    let hello = LiveMessage::Hello {
+        cursor: *cursor_rx.borrow_and_update(),
+    };
+    if !send(&mut socket, &hello).await {
+        return;
+    }
+    let mut heartbeat = tokio::time::interval(app.config.heartbeat);
+    heartbeat.tick().await;
+    loop {
+        tokio::select! {
+            changed = cursor_rx.changed() => {
+                if changed.is_err() { break; }
+                let cursor = *cursor_rx.borrow_and_update();
+                if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+            }
+            _ = heartbeat.tick() => {
+                if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                // Client → server messages come with the live-meeting features.
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(20);

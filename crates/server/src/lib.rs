@@ -1,0 +1,216 @@
+//! The PhòngHọp provincial server: the source of truth every client syncs with.
+//!
+//! Data directory layout: `phonghop.db` (SQLite, WAL), `blobs/` (documents by SHA-256),
+//! `trust/` (root certificates that document signatures are checked against).
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod blobs;
+pub mod error;
+pub mod inspect;
+pub mod openapi;
+pub mod seed;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use phonghop_domain::ErrorCode;
+use tokio::sync::watch;
+
+use crate::blobs::BlobStore;
+use crate::error::ApiError;
+use crate::inspect::{BasicInspector, DocumentInspector};
+use crate::store::{SqliteStore, Store};
+
+pub const DB_FILE: &str = "phonghop.db";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub max_blob_bytes: u64,
+    pub max_json_bytes: usize,
+    pub heartbeat: Duration,
+    pub login_max_failures: u32,
+    pub login_lock: Duration,
+}
+
+impl Config {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            max_blob_bytes: 512 * 1024 * 1024,
+            max_json_bytes: 2 * 1024 * 1024,
+            heartbeat: api::DEFAULT_HEARTBEAT,
+            login_max_failures: 5,
+            login_lock: Duration::from_secs(30),
+        }
+    }
+}
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub blobs: BlobStore,
+    pub inspector: Arc<dyn DocumentInspector>,
+    pub throttle: auth::Throttle,
+    /// The feed's cursor; every live connection watches it.
+    pub live: watch::Sender<u64>,
+}
+
+impl AppState {
+    pub fn notify_changed(&self, cursor: u64) {
+        self.live.send_if_modified(|c| {
+            if cursor > *c {
+                *c = cursor;
+                true
+            } else {
+                false
+            }
+        });
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0} holds no PhòngHọp database; run `phonghop-server init --data {0}` first")]
+    NotInitialised(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot prepare {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Opens the data directory's database and blob store; `create` makes them when missing.
+pub fn open_data(dir: &Path, create: bool) -> Result<(SqliteStore, BlobStore), OpenError> {
+    let db = dir.join(DB_FILE);
+    if !create && !db.exists() {
+        return Err(OpenError::NotInitialised(dir.display().to_string()));
+    }
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| OpenError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    std::fs::create_dir_all(dir.join("trust")).map_err(io(&dir.join("trust")))?;
+    let store = SqliteStore::open(&db)?;
+    let blobs = BlobStore::open(dir.join("blobs")).map_err(io(&dir.join("blobs")))?;
+    Ok((store, blobs))
+}
+
+pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
+    let (store, blobs) = open_data(&config.data_dir, false)?;
+    let cursor = store.cursor()?;
+    Ok(Arc::new(AppState {
+        throttle: auth::Throttle::new(config.login_max_failures, config.login_lock),
+        config,
+        store: Arc::new(store),
+        blobs,
+        inspector: Arc::new(BasicInspector),
+        live: watch::channel(cursor).0,
+    }))
+}
+
+pub fn router(app: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/openapi.json", get(openapi::serve))
+        .route("/sessions", post(auth::login))
+        .route("/sessions/current", delete(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/changes", get(api::changes))
+        .route("/ops", post(api::ops))
+        .route("/live", get(api::live))
+        .route(
+            "/blobs/{sha256}",
+            get(blobs::get_blob)
+                .put(blobs::put_blob)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .layer(DefaultBodyLimit::max(app.config.max_json_bytes));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::MethodNotAllowed,
+                "method not allowed here",
+            )
+        })
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// TLS certificate and key, PEM files.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// A server running in this process (tests, benchmarks, `serve`).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    handle: axum_server::Handle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to `grace`), and waits.
+    pub async fn shutdown(self, grace: Duration) -> std::io::Result<()> {
+        self.handle.graceful_shutdown(Some(grace));
+        self.task.await.unwrap_or(Ok(()))
+    }
+
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.unwrap_or(Ok(()))
+    }
+}
+
+pub async fn start(
+    config: Config,
+    listen: SocketAddr,
+    tls: Option<Tls>,
+) -> anyhow::Result<RunningServer> {
+    let state = app_state(config)?;
+    let listener = std::net::TcpListener::bind(listen)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let handle = axum_server::Handle::new();
+    let service = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let task = match tls {
+        None => {
+            let server = axum_server::from_tcp(listener).handle(handle.clone());
+            tokio::spawn(async move { server.serve(service).await })
+        }
+        Some(tls) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let config =
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key).await?;
+            let server = axum_server::from_tcp_rustls(listener, config).handle(handle.clone());
+            tokio::spawn(async move { server.serve(service).await })
+        }
+    };
+    Ok(RunningServer {
+        addr,
+        state,
+        handle,
+        task,
+    })
+}

@@ -1,0 +1,135 @@
+//! The OpenAPI 3.1 description of `/api/v1`, served at `/api/v1/openapi.json`.
+//! A test checks that every route of the router is described here.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}
+
+fn error_responses(codes: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        m.insert(
+            (*c).to_owned(),
+            json!({"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+        );
+    }
+    Value::Object(m)
+}
+
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Value::Object(e)) = (base.as_object_mut(), extra) {
+        b.extend(e);
+    }
+    base
+}
+
+pub fn document() -> Value {
+    let auth = json!([{"bearer": []}]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "PhòngHọp provincial server",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Paperless meetings: accounts, meetings, agendas, signed documents, the change feed clients sync from, client ops, and the live channel."
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string", "enum": ["bad_request","bad_json","bad_op","bad_hash","hash_mismatch","not_pdf","payload_too_large","unauthenticated","bad_credentials","account_disabled","device_revoked","throttled","forbidden","not_found","method_not_allowed","conflict","range_not_satisfiable","validation","internal"]},
+                        "message": {"type": "string"}
+                    }
+                },
+                "LoginRequest": {
+                    "type": "object", "required": ["username", "password", "device"],
+                    "properties": {
+                        "username": {"type": "string"}, "password": {"type": "string"},
+                        "device": {"type": "object", "required": ["id","name","public_key"], "properties": {
+                            "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+                            "public_key": {"type": "string", "description": "Ed25519 public key, 32 bytes, base64"}}}
+                    }
+                },
+                "User": {"type": "object", "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "username": {"type": "string"}, "full_name": {"type": "string"},
+                    "role": {"type": "string", "enum": ["admin","secretary","chair","delegate","guest"]},
+                    "title": {"type": "string"}, "org_unit_id": {"type": ["string","null"]}, "disabled": {"type": "boolean"}}},
+                "LoginResponse": {"type": "object", "properties": {
+                    "token": {"type": "string"}, "user": {"$ref": "#/components/schemas/User"}, "server_time": {"type": "string", "format": "date-time"}}},
+                "Change": {
+                    "type": "object", "required": ["type"],
+                    "description": "An entity (whole) or a tombstone, tagged by `type`.",
+                    "properties": {"type": {"type": "string", "enum": ["user","org_unit","meeting","member","agenda_item","document","note","member_removed","agenda_item_removed","document_removed","note_deleted","meeting_revoked"]}},
+                    "additionalProperties": true
+                },
+                "ChangesPage": {"type": "object", "required": ["changes","cursor","more"], "properties": {
+                    "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
+                    "cursor": {"type": "integer", "minimum": 0}, "more": {"type": "boolean"}}},
+                "Op": {
+                    "type": "object", "required": ["type"],
+                    "properties": {"type": {"type": "string", "enum": ["meeting.create","meeting.update","meeting.publish","meeting.status","item.add","item.update","item.move","item.remove","document.attach","member.add","member.remove","note.put","note.delete"]}},
+                    "additionalProperties": true
+                },
+                "OpEnvelope": {"type": "object", "required": ["id","op"], "properties": {
+                    "id": {"type": "string", "format": "uuid", "description": "UUIDv7 made by the client; the server applies each id at most once"},
+                    "op": {"$ref": "#/components/schemas/Op"}}},
+                "OpResult": {"type": "object", "required": ["id","status"], "properties": {
+                    "id": {"type": "string", "format": "uuid"},
+                    "status": {"type": "string", "enum": ["accepted","duplicate","rejected"]},
+                    "code": {"type": "string"}, "message": {"type": "string"}}},
+                "Blob": {"type": "object", "properties": {
+                    "sha256": {"type": "string"}, "size": {"type": "integer"}, "pages": {"type": "integer"}, "signature": {"type": "object"}}},
+                "LiveMessage": {"type": "object", "required": ["type"], "properties": {
+                    "type": {"type": "string", "enum": ["hello","changed","heartbeat"]},
+                    "cursor": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}}}
+            }
+        },
+        "paths": {
+            "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            "/sessions": {"post": {
+                "summary": "Log in on a device",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LoginRequest"}}}},
+                "responses": with(json!({"201": {"description": "Session opened", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LoginResponse"}}}}}),
+                    error_responses(&["400","401","403","413","422","429"]))
+            }},
+            "/sessions/current": {"delete": {"summary": "Log out", "security": auth,
+                "responses": with(json!({"204": {"description": "Session ended"}}), error_responses(&["401"]))}},
+            "/me": {"get": {"summary": "The caller", "security": auth,
+                "responses": with(json!({"200": {"description": "User", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}}}), error_responses(&["401"]))}},
+            "/changes": {"get": {
+                "summary": "The change feed: everything the caller may see that changed after `since`",
+                "security": auth,
+                "parameters": [
+                    {"name": "since", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500}}
+                ],
+                "responses": with(json!({"200": {"description": "A page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChangesPage"}}}}}), error_responses(&["400","401"]))
+            }},
+            "/ops": {"post": {
+                "summary": "Apply a batch of client ops, each at most once",
+                "security": auth,
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["ops"], "properties": {"ops": {"type": "array", "maxItems": 500, "items": {"$ref": "#/components/schemas/OpEnvelope"}}}}}}},
+                "responses": with(json!({"200": {"description": "Per-op outcome", "content": {"application/json": {"schema": {"type": "object", "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/OpResult"}}, "cursor": {"type": "integer"}}}}}}}), error_responses(&["400","401","413","422"]))
+            }},
+            "/blobs/{sha256}": {
+                "parameters": [{"name": "sha256", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
+                "get": {"summary": "Download a document file (Range, ETag, If-None-Match)", "security": auth,
+                    "parameters": [{"name": "Range", "in": "header", "schema": {"type": "string"}}, {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}],
+                    "responses": with(json!({"200": {"description": "The file", "content": {"application/pdf": {}}}, "206": {"description": "Part of the file"}, "304": {"description": "Not modified"}}), error_responses(&["400","401","404","416"]))},
+                "put": {"summary": "Upload a document file (secretaries); the hash and PDF structure are checked", "security": auth,
+                    "requestBody": {"required": true, "content": {"application/pdf": {}}},
+                    "responses": with(json!({"201": {"description": "Stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Blob"}}}}, "200": {"description": "Already stored"}}), error_responses(&["400","401","403","413","415"]))}
+            },
+            "/live": {"get": {
+                "summary": "WebSocket: `changed` whenever the feed moves, `heartbeat` periodically. Token in the Authorization header or `?access_token=`.",
+                "security": auth,
+                "responses": with(json!({"101": {"description": "Switching to WebSocket; messages are LiveMessage JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveMessage"}}}}}), error_responses(&["401"]))
+            }}
+        }
+    })
+}

@@ -1,0 +1,112 @@
+//! Server storage: one small trait, so a second backend (PostgreSQL, for national scale)
+//! can be added by passing the same conformance suite (`tests/it/store_conformance.rs`).
+//! A backend owns atomicity: each call is one transaction.
+
+pub mod sqlite;
+
+use phonghop_domain::sync::DeviceInfo;
+use phonghop_domain::{
+    ChangesPage, Id, OpEnvelope, OpResult, OrgUnit, Role, Sha256, SignatureSummary, User,
+};
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database has schema version {found}, newer than this server understands ({supported}); upgrade the server"
+    )]
+    NewerSchema { found: u32, supported: u32 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user to create; the password is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: Id,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub title: String,
+    pub org_unit_id: Option<Id>,
+    pub password_hash: String,
+}
+
+/// What a session token stands for.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub user: User,
+    pub device_id: Id,
+    pub device_revoked: bool,
+}
+
+/// An uploaded blob's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRecord {
+    pub sha256: Sha256,
+    pub size: u64,
+    pub pages: u32,
+    pub signature: SignatureSummary,
+}
+
+/// One row of the hash-chained audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub trait Store: Send + Sync + 'static {
+    /// The feed's current position: the sequence number of the last change.
+    fn cursor(&self) -> StoreResult<u64>;
+
+    fn create_org_unit(&self, unit: &OrgUnit) -> StoreResult<()>;
+    fn create_user(&self, user: &NewUser) -> StoreResult<User>;
+    /// The user and their password hash.
+    fn user_credentials(&self, username: &str) -> StoreResult<Option<(User, String)>>;
+    fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
+    fn list_users(&self) -> StoreResult<Vec<User>>;
+    fn set_user_disabled(&self, username: &str, disabled: bool) -> StoreResult<User>;
+
+    /// Registers the device (or refreshes its name and key) and opens a session on it.
+    fn create_session(&self, token_hash: &str, user_id: Id, device: &DeviceInfo)
+    -> StoreResult<()>;
+    fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    fn record_blob(&self, blob: &BlobRecord, uploaded_by: Id) -> StoreResult<()>;
+    fn blob(&self, sha256: &Sha256) -> StoreResult<Option<BlobRecord>>;
+    /// The viewer may download this blob: a document they may see uses it, or they uploaded it.
+    fn blob_visible_to(&self, viewer: &User, sha256: &Sha256) -> StoreResult<bool>;
+
+    /// Applies each op at most once, in order, each atomically with its audit row;
+    /// everything is durable before this returns.
+    fn apply_ops(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Vec<OpResult>>;
+
+    /// The change feed as the viewer may see it; see DESIGN.md "Sync".
+    fn changes(&self, viewer: &User, since: u64, limit: usize) -> StoreResult<ChangesPage>;
+
+    /// Appends to the hash-chained audit log.
+    fn audit(&self, actor: &str, action: &str, detail: &serde_json::Value) -> StoreResult<()>;
+    /// Records a login attempt in the login log and the audit log.
+    fn record_login(&self, username: &str, ip: &str, ok: bool, reason: &str) -> StoreResult<()>;
+    fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>>;
+}

@@ -1,0 +1,1382 @@
+//! The SQLite backend: WAL, one writer connection and a few readers, migrations with a
+//! recorded schema version (`PRAGMA user_version`).
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use phonghop_domain::sync::DeviceInfo;
+use phonghop_domain::{
+    AgendaItem, Attendance, Change, ChangesPage, Classification, Document, DocumentKind,
+    DocumentVersion, ErrorCode, Id, Meeting, MeetingKind, MeetingRole, MeetingStatus, Membership,
+    Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256, SignatureSummary, Timestamp, User,
+};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::format_description::well_known::Rfc3339;
+
+use super::{AuditEntry, BlobRecord, NewUser, SessionRecord, Store, StoreError, StoreResult};
+use crate::audit;
+
+/// Never edit a migration after it landed; add a new one.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // FULL: an acknowledged op survives a power cut, not only a crash.
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    )?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database. A database written by a
+    /// newer server is refused untouched.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let mut writer = open_connection(path)?;
+        migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| open_connection(path).map(Mutex::new))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers,
+        })
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        for r in &self.readers {
+            if let Ok(guard) = r.try_lock() {
+                return guard;
+            }
+        }
+        let i = rand::random::<usize>() % self.readers.len();
+        self.readers[i]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+// ---- value conversions -------------------------------------------------------------
+
+fn to_text<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn from_text<T: DeserializeOwned>(s: String) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.clone())).map_err(|e| bad_column(&s, e))
+}
+
+fn from_json<T: DeserializeOwned>(s: String) -> rusqlite::Result<T> {
+    serde_json::from_str(&s).map_err(|e| bad_column(&s, e))
+}
+
+fn bad_column(value: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unreadable stored value {value:?}: {e}").into(),
+    )
+}
+
+fn ts(t: Timestamp) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_ts(s: String) -> rusqlite::Result<Timestamp> {
+    Timestamp::parse(&s, &Rfc3339).map_err(|e| bad_column(&s, e))
+}
+
+fn parse_id(s: String) -> rusqlite::Result<Id> {
+    Id::parse_str(&s).map_err(|e| bad_column(&s, e))
+}
+
+fn opt_id(s: Option<String>) -> rusqlite::Result<Option<Id>> {
+    s.map(parse_id).transpose()
+}
+
+fn now() -> Timestamp {
+    Timestamp::now_utc()
+}
+
+const USER_COLS: &str = "id, username, full_name, role, title, org_unit_id, disabled";
+
+fn user_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<User> {
+    Ok(User {
+        id: parse_id(r.get(at)?)?,
+        username: r.get(at + 1)?,
+        full_name: r.get(at + 2)?,
+        role: from_text(r.get(at + 3)?)?,
+        title: r.get(at + 4)?,
+        org_unit_id: opt_id(r.get(at + 5)?)?,
+        disabled: r.get(at + 6)?,
+    })
+}
+
+fn meeting_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Meeting> {
+    Ok(Meeting {
+        id: parse_id(r.get(at)?)?,
+        title: r.get(at + 1)?,
+        kind: from_text::<MeetingKind>(r.get(at + 2)?)?,
+        room: r.get(at + 3)?,
+        starts_at: parse_ts(r.get(at + 4)?)?,
+        ends_at: parse_ts(r.get(at + 5)?)?,
+        status: from_text::<MeetingStatus>(r.get(at + 6)?)?,
+        org_unit_id: opt_id(r.get(at + 7)?)?,
+    })
+}
+
+fn item_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<AgendaItem> {
+    Ok(AgendaItem {
+        id: parse_id(r.get(at)?)?,
+        meeting_id: parse_id(r.get(at + 1)?)?,
+        position: r.get(at + 2)?,
+        title: r.get(at + 3)?,
+        presenter: r.get(at + 4)?,
+        planned_minutes: r.get(at + 5)?,
+    })
+}
+
+fn versions_of(conn: &Connection, document_id: &str) -> rusqlite::Result<Vec<DocumentVersion>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT version, sha256, size, pages, added_at, signature FROM document_versions
+         WHERE document_id = ?1 ORDER BY version",
+    )?;
+    let rows = stmt.query_map([document_id], |r| {
+        Ok(DocumentVersion {
+            version: r.get(0)?,
+            sha256: from_text::<Sha256>(r.get(1)?)?,
+            size: r.get(2)?,
+            pages: r.get(3)?,
+            added_at: parse_ts(r.get(4)?)?,
+            signature: from_json(r.get(5)?)?,
+        })
+    })?;
+    rows.collect()
+}
+
+// ---- the feed --------------------------------------------------------------------------
+
+/// One kind of row in the feed. `sql` selects `eff` (the sequence number at which the
+/// viewer should learn of the row: its own change, or when the viewer gained access to its
+/// meeting, whichever is later) followed by the columns `map` reads. Parameters:
+/// ?1 = since, ?2 = viewer id.
+struct Source {
+    sql: &'static str,
+    map: fn(&Connection, &Row<'_>) -> rusqlite::Result<Change>,
+}
+
+const SOURCES: &[Source] = &[
+    Source {
+        sql: "SELECT seq AS eff, id, username, full_name, role, title, org_unit_id, disabled FROM users WHERE seq > ?1",
+        map: |_, r| Ok(Change::User(user_from_row(r, 1)?)),
+    },
+    Source {
+        sql: "SELECT seq AS eff, id, name, parent_id FROM org_units WHERE seq > ?1",
+        map: |_, r| {
+            Ok(Change::OrgUnit(OrgUnit {
+                id: parse_id(r.get(1)?)?,
+                name: r.get(2)?,
+                parent_id: opt_id(r.get(3)?)?,
+            }))
+        },
+    },
+    Source {
+        sql: "SELECT max(m.seq, v.access_start) AS eff, m.id, m.title, m.kind, m.room, m.starts_at, m.ends_at,
+                     m.status, m.org_unit_id
+              FROM meetings m JOIN temp.vis v ON v.meeting_id = m.id",
+        map: |_, r| Ok(Change::Meeting(meeting_from_row(r, 1)?)),
+    },
+    Source {
+        sql: "SELECT max(x.seq, v.access_start) AS eff, x.meeting_id, x.user_id, x.role, x.attendance, x.removed
+              FROM members x JOIN temp.vis v ON v.meeting_id = x.meeting_id",
+        map: |_, r| {
+            let meeting_id = parse_id(r.get(1)?)?;
+            let user_id = parse_id(r.get(2)?)?;
+            if r.get::<_, bool>(5)? {
+                return Ok(Change::MemberRemoved { meeting_id, user_id });
+            }
+            Ok(Change::Member(Membership {
+                meeting_id,
+                user_id,
+                role: from_text::<MeetingRole>(r.get(3)?)?,
+                attendance: from_text::<Attendance>(r.get(4)?)?,
+            }))
+        },
+    },
+    Source {
+        sql: "SELECT max(x.seq, v.access_start) AS eff, x.id, x.meeting_id, x.position, x.title, x.presenter,
+                     x.planned_minutes, x.removed
+              FROM agenda_items x JOIN temp.vis v ON v.meeting_id = x.meeting_id",
+        map: |_, r| {
+            let item = item_from_row(r, 1)?;
+            if r.get::<_, bool>(7)? {
+                return Ok(Change::AgendaItemRemoved { meeting_id: item.meeting_id, item_id: item.id });
+            }
+            Ok(Change::AgendaItem(item))
+        },
+    },
+    Source {
+        sql: "SELECT max(d.seq, v.access_start,
+                         CASE WHEN d.classification = 'confidential' THEN v.conf_start ELSE 0 END) AS eff,
+                     d.id, d.meeting_id, d.item_id, d.title, d.kind, d.classification, d.removed
+              FROM documents d JOIN temp.vis v ON v.meeting_id = d.meeting_id
+              WHERE d.classification != 'confidential' OR v.conf_start IS NOT NULL",
+        map: |conn, r| {
+            let id: String = r.get(1)?;
+            let meeting_id = parse_id(r.get(2)?)?;
+            if r.get::<_, bool>(7)? {
+                return Ok(Change::DocumentRemoved { meeting_id, document_id: parse_id(id)? });
+            }
+            Ok(Change::Document(Document {
+                versions: versions_of(conn, &id)?,
+                id: parse_id(id)?,
+                meeting_id,
+                item_id: parse_id(r.get(3)?)?,
+                title: r.get(4)?,
+                kind: from_text::<DocumentKind>(r.get(5)?)?,
+                classification: from_text::<Classification>(r.get(6)?)?,
+            }))
+        },
+    },
+    Source {
+        sql: "SELECT seq AS eff, id, owner_id, meeting_id, text, updated_at, deleted FROM notes
+              WHERE owner_id = ?2 AND seq > ?1",
+        map: |_, r| {
+            let note_id = parse_id(r.get(1)?)?;
+            if r.get::<_, bool>(6)? {
+                return Ok(Change::NoteDeleted { note_id });
+            }
+            Ok(Change::Note(Note {
+                id: note_id,
+                owner_id: parse_id(r.get(2)?)?,
+                meeting_id: opt_id(r.get(3)?)?,
+                text: r.get(4)?,
+                updated_at: parse_ts(r.get(5)?)?,
+            }))
+        },
+    },
+    Source {
+        sql: "SELECT seq AS eff, meeting_id FROM members
+              WHERE user_id = ?2 AND removed = 1 AND seq > ?1
+                AND meeting_id NOT IN (SELECT meeting_id FROM temp.vis)",
+        map: |_, r| Ok(Change::MeetingRevoked { meeting_id: parse_id(r.get(1)?)? }),
+    },
+];
+
+fn fill_visibility(conn: &Connection, viewer: &User) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS vis (meeting_id TEXT PRIMARY KEY, access_start INTEGER NOT NULL, conf_start INTEGER);
+         DELETE FROM temp.vis;",
+    )?;
+    let viewer_id = viewer.id.to_string();
+    if viewer.role.prepares_meetings() {
+        // Secretaries and admins see every meeting, drafts included; confidential
+        // documents only where they are members themselves.
+        conn.execute(
+            "INSERT INTO temp.vis SELECT m.id, 0, CASE WHEN x.removed = 0 THEN x.granted_seq END
+             FROM meetings m LEFT JOIN members x ON x.meeting_id = m.id AND x.user_id = ?1",
+            [&viewer_id],
+        )?;
+    } else {
+        conn.execute(
+            "INSERT INTO temp.vis SELECT m.id, max(x.granted_seq, m.published_seq), max(x.granted_seq, m.published_seq)
+             FROM meetings m JOIN members x ON x.meeting_id = m.id AND x.user_id = ?1 AND x.removed = 0
+             WHERE m.status != 'draft' AND m.published_seq IS NOT NULL",
+            [&viewer_id],
+        )?;
+    }
+    Ok(())
+}
+
+fn feed_page(
+    conn: &Connection,
+    viewer: &User,
+    since: u64,
+    limit: usize,
+) -> rusqlite::Result<ChangesPage> {
+    let limit = limit.clamp(1, 5000);
+    let viewer_id = viewer.id.to_string();
+    let head: u64 = conn.query_row("SELECT value FROM seq", [], |r| r.get(0))?;
+    fill_visibility(conn, viewer)?;
+
+    // Phase 1: the smallest `limit` positions over all sources give the page's bound.
+    // A page never splits the rows of one position, so the cursor never skips any.
+    let mut positions: Vec<u64> = Vec::new();
+    for s in SOURCES {
+        let sql = format!(
+            "SELECT eff FROM ({}) WHERE eff > ?1 ORDER BY eff LIMIT ?3",
+            s.sql
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![since, viewer_id, limit], |r| r.get::<_, u64>(0))?;
+        for p in rows {
+            positions.push(p?);
+        }
+    }
+    positions.sort_unstable();
+    let Some(&bound) = positions.get(limit - 1).or(positions.last()) else {
+        return Ok(ChangesPage {
+            changes: Vec::new(),
+            cursor: head.max(since),
+            more: false,
+        });
+    };
+
+    let mut rows: Vec<(u64, usize, Change)> = Vec::new();
+    let mut more = false;
+    for (i, s) in SOURCES.iter().enumerate() {
+        let sql = format!(
+            "SELECT * FROM ({}) WHERE eff > ?1 AND eff <= ?3 ORDER BY eff",
+            s.sql
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut q = stmt.query(params![since, viewer_id, bound])?;
+        while let Some(r) = q.next()? {
+            rows.push((r.get(0)?, i, (s.map)(conn, r)?));
+        }
+        if !more {
+            let sql = format!("SELECT 1 FROM ({}) WHERE eff > ?3 LIMIT 1", s.sql);
+            more = conn
+                .prepare_cached(&sql)?
+                .query_row(params![since, viewer_id, bound], |_| Ok(()))
+                .optional()?
+                .is_some();
+        }
+    }
+    // Within one position: users and meetings before what hangs off them.
+    rows.sort_by_key(|(eff, source, _)| (*eff, *source));
+    let cursor = if more { bound } else { head.max(bound) };
+    Ok(ChangesPage {
+        changes: rows.into_iter().map(|(_, _, c)| c).collect(),
+        cursor,
+        more,
+    })
+}
+
+// ---- ops -------------------------------------------------------------------------------
+
+enum OpError {
+    Rejected(ErrorCode, String),
+    Store(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for OpError {
+    fn from(e: rusqlite::Error) -> Self {
+        OpError::Store(e)
+    }
+}
+
+fn reject<T>(code: ErrorCode, message: impl Into<String>) -> Result<T, OpError> {
+    Err(OpError::Rejected(code, message.into()))
+}
+
+/// Allocates sequence numbers lazily: one per op, shared by every row it touches.
+struct Seq<'a> {
+    conn: &'a Connection,
+    value: Option<u64>,
+}
+
+impl Seq<'_> {
+    fn get(&mut self) -> rusqlite::Result<u64> {
+        if let Some(v) = self.value {
+            return Ok(v);
+        }
+        let v: u64 = self.conn.query_row(
+            "UPDATE seq SET value = value + 1 RETURNING value",
+            [],
+            |r| r.get(0),
+        )?;
+        self.value = Some(v);
+        Ok(v)
+    }
+}
+
+fn next_seq(conn: &Connection) -> rusqlite::Result<u64> {
+    Seq { conn, value: None }.get()
+}
+
+struct MeetingState {
+    status: MeetingStatus,
+}
+
+fn meeting_state(conn: &Connection, id: Id) -> Result<MeetingState, OpError> {
+    let status: Option<String> = conn
+        .query_row(
+            "SELECT status FROM meetings WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match status {
+        None => reject(ErrorCode::NotFound, format!("meeting {id} does not exist")),
+        Some(s) => Ok(MeetingState {
+            status: from_text(s)?,
+        }),
+    }
+}
+
+fn editable_meeting(conn: &Connection, id: Id) -> Result<MeetingState, OpError> {
+    let m = meeting_state(conn, id)?;
+    if m.status == MeetingStatus::Ended {
+        return reject(
+            ErrorCode::Conflict,
+            "the meeting has ended and can no longer be changed",
+        );
+    }
+    Ok(m)
+}
+
+/// The meeting of a live (not removed) agenda item.
+fn item_meeting(conn: &Connection, item_id: Id) -> Result<Id, OpError> {
+    let meeting: Option<String> = conn
+        .query_row(
+            "SELECT meeting_id FROM agenda_items WHERE id = ?1 AND removed = 0",
+            [item_id.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match meeting {
+        None => reject(
+            ErrorCode::NotFound,
+            format!("agenda item {item_id} does not exist"),
+        ),
+        Some(m) => Ok(parse_id(m)?),
+    }
+}
+
+fn item_count(conn: &Connection, meeting_id: Id) -> rusqlite::Result<u32> {
+    conn.query_row(
+        "SELECT count(*) FROM agenda_items WHERE meeting_id = ?1 AND removed = 0",
+        [meeting_id.to_string()],
+        |r| r.get(0),
+    )
+}
+
+/// Moves the item at `from` to `to` (both 1-based, within 1..=n), shifting the others.
+fn shift_items(
+    conn: &Connection,
+    meeting_id: Id,
+    from: u32,
+    to: u32,
+    seq: u64,
+) -> rusqlite::Result<()> {
+    let m = meeting_id.to_string();
+    if to < from {
+        conn.execute(
+            "UPDATE agenda_items SET position = position + 1, seq = ?4
+             WHERE meeting_id = ?1 AND removed = 0 AND position >= ?2 AND position < ?3",
+            params![m, to, from, seq],
+        )?;
+    } else if to > from {
+        conn.execute(
+            "UPDATE agenda_items SET position = position - 1, seq = ?4
+             WHERE meeting_id = ?1 AND removed = 0 AND position > ?2 AND position <= ?3",
+            params![m, from, to, seq],
+        )?;
+    }
+    Ok(())
+}
+
+fn apply_one(conn: &Connection, actor: &User, op: &Op) -> Result<(), OpError> {
+    if let Err(why) = op.validate() {
+        return reject(ErrorCode::Validation, why);
+    }
+    if op.prepares_meeting() && !actor.role.prepares_meetings() {
+        return reject(
+            ErrorCode::Forbidden,
+            format!("only secretaries may {}", op.kind()),
+        );
+    }
+    let mut seq = Seq { conn, value: None };
+    match op {
+        Op::MeetingCreate {
+            meeting_id,
+            title,
+            kind,
+            room,
+            starts_at,
+            ends_at,
+            org_unit_id,
+        } => {
+            let exists = conn
+                .query_row(
+                    "SELECT 1 FROM meetings WHERE id = ?1",
+                    [meeting_id.to_string()],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            if exists.is_some() {
+                return reject(
+                    ErrorCode::Conflict,
+                    format!("meeting {meeting_id} exists already"),
+                );
+            }
+            let s = seq.get()?;
+            conn.execute(
+                "INSERT INTO meetings (id, title, kind, room, starts_at, ends_at, status, org_unit_id, created_by, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'draft', ?7, ?8, ?9)",
+                params![
+                    meeting_id.to_string(),
+                    title.trim(),
+                    to_text(kind),
+                    room.trim(),
+                    ts(*starts_at),
+                    ts(*ends_at),
+                    org_unit_id.map(|o| o.to_string()),
+                    actor.id.to_string(),
+                    s
+                ],
+            )?;
+            // Whoever prepares a meeting is its secretary.
+            conn.execute(
+                "INSERT INTO members (meeting_id, user_id, role, attendance, seq, granted_seq, removed)
+                 VALUES (?1, ?2, 'secretary', 'in_room', ?3, ?3, 0)",
+                params![meeting_id.to_string(), actor.id.to_string(), s],
+            )?;
+        }
+        Op::MeetingUpdate {
+            meeting_id,
+            title,
+            kind,
+            room,
+            starts_at,
+            ends_at,
+        } => {
+            editable_meeting(conn, *meeting_id)?;
+            let (cur_start, cur_end): (String, String) = conn.query_row(
+                "SELECT starts_at, ends_at FROM meetings WHERE id = ?1",
+                [meeting_id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let start = starts_at.map_or_else(|| parse_ts(cur_start), Ok)?;
+            let end = ends_at.map_or_else(|| parse_ts(cur_end), Ok)?;
+            if let Err(why) = phonghop_domain::meeting::validate_schedule(start, end) {
+                return reject(ErrorCode::Validation, why);
+            }
+            let s = seq.get()?;
+            conn.execute(
+                "UPDATE meetings SET title = coalesce(?2, title), kind = coalesce(?3, kind), room = coalesce(?4, room),
+                        starts_at = ?5, ends_at = ?6, seq = ?7 WHERE id = ?1",
+                params![
+                    meeting_id.to_string(),
+                    title.as_deref().map(str::trim),
+                    kind.map(|k| to_text(&k)),
+                    room.as_deref().map(str::trim),
+                    ts(start),
+                    ts(end),
+                    s
+                ],
+            )?;
+        }
+        Op::MeetingPublish { meeting_id } => {
+            let m = meeting_state(conn, *meeting_id)?;
+            if m.status != MeetingStatus::Draft {
+                return reject(ErrorCode::Conflict, "the meeting is published already");
+            }
+            let s = seq.get()?;
+            conn.execute(
+                "UPDATE meetings SET status = 'published', published_seq = ?2, seq = ?2 WHERE id = ?1",
+                params![meeting_id.to_string(), s],
+            )?;
+        }
+        Op::MeetingSetStatus { meeting_id, status } => {
+            let m = meeting_state(conn, *meeting_id)?;
+            let allowed = matches!(
+                (m.status, status),
+                (MeetingStatus::Published, MeetingStatus::InProgress)
+                    | (
+                        MeetingStatus::Published | MeetingStatus::InProgress,
+                        MeetingStatus::Ended
+                    )
+            );
+            if !allowed {
+                return reject(
+                    ErrorCode::Conflict,
+                    format!(
+                        "a meeting cannot go from {} to {}",
+                        to_text(&m.status),
+                        to_text(status)
+                    ),
+                );
+            }
+            let s = seq.get()?;
+            conn.execute(
+                "UPDATE meetings SET status = ?2, seq = ?3 WHERE id = ?1",
+                params![meeting_id.to_string(), to_text(status), s],
+            )?;
+        }
+        Op::ItemAdd {
+            item_id,
+            meeting_id,
+            title,
+            presenter,
+            planned_minutes,
+            position,
+        } => {
+            editable_meeting(conn, *meeting_id)?;
+            let exists = conn
+                .query_row(
+                    "SELECT 1 FROM agenda_items WHERE id = ?1",
+                    [item_id.to_string()],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            if exists.is_some() {
+                return reject(
+                    ErrorCode::Conflict,
+                    format!("agenda item {item_id} exists already"),
+                );
+            }
+            let n = item_count(conn, *meeting_id)?;
+            let pos = position.unwrap_or(n + 1).clamp(1, n + 1);
+            let s = seq.get()?;
+            conn.execute(
+                "UPDATE agenda_items SET position = position + 1, seq = ?3
+                 WHERE meeting_id = ?1 AND removed = 0 AND position >= ?2",
+                params![meeting_id.to_string(), pos, s],
+            )?;
+            conn.execute(
+                "INSERT INTO agenda_items (id, meeting_id, position, title, presenter, planned_minutes, seq, removed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+                params![
+                    item_id.to_string(),
+                    meeting_id.to_string(),
+                    pos,
+                    title.trim(),
+                    presenter.trim(),
+                    planned_minutes,
+                    s
+                ],
+            )?;
+        }
+        Op::ItemUpdate {
+            item_id,
+            title,
+            presenter,
+            planned_minutes,
+        } => {
+            let meeting_id = item_meeting(conn, *item_id)?;
+            editable_meeting(conn, meeting_id)?;
+            let s = seq.get()?;
+            conn.execute(
+                "UPDATE agenda_items SET title = coalesce(?2, title), presenter = coalesce(?3, presenter),
+                        planned_minutes = coalesce(?4, planned_minutes), seq = ?5 WHERE id = ?1",
+                params![item_id.to_string(), title.as_deref().map(str::trim), presenter.as_deref().map(str::trim), planned_minutes, s],
+            )?;
+        }
+        Op::ItemMove { item_id, position } => {
+            let meeting_id = item_meeting(conn, *item_id)?;
+            editable_meeting(conn, meeting_id)?;
+            let from: u32 = conn.query_row(
+                "SELECT position FROM agenda_items WHERE id = ?1",
+                [item_id.to_string()],
+                |r| r.get(0),
+            )?;
+            let to = (*position).clamp(1, item_count(conn, meeting_id)?);
+            let s = seq.get()?;
+            shift_items(conn, meeting_id, from, to, s)?;
+            conn.execute(
+                "UPDATE agenda_items SET position = ?2, seq = ?3 WHERE id = ?1",
+                params![item_id.to_string(), to, s],
+            )?;
+        }
+        Op::ItemRemove { item_id } => {
+            let meeting_id = item_meeting(conn, *item_id)?;
+            editable_meeting(conn, meeting_id)?;
+            let from: u32 = conn.query_row(
+                "SELECT position FROM agenda_items WHERE id = ?1",
+                [item_id.to_string()],
+                |r| r.get(0),
+            )?;
+            let n = item_count(conn, meeting_id)?;
+            let s = seq.get()?;
+            shift_items(conn, meeting_id, from, n, s)?;
+            conn.execute(
+                "UPDATE agenda_items SET removed = 1, position = 0, seq = ?2 WHERE id = ?1",
+                params![item_id.to_string(), s],
+            )?;
+            conn.execute(
+                "UPDATE documents SET removed = 1, seq = ?2 WHERE item_id = ?1 AND removed = 0",
+                params![item_id.to_string(), s],
+            )?;
+        }
+        Op::DocumentAttach {
+            document_id,
+            item_id,
+            title,
+            kind,
+            classification,
+            sha256,
+        } => {
+            let meeting_id = item_meeting(conn, *item_id)?;
+            editable_meeting(conn, meeting_id)?;
+            let blob: Option<(u64, u32, String)> = conn
+                .query_row(
+                    "SELECT size, pages, signature FROM blobs WHERE sha256 = ?1",
+                    [sha256.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((size, pages, signature)) = blob else {
+                return reject(
+                    ErrorCode::NotFound,
+                    format!("no uploaded file has SHA-256 {sha256}; upload it first"),
+                );
+            };
+            let existing: Option<(String, bool)> = conn
+                .query_row(
+                    "SELECT item_id, removed FROM documents WHERE id = ?1",
+                    [document_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let s = seq.get()?;
+            let version: u32 = match existing {
+                None => {
+                    conn.execute(
+                        "INSERT INTO documents (id, meeting_id, item_id, title, kind, classification, seq, removed)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
+                        params![
+                            document_id.to_string(),
+                            meeting_id.to_string(),
+                            item_id.to_string(),
+                            title.trim(),
+                            to_text(kind),
+                            to_text(classification),
+                            s
+                        ],
+                    )?;
+                    1
+                }
+                Some((_, true)) => {
+                    return reject(
+                        ErrorCode::Conflict,
+                        format!("document {document_id} was removed"),
+                    );
+                }
+                Some((existing_item, false)) if existing_item != item_id.to_string() => {
+                    return reject(
+                        ErrorCode::Conflict,
+                        format!("document {document_id} belongs to another agenda item"),
+                    );
+                }
+                Some(_) => {
+                    let (last, last_sha): (u32, String) = conn.query_row(
+                        "SELECT version, sha256 FROM document_versions WHERE document_id = ?1
+                         ORDER BY version DESC LIMIT 1",
+                        [document_id.to_string()],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?;
+                    if last_sha == sha256.as_str() {
+                        return reject(
+                            ErrorCode::Conflict,
+                            "this file is the document's current version already",
+                        );
+                    }
+                    conn.execute(
+                        "UPDATE documents SET title = ?2, kind = ?3, classification = ?4, seq = ?5 WHERE id = ?1",
+                        params![document_id.to_string(), title.trim(), to_text(kind), to_text(classification), s],
+                    )?;
+                    last + 1
+                }
+            };
+            conn.execute(
+                "INSERT INTO document_versions (document_id, version, sha256, size, pages, added_at, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![document_id.to_string(), version, sha256.as_str(), size, pages, ts(now()), signature],
+            )?;
+        }
+        Op::MemberAdd {
+            meeting_id,
+            user_id,
+            role,
+            attendance,
+        } => {
+            editable_meeting(conn, *meeting_id)?;
+            let user: Option<bool> = conn
+                .query_row(
+                    "SELECT disabled FROM users WHERE id = ?1",
+                    [user_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match user {
+                None => {
+                    return reject(
+                        ErrorCode::NotFound,
+                        format!("user {user_id} does not exist"),
+                    );
+                }
+                Some(true) => return reject(ErrorCode::Conflict, "this account is disabled"),
+                Some(false) => {}
+            }
+            let removed: Option<bool> = conn
+                .query_row(
+                    "SELECT removed FROM members WHERE meeting_id = ?1 AND user_id = ?2",
+                    params![meeting_id.to_string(), user_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let s = seq.get()?;
+            match removed {
+                Some(false) => {
+                    conn.execute(
+                        "UPDATE members SET role = ?3, attendance = ?4, seq = ?5 WHERE meeting_id = ?1 AND user_id = ?2",
+                        params![meeting_id.to_string(), user_id.to_string(), to_text(role), to_text(attendance), s],
+                    )?;
+                }
+                _ => {
+                    conn.execute(
+                        "INSERT INTO members (meeting_id, user_id, role, attendance, seq, granted_seq, removed)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?5, 0)
+                         ON CONFLICT (meeting_id, user_id) DO UPDATE SET role = ?3, attendance = ?4, seq = ?5,
+                            granted_seq = ?5, removed = 0",
+                        params![meeting_id.to_string(), user_id.to_string(), to_text(role), to_text(attendance), s],
+                    )?;
+                }
+            }
+        }
+        Op::MemberRemove {
+            meeting_id,
+            user_id,
+        } => {
+            editable_meeting(conn, *meeting_id)?;
+            let s = seq.get()?;
+            let changed = conn.execute(
+                "UPDATE members SET removed = 1, seq = ?3 WHERE meeting_id = ?1 AND user_id = ?2 AND removed = 0",
+                params![meeting_id.to_string(), user_id.to_string(), s],
+            )?;
+            if changed == 0 {
+                return reject(
+                    ErrorCode::NotFound,
+                    "this user is not a member of the meeting",
+                );
+            }
+        }
+        Op::NotePut {
+            note_id,
+            meeting_id,
+            text,
+            updated_at,
+        } => {
+            let existing: Option<(String, String, bool)> = conn
+                .query_row(
+                    "SELECT owner_id, updated_at, deleted FROM notes WHERE id = ?1",
+                    [note_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            if let Some(m) = meeting_id {
+                meeting_state(conn, *m)?;
+            }
+            match existing {
+                Some((owner, _, _)) if owner != actor.id.to_string() => {
+                    return reject(ErrorCode::Forbidden, "this note belongs to someone else");
+                }
+                // Deleted stays deleted; an older edit loses to a newer one (last writer wins).
+                Some((_, _, true)) => {}
+                Some((_, stored, false)) if parse_ts(stored.clone())? >= *updated_at => {}
+                _ => {
+                    let s = seq.get()?;
+                    conn.execute(
+                        "INSERT INTO notes (id, owner_id, meeting_id, text, updated_at, seq, deleted)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
+                         ON CONFLICT (id) DO UPDATE SET meeting_id = ?3, text = ?4, updated_at = ?5, seq = ?6",
+                        params![
+                            note_id.to_string(),
+                            actor.id.to_string(),
+                            meeting_id.map(|m| m.to_string()),
+                            text,
+                            ts(*updated_at),
+                            s
+                        ],
+                    )?;
+                }
+            }
+        }
+        Op::NoteDelete { note_id } => {
+            let owner: Option<String> = conn
+                .query_row(
+                    "SELECT owner_id FROM notes WHERE id = ?1",
+                    [note_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match owner {
+                None => {
+                    return reject(
+                        ErrorCode::NotFound,
+                        format!("note {note_id} does not exist"),
+                    );
+                }
+                Some(o) if o != actor.id.to_string() => {
+                    return reject(ErrorCode::Forbidden, "this note belongs to someone else");
+                }
+                Some(_) => {
+                    let s = seq.get()?;
+                    conn.execute(
+                        "UPDATE notes SET deleted = 1, text = '', seq = ?2 WHERE id = ?1",
+                        params![note_id.to_string(), s],
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn append_audit(
+    conn: &Connection,
+    actor: &str,
+    action: &str,
+    detail: &serde_json::Value,
+) -> rusqlite::Result<()> {
+    let last: Option<(u64, String)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, audit::GENESIS.to_owned()),
+    };
+    let at = ts(now());
+    let detail = detail.to_string();
+    let hash = audit::row_hash(&prev_hash, seq, &at, actor, action, &detail);
+    conn.execute(
+        "INSERT INTO audit_log (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![seq, at, actor, action, detail, prev_hash, hash],
+    )?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn cursor(&self) -> StoreResult<u64> {
+        Ok(self
+            .reader()
+            .query_row("SELECT value FROM seq", [], |r| r.get(0))?)
+    }
+
+    fn create_org_unit(&self, unit: &OrgUnit) -> StoreResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let s = next_seq(&tx)?;
+        tx.execute(
+            "INSERT INTO org_units (id, name, parent_id, seq) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                unit.id.to_string(),
+                unit.name,
+                unit.parent_id.map(|p| p.to_string()),
+                s
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn create_user(&self, user: &NewUser) -> StoreResult<User> {
+        if let Err(why) = phonghop_domain::user::validate_username(&user.username) {
+            return Err(StoreError::Conflict(why));
+        }
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let taken = tx
+            .query_row(
+                "SELECT 1 FROM users WHERE username = ?1",
+                [&user.username],
+                |_| Ok(()),
+            )
+            .optional()?;
+        if taken.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "username {:?} is taken",
+                user.username
+            )));
+        }
+        let s = next_seq(&tx)?;
+        tx.execute(
+            "INSERT INTO users (id, username, full_name, role, title, org_unit_id, password_hash, disabled, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
+            params![
+                user.id.to_string(),
+                user.username,
+                user.full_name,
+                user.role.as_str(),
+                user.title,
+                user.org_unit_id.map(|o| o.to_string()),
+                user.password_hash,
+                s
+            ],
+        )?;
+        append_audit(
+            &tx,
+            "system",
+            "user.create",
+            &serde_json::json!({"username": user.username, "role": user.role}),
+        )?;
+        tx.commit()?;
+        Ok(User {
+            id: user.id,
+            username: user.username.clone(),
+            full_name: user.full_name.clone(),
+            role: user.role,
+            title: user.title.clone(),
+            org_unit_id: user.org_unit_id,
+            disabled: false,
+        })
+    }
+
+    fn user_credentials(&self, username: &str) -> StoreResult<Option<(User, String)>> {
+        let conn = self.reader();
+        let sql = format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = ?1");
+        Ok(conn
+            .query_row(&sql, [username], |r| Ok((user_from_row(r, 0)?, r.get(7)?)))
+            .optional()?)
+    }
+
+    fn user_by_username(&self, username: &str) -> StoreResult<Option<User>> {
+        Ok(self.user_credentials(username)?.map(|(u, _)| u))
+    }
+
+    fn list_users(&self) -> StoreResult<Vec<User>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(&format!("SELECT {USER_COLS} FROM users ORDER BY username"))?;
+        let rows = stmt.query_map([], |r| user_from_row(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_user_disabled(&self, username: &str, disabled: bool) -> StoreResult<User> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let s = next_seq(&tx)?;
+        let n = tx.execute(
+            "UPDATE users SET disabled = ?2, seq = ?3 WHERE username = ?1",
+            params![username, disabled, s],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("no user {username:?}")));
+        }
+        if disabled {
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?1)",
+                [username],
+            )?;
+        }
+        append_audit(
+            &tx,
+            "system",
+            "user.disable",
+            &serde_json::json!({"username": username, "disabled": disabled}),
+        )?;
+        let user = tx.query_row(
+            &format!("SELECT {USER_COLS} FROM users WHERE username = ?1"),
+            [username],
+            |r| user_from_row(r, 0),
+        )?;
+        tx.commit()?;
+        Ok(user)
+    }
+
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: Id,
+        device: &DeviceInfo,
+    ) -> StoreResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let owner: Option<(String, bool)> = tx
+            .query_row(
+                "SELECT user_id, revoked FROM devices WHERE id = ?1",
+                [device.id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match owner {
+            Some((_, true)) => {
+                return Err(StoreError::Conflict("this device has been revoked".into()));
+            }
+            Some((u, false)) if u != user_id.to_string() => {
+                // A shared tablet: the device now belongs to whoever logs in on it.
+                tx.execute(
+                    "UPDATE devices SET user_id = ?2, name = ?3, public_key = ?4 WHERE id = ?1",
+                    params![
+                        device.id.to_string(),
+                        user_id.to_string(),
+                        device.name,
+                        device.public_key
+                    ],
+                )?;
+            }
+            Some(_) => {
+                tx.execute(
+                    "UPDATE devices SET name = ?2, public_key = ?3 WHERE id = ?1",
+                    params![device.id.to_string(), device.name, device.public_key],
+                )?;
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO devices (id, user_id, name, public_key, created_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                    params![device.id.to_string(), user_id.to_string(), device.name, device.public_key, ts(now())],
+                )?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO sessions (token_hash, user_id, device_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, user_id.to_string(), device.id.to_string(), ts(now())],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let conn = self.reader();
+        let sql = "SELECT u.id, u.username, u.full_name, u.role, u.title, u.org_unit_id, u.disabled, s.device_id, d.revoked
+                   FROM sessions s JOIN users u ON u.id = s.user_id JOIN devices d ON d.id = s.device_id
+                   WHERE s.token_hash = ?1";
+        Ok(conn
+            .query_row(sql, [token_hash], |r| {
+                Ok(SessionRecord {
+                    user: user_from_row(r, 0)?,
+                    device_id: parse_id(r.get(7)?)?,
+                    device_revoked: r.get(8)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        self.writer()
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
+        Ok(())
+    }
+
+    fn record_blob(&self, blob: &BlobRecord, uploaded_by: Id) -> StoreResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO blobs (sha256, size, pages, signature, uploaded_by, uploaded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (sha256) DO NOTHING",
+            params![
+                blob.sha256.as_str(),
+                blob.size,
+                blob.pages,
+                serde_json::to_string(&blob.signature).unwrap_or_default(),
+                uploaded_by.to_string(),
+                ts(now())
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO blob_uploaders (sha256, user_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![blob.sha256.as_str(), uploaded_by.to_string()],
+        )?;
+        append_audit(
+            &tx,
+            &uploaded_by.to_string(),
+            "blob.put",
+            &serde_json::json!({"sha256": blob.sha256, "size": blob.size, "pages": blob.pages}),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn blob(&self, sha256: &Sha256) -> StoreResult<Option<BlobRecord>> {
+        let conn = self.reader();
+        Ok(conn
+            .query_row(
+                "SELECT size, pages, signature FROM blobs WHERE sha256 = ?1",
+                [sha256.as_str()],
+                |r| {
+                    Ok(BlobRecord {
+                        sha256: sha256.clone(),
+                        size: r.get(0)?,
+                        pages: r.get(1)?,
+                        signature: from_json::<SignatureSummary>(r.get(2)?)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn blob_visible_to(&self, viewer: &User, sha256: &Sha256) -> StoreResult<bool> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        let uploaded = tx
+            .query_row(
+                "SELECT 1 FROM blob_uploaders WHERE sha256 = ?1 AND user_id = ?2",
+                params![sha256.as_str(), viewer.id.to_string()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if uploaded {
+            return Ok(true);
+        }
+        fill_visibility(&tx, viewer)?;
+        let visible = tx
+            .query_row(
+                "SELECT 1 FROM document_versions dv JOIN documents d ON d.id = dv.document_id
+                 JOIN temp.vis v ON v.meeting_id = d.meeting_id
+                 WHERE dv.sha256 = ?1 AND d.removed = 0
+                   AND (d.classification != 'confidential' OR v.conf_start IS NOT NULL) LIMIT 1",
+                [sha256.as_str()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        tx.commit()?;
+        Ok(visible)
+    }
+
+    fn apply_ops(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Vec<OpResult>> {
+        let mut conn = self.writer();
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(ops.len());
+        for env in ops {
+            let seen = tx
+                .query_row(
+                    "SELECT 1 FROM applied_ops WHERE op_id = ?1",
+                    [env.id.to_string()],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            if seen.is_some() {
+                results.push(OpResult {
+                    id: env.id,
+                    outcome: OpOutcome::Duplicate,
+                });
+                continue;
+            }
+            let outcome = {
+                let mut sp = tx.savepoint()?;
+                let outcome = match apply_one(&sp, actor, &env.op) {
+                    Ok(()) => OpOutcome::Accepted,
+                    Err(OpError::Rejected(code, message)) => {
+                        sp.rollback()?;
+                        OpOutcome::Rejected { code, message }
+                    }
+                    Err(OpError::Store(e)) => return Err(e.into()),
+                };
+                sp.commit()?;
+                outcome
+            };
+            tx.execute(
+                "INSERT INTO applied_ops (op_id, user_id, kind, outcome, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    env.id.to_string(),
+                    actor.id.to_string(),
+                    env.op.kind(),
+                    serde_json::to_string(&outcome).unwrap_or_default(),
+                    ts(now())
+                ],
+            )?;
+            append_audit(
+                &tx,
+                &actor.username,
+                &format!("op.{}", env.op.kind()),
+                &serde_json::json!({"id": env.id, "op": env.op, "outcome": outcome}),
+            )?;
+            results.push(OpResult {
+                id: env.id,
+                outcome,
+            });
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+
+    fn changes(&self, viewer: &User, since: u64, limit: usize) -> StoreResult<ChangesPage> {
+        let mut conn = self.reader();
+        // One read transaction: every page is a consistent snapshot.
+        let tx = conn.transaction()?;
+        let page = feed_page(&tx, viewer, since, limit)?;
+        tx.commit()?;
+        Ok(page)
+    }
+
+    fn audit(&self, actor: &str, action: &str, detail: &serde_json::Value) -> StoreResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        append_audit(&tx, actor, action, detail)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn record_login(&self, username: &str, ip: &str, ok: bool, reason: &str) -> StoreResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO login_log (at, username, ip, ok, reason) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![ts(now()), username, ip, ok, reason],
+        )?;
+        let action = if ok { "login" } else { "login.failed" };
+        append_audit(
+            &tx,
+            username,
+            action,
+            &serde_json::json!({"ip": ip, "reason": reason}),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AuditEntry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                detail: r.get(4)?,
+                prev_hash: r.get(5)?,
+                hash: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

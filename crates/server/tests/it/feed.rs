@@ -1,0 +1,179 @@
+use std::collections::HashSet;
+
+use phonghop_testkit::TestServer;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{next_week_meeting, of_type, today_meeting};
+
+fn key(c: &Value) -> String {
+    // The identity of an entity in the feed, to compare pagings.
+    let id = ["id", "item_id", "note_id", "document_id"].iter().find_map(|k| c[k].as_str()).unwrap_or("");
+    format!("{}:{}:{}:{}", c["type"], id, c["meeting_id"], c["user_id"])
+}
+
+#[tokio::test]
+async fn small_pages_deliver_exactly_what_one_big_page_does() {
+    let server = TestServer::demo().await;
+    let api = server.login("daibieu01").await;
+    let (big, cursor_big, pages_big) = api.pull(0, 5000).await;
+    let (small, cursor_small, pages_small) = api.pull(0, 7).await;
+    assert_eq!(pages_big, 1);
+    assert!(pages_small > 5, "only {pages_small} pages of 7");
+    assert_eq!(cursor_big, cursor_small);
+    let a: HashSet<String> = big.iter().map(key).collect();
+    let b: HashSet<String> = small.iter().map(key).collect();
+    assert_eq!(a, b);
+    assert_eq!(of_type(&big, "meeting").len(), 3, "daibieu01 is in all three demo meetings");
+    assert!(of_type(&big, "agenda_item").len() >= 15);
+    assert!(!of_type(&big, "document").is_empty());
+    // Pulling from the end gives nothing new.
+    let (rest, cursor, _) = api.pull(cursor_big, 100).await;
+    assert!(rest.is_empty(), "{rest:?}");
+    assert_eq!(cursor, cursor_big);
+}
+
+#[tokio::test]
+async fn a_delegate_sees_nothing_of_a_meeting_they_are_not_in() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let hidden = next_week_meeting(&secretary).await;
+    let hidden_id = hidden["id"].as_str().unwrap();
+
+    let api = server.login("daibieu15").await;
+    let (changes, _, _) = api.pull(0, 50).await;
+    assert_eq!(of_type(&changes, "meeting").len(), 2);
+    for c in &changes {
+        assert_ne!(c["meeting_id"].as_str(), Some(hidden_id), "leaked: {c}");
+        assert_ne!(c["id"].as_str(), Some(hidden_id), "leaked: {c}");
+    }
+    // Nor its files.
+    let (all, _, _) = secretary.pull(0, 5000).await;
+    let hidden_doc = all
+        .iter()
+        .find(|c| c["type"] == "document" && c["meeting_id"] == hidden["id"])
+        .expect("the hidden meeting has documents");
+    let sha = hidden_doc["versions"][0]["sha256"].as_str().unwrap();
+    let (status, body) = api.get(&format!("/api/v1/blobs/{sha}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+#[tokio::test]
+async fn drafts_show_only_to_secretaries_until_published_then_members_get_everything() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let delegate = server.login("daibieu05").await;
+    let (_, start, _) = delegate.pull(0, 5000).await;
+
+    let meeting_id = uuid::Uuid::now_v7();
+    let item_id = uuid::Uuid::now_v7();
+    let results = secretary
+        .ops(vec![
+            json!({"type": "meeting.create", "meeting_id": meeting_id, "title": "Họp bất thường về phòng chống bão lũ",
+                   "kind": "thematic", "room": "Phòng họp số 2", "starts_at": "2026-12-01T14:00:00+07:00",
+                   "ends_at": "2026-12-01T16:00:00+07:00"}),
+            json!({"type": "item.add", "item_id": item_id, "meeting_id": meeting_id, "title": "Phương án ứng phó",
+                   "presenter": "Sở Nông nghiệp và Phát triển nông thôn", "planned_minutes": 45}),
+            json!({"type": "member.add", "meeting_id": meeting_id, "user_id": delegate.user_id(), "role": "member",
+                   "attendance": "remote"}),
+        ])
+        .await;
+    assert!(results.iter().all(|r| r["status"] == "accepted"), "{results:?}");
+
+    let (changes, after_draft, _) = delegate.pull(start, 100).await;
+    assert!(
+        changes.iter().all(|c| c["meeting_id"] != json!(meeting_id) && c["id"] != json!(meeting_id)),
+        "a draft leaked: {changes:?}"
+    );
+    let (sec_changes, _, _) = secretary.pull(0, 5000).await;
+    assert!(sec_changes.iter().any(|c| c["type"] == "meeting" && c["id"] == json!(meeting_id)));
+
+    let r = secretary.ops(vec![json!({"type": "meeting.publish", "meeting_id": meeting_id})]).await;
+    assert_eq!(r[0]["status"], "accepted");
+    // Published: the delegate gets the meeting AND what was added before, though those
+    // rows changed before the delegate's cursor.
+    let (changes, _, _) = delegate.pull(after_draft, 100).await;
+    assert!(changes.iter().any(|c| c["type"] == "meeting" && c["id"] == json!(meeting_id) && c["status"] == "published"));
+    assert!(changes.iter().any(|c| c["type"] == "agenda_item" && c["id"] == json!(item_id)));
+    assert!(changes.iter().any(|c| c["type"] == "member" && c["user_id"] == json!(delegate.user_id())));
+}
+
+#[tokio::test]
+async fn removing_a_member_revokes_the_meeting_in_their_feed() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let delegate = server.login("daibieu07").await;
+    let other = server.login("daibieu08").await;
+    let today = today_meeting(&secretary).await;
+    let (changes, cursor, _) = delegate.pull(0, 5000).await;
+    let doc = changes
+        .iter()
+        .find(|c| c["type"] == "document" && c["meeting_id"] == today["id"] && c["classification"] == "public")
+        .expect("today's meeting has a public document");
+    let sha = doc["versions"][0]["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(delegate.get(&format!("/api/v1/blobs/{sha}")).await.0, StatusCode::OK);
+    let (_, other_cursor, _) = other.pull(0, 5000).await;
+
+    let r = secretary
+        .ops(vec![json!({"type": "member.remove", "meeting_id": today["id"], "user_id": delegate.user_id()})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+
+    let (changes, _, _) = delegate.pull(cursor, 100).await;
+    assert!(
+        changes.iter().any(|c| c["type"] == "meeting_revoked" && c["meeting_id"] == today["id"]),
+        "no revocation in {changes:?}"
+    );
+    assert_eq!(delegate.get(&format!("/api/v1/blobs/{sha}")).await.0, StatusCode::NOT_FOUND);
+    // The other members learn who left.
+    let (changes, _, _) = other.pull(other_cursor, 100).await;
+    assert!(changes.iter().any(|c| c["type"] == "member_removed" && c["user_id"] == json!(delegate.user_id())));
+
+    // Added back: the whole meeting comes again.
+    let (_, cursor, _) = delegate.pull(0, 5000).await;
+    let r = secretary
+        .ops(vec![json!({"type": "member.add", "meeting_id": today["id"], "user_id": delegate.user_id(),
+                         "role": "member", "attendance": "in_room"})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted");
+    let (changes, _, _) = delegate.pull(cursor, 500).await;
+    assert!(changes.iter().any(|c| c["type"] == "meeting" && c["id"] == today["id"]));
+    assert!(changes.iter().filter(|c| c["type"] == "agenda_item").count() >= 5);
+}
+
+#[tokio::test]
+async fn confidential_documents_reach_members_only() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let (all, _, _) = secretary.pull(0, 5000).await;
+    let conf = all
+        .iter()
+        .find(|c| c["type"] == "document" && c["classification"] == "confidential")
+        .expect("the demo has a confidential document")
+        .clone();
+    let member = server.login("daibieu01").await;
+    let (changes, _, _) = member.pull(0, 5000).await;
+    assert!(changes.iter().any(|c| c["type"] == "document" && c["id"] == conf["id"]));
+
+    // The admin sees every meeting but is no member of this one.
+    let admin = server.login("admin").await;
+    let (changes, _, _) = admin.pull(0, 5000).await;
+    assert!(changes.iter().any(|c| c["type"] == "meeting" && c["id"] == conf["meeting_id"]));
+    assert!(!changes.iter().any(|c| c["type"] == "document" && c["id"] == conf["id"]));
+    let sha = conf["versions"][0]["sha256"].as_str().unwrap();
+    assert_eq!(admin.get(&format!("/api/v1/blobs/{sha}")).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_feed_queries_are_refused() {
+    let server = TestServer::demo().await;
+    let api = server.login("daibieu01").await;
+    let (status, body) = api.get("/api/v1/changes?since=abc").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], "bad_request");
+    let (status, body) = api.get("/api/v1/changes?limit=0").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], "validation");
+    let (status, _) = api.get("/api/v1/changes?since=-1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -1,0 +1,66 @@
+use futures_util::StreamExt;
+use phonghop_testkit::TestServer;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures_util::Stream<Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>>
+        + Unpin,
+{
+    loop {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a live message in time")
+            .expect("the socket is open")
+            .expect("a message");
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
+            return serde_json::from_str(&t).expect("JSON");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_live_channel_says_when_the_feed_moves() {
+    let server = TestServer::demo().await;
+    let delegate = server.login("daibieu01").await;
+    let mut req = format!("ws://{}/api/v1/live", server.addr).into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {}", delegate.token.as_ref().unwrap()).parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
+    let hello = next_json(&mut ws).await;
+    assert_eq!(hello["type"], "hello");
+    let start = hello["cursor"].as_u64().unwrap();
+
+    let r = delegate
+        .ops(vec![json!({"type": "note.put", "note_id": uuid::Uuid::now_v7(), "text": "Ghi chú", "updated_at": "2026-11-27T08:00:00Z"})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted");
+    let msg = loop {
+        let m = next_json(&mut ws).await;
+        if m["type"] == "changed" {
+            break m;
+        }
+        assert_eq!(m["type"], "heartbeat");
+    };
+    assert!(msg["cursor"].as_u64().unwrap() > start);
+
+    // Heartbeats keep coming (2 s in tests).
+    let hb = next_json(&mut ws).await;
+    assert_eq!(hb["type"], "heartbeat");
+
+    // Browsers pass the token in the query.
+    let url = format!("ws://{}/api/v1/live?access_token={}", server.addr, delegate.token.as_ref().unwrap());
+    let (mut ws2, _) = tokio_tungstenite::connect_async(url).await.expect("connect with a query token");
+    assert_eq!(next_json(&mut ws2).await["type"], "hello");
+}
+
+#[tokio::test]
+async fn the_live_channel_needs_a_session() {
+    let server = TestServer::demo().await;
+    let err = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/live", server.addr)).await.unwrap_err();
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 401),
+        other => panic!("expected HTTP 401, got {other:?}"),
+    }
+}

@@ -1,0 +1,37 @@
+//! The server's integration suite: the real server on 127.0.0.1:0 with a temp data dir.
+
+mod audit;
+mod auth;
+mod blobs;
+mod cli;
+mod feed;
+mod live;
+mod ops;
+mod store_conformance;
+mod tls;
+
+use phonghop_testkit::Api;
+use serde_json::Value;
+
+/// The id of the demo meeting whose title contains `needle`... or by day: past/today/next.
+pub async fn meetings_of(api: &Api) -> Vec<Value> {
+    let (changes, _, _) = api.pull(0, 500).await;
+    changes.into_iter().filter(|c| c["type"] == "meeting").collect()
+}
+
+pub fn of_type<'a>(changes: &'a [Value], t: &str) -> Vec<&'a Value> {
+    changes.iter().filter(|c| c["type"] == t).collect()
+}
+
+/// The demo meeting that `daibieu15` is not a member of (next week's).
+pub async fn next_week_meeting(secretary: &Api) -> Value {
+    let mut ms = meetings_of(secretary).await;
+    ms.sort_by_key(|m| m["starts_at"].as_str().unwrap_or_default().to_owned());
+    ms.pop().expect("demo meetings")
+}
+
+pub async fn today_meeting(secretary: &Api) -> Value {
+    let mut ms = meetings_of(secretary).await;
+    ms.sort_by_key(|m| m["starts_at"].as_str().unwrap_or_default().to_owned());
+    ms.get(1).cloned().expect("three demo meetings")
+}

@@ -1,0 +1,243 @@
+//! Test support shared by the suites of several crates: a real server bound to
+//! 127.0.0.1:0 over a temp data dir (seeded with the demo province once per process and
+//! copied for each test), and a thin JSON client for it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use base64::Engine;
+use phonghop_domain::sync::DeviceInfo;
+use phonghop_domain::{Id, LoginRequest, LoginResponse, Role};
+use phonghop_server::store::{NewUser, Store};
+use phonghop_server::{Config, RunningServer, inspect, open_data, seed};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// Every demo account's password, and the admin's in tests.
+pub const DEMO_PASSWORD: &str = "phonghop-demo";
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let dest = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_dir(&e.path(), &dest)?;
+        } else {
+            std::fs::copy(e.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates the admin account in a fresh data dir.
+pub fn init_data_dir(dir: &Path) -> anyhow::Result<()> {
+    let (store, _) = open_data(dir, true)?;
+    store.create_user(&NewUser {
+        id: Id::now_v7(),
+        username: "admin".into(),
+        full_name: "Quản trị hệ thống".into(),
+        role: Role::Admin,
+        title: String::new(),
+        org_unit_id: None,
+        password_hash: phonghop_server::auth::hash_password(DEMO_PASSWORD).map_err(anyhow::Error::msg)?,
+    })?;
+    Ok(())
+}
+
+/// A data dir seeded with the demo province, made once per test process.
+fn demo_template() -> &'static Path {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("phonghop-demo-template-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        init_data_dir(&dir).expect("init the demo template");
+        {
+            let (store, blobs) = open_data(&dir, false).expect("open the demo template");
+            seed::seed_demo(
+                &store,
+                &blobs,
+                &inspect::BasicInspector,
+                &seed::default_assets_dir(),
+                &dir,
+                seed::today_in_vietnam(),
+            )
+            .expect("seed the demo province");
+        }
+        dir
+    })
+}
+
+/// A real server in this process.
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    pub addr: SocketAddr,
+    server: Option<RunningServer>,
+    config: Config,
+}
+
+impl TestServer {
+    /// The demo province, freshly copied.
+    pub async fn demo() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(demo_template(), dir.path()).expect("copy the demo template");
+        TestServer::start_in(dir, |_| {}).await
+    }
+
+    /// Only the admin account.
+    pub async fn empty() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        init_data_dir(dir.path()).expect("init");
+        TestServer::start_in(dir, |_| {}).await
+    }
+
+    pub async fn demo_with(configure: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(demo_template(), dir.path()).expect("copy the demo template");
+        TestServer::start_in(dir, configure).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, configure: impl FnOnce(&mut Config)) -> TestServer {
+        let mut config = Config::new(dir.path());
+        config.heartbeat = Duration::from_secs(2);
+        configure(&mut config);
+        let server = phonghop_server::start(config.clone(), "127.0.0.1:0".parse().expect("addr"), None)
+            .await
+            .expect("start the server");
+        TestServer { dir, addr: server.addr, server: Some(server), config }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.server.as_ref().expect("server running").state.store.as_ref()
+    }
+
+    /// Stops the server; the data stays.
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown(Duration::from_millis(200)).await.expect("server stopped cleanly");
+        }
+    }
+
+    /// Starts it again on the same address over the same data.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let mut last = None;
+        for _ in 0..50 {
+            match phonghop_server::start(self.config.clone(), self.addr, None).await {
+                Ok(s) => {
+                    self.server = Some(s);
+                    return;
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not restart on {}: {last:?}", self.addr);
+    }
+
+    pub async fn login(&self, username: &str) -> Api {
+        let api = Api::anonymous(&self.url());
+        api.login(username, DEMO_PASSWORD).await.unwrap_or_else(|e| panic!("login {username}: {e}"))
+    }
+}
+
+/// A device identity as a client would make it.
+pub fn new_device(name: &str) -> DeviceInfo {
+    let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    DeviceInfo {
+        id: Id::now_v7(),
+        name: name.into(),
+        public_key: base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_bytes()),
+    }
+}
+
+/// A thin JSON client: every call returns the status and the parsed body.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    pub user: Option<phonghop_domain::User>,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn anonymous(base: &str) -> Api {
+        Api { base: base.trim_end_matches('/').to_owned(), token: None, user: None, http: reqwest::Client::new() }
+    }
+
+    pub fn user_id(&self) -> Id {
+        self.user.as_ref().expect("logged in").id
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> anyhow::Result<Api> {
+        let req = LoginRequest { username: username.into(), password: password.into(), device: new_device("test") };
+        let (status, body) = self.call(Method::POST, "/api/v1/sessions", Some(serde_json::to_value(&req)?)).await;
+        anyhow::ensure!(status == StatusCode::CREATED, "login answered {status}: {body}");
+        let resp: LoginResponse = serde_json::from_value(body)?;
+        Ok(Api { token: Some(resp.token), user: Some(resp.user), ..self.clone() })
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut rb = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = &self.token {
+            rb = rb.bearer_auth(t);
+        }
+        rb
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut rb = self.request(method, path);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let resp = rb.send().await.expect("request sent");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body read");
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// Sends ops (as `{"type": ...}` objects) each with a fresh id; returns the results.
+    pub async fn ops(&self, ops: Vec<Value>) -> Vec<Value> {
+        let batch: Vec<Value> = ops.into_iter().map(|op| serde_json::json!({"id": Id::now_v7(), "op": op})).collect();
+        let (status, body) = self.post("/api/v1/ops", serde_json::json!({ "ops": batch })).await;
+        assert_eq!(status, StatusCode::OK, "ops answered {body}");
+        body["results"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Pulls the whole feed from `since`, page by page.
+    pub async fn pull(&self, since: u64, limit: usize) -> (Vec<Value>, u64, usize) {
+        let (mut all, mut cursor, mut pages) = (Vec::new(), since, 0);
+        loop {
+            let (status, page) = self.get(&format!("/api/v1/changes?since={cursor}&limit={limit}")).await;
+            assert_eq!(status, StatusCode::OK, "changes answered {page}");
+            pages += 1;
+            all.extend(page["changes"].as_array().cloned().unwrap_or_default());
+            let next = page["cursor"].as_u64().expect("cursor");
+            assert!(next >= cursor, "the cursor went back from {cursor} to {next}");
+            cursor = next;
+            if !page["more"].as_bool().expect("more") {
+                return (all, cursor, pages);
+            }
+            assert!(pages < 10_000, "the feed does not end");
+        }
+    }
+}
