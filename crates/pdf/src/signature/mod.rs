@@ -169,10 +169,11 @@ fn verify_one(file: &[u8], d: &SigDict, trust: &TrustStore) -> SignatureReport {
         why: None,
         signer: None,
         organization: None,
-        signing_time: d.time.as_deref().and_then(extract::pdf_date).and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        }),
+        signing_time: d
+            .time
+            .as_deref()
+            .and_then(extract::pdf_date)
+            .map(|t| rfc3339_unix(t.unix_timestamp())),
         reason: d.reason.clone(),
         location: d.location.clone(),
         field: d.field.clone(),

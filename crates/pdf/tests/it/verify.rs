@@ -118,6 +118,7 @@ fn valid_pades_reports_signer_time_reason_location() {
     assert_eq!(s.algorithm.as_deref(), Some("sha256 / RSA PKCS#1 v1.5"));
     assert_eq!(s.bytes_after, 0);
     let t = s.signing_time.as_deref().expect("signing time");
+    assert!(t.ends_with('Z'), "signing times are given in UTC: {t}");
     let t = time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).unwrap();
     let age = time::OffsetDateTime::now_utc() - t;
     assert!(
