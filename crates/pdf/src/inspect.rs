@@ -50,6 +50,24 @@ pub fn inspect_pdf(
         Some(dir) => TrustStore::from_dir(dir)?,
         None => TrustStore::default(),
     };
+    inspect_bytes(bytes, &trust)
+}
+
+/// [`inspect_pdf`] with a trust store loaded once (a server checking many uploads).
+pub fn inspect_pdf_with(source: PdfSource<'_>, trust: &TrustStore) -> Result<Inspection, PdfError> {
+    match source {
+        PdfSource::Bytes(b) => inspect_bytes(b, trust),
+        PdfSource::Path(p) => {
+            let bytes = std::fs::read(p).map_err(|source| PdfError::Io {
+                path: p.to_path_buf(),
+                source,
+            })?;
+            inspect_bytes(&bytes, trust)
+        }
+    }
+}
+
+fn inspect_bytes(bytes: &[u8], trust: &TrustStore) -> Result<Inspection, PdfError> {
     let doc = signature::load(bytes)?;
     let pages = doc.get_pages().len();
     if pages == 0 {
@@ -58,7 +76,7 @@ pub fn inspect_pdf(
     if pages as u64 > crate::engine::MAX_PAGES {
         return Err(PdfError::TooManyPages(pages as u64));
     }
-    let report = signature::verify_pdf(bytes, &trust)?;
+    let report = signature::verify_pdf(bytes, trust)?;
     let (signer, organization) = signature::first_signer(&report).unwrap_or((None, None));
     Ok(Inspection {
         pages: pages as u32,
