@@ -1,50 +1,46 @@
-//! `phonghop`: the PhòngHọp client engine from a terminal.
+//! `phonghop`: the PhòngHọp client engine from a terminal — for scripting, support and
+//! benchmarks. Errors are one line on stderr and a non-zero exit.
 
+mod client;
 mod pdf;
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-#[derive(Debug, Parser)]
-#[command(name = "phonghop", version, about = "PhòngHọp from a terminal")]
-struct Cli {
-    /// Print machine-readable JSON instead of text.
+#[derive(Parser)]
+#[command(name = "phonghop", version, about = "PhòngHọp from the terminal")]
+pub struct Cli {
+    /// The local cache (default: the OS data directory's phonghop/client).
+    #[arg(long, global = true, env = "PHONGHOP_CACHE")]
+    pub cache: Option<PathBuf>,
+    /// JSON output for scripts.
     #[arg(long, global = true)]
-    json: bool,
+    pub json: bool,
     #[command(subcommand)]
-    command: Command,
+    pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
+#[derive(Subcommand)]
+pub enum Command {
+    #[command(flatten)]
+    Client(client::ClientCommand),
     /// Render, read, search and verify PDF documents.
     #[command(subcommand)]
     Pdf(pdf::PdfCommand),
 }
 
-/// Options every subcommand sees.
-#[derive(Debug, Clone, Copy)]
-pub struct Global {
-    pub json: bool,
-}
-
-fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+fn main() {
     let cli = Cli::parse();
-    let global = Global { json: cli.json };
-    let result = match cli.command {
-        Command::Pdf(cmd) => pdf::run(cmd, global),
+    let result = match &cli.command {
+        Command::Client(c) => client::run(&cli, c),
+        Command::Pdf(p) => pdf::run(p.clone(), cli.json).map(|()| 0),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("phonghop: {e:#}");
-            std::process::ExitCode::FAILURE
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
         }
     }
 }

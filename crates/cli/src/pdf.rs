@@ -10,9 +10,7 @@ use phonghop_pdf::{
 };
 use serde::Serialize;
 
-use crate::Global;
-
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum PdfCommand {
     /// Render one page to a PNG or WebP file (format from the extension).
     Render {
@@ -49,7 +47,8 @@ pub enum PdfCommand {
     Info { file: PathBuf },
 }
 
-pub fn run(cmd: PdfCommand, global: Global) -> Result<()> {
+pub fn run(cmd: PdfCommand, json: bool) -> Result<()> {
+    let global = Global { json };
     match cmd {
         PdfCommand::Verify { file, trust } => verify(&file, trust.as_deref(), global),
         other => {
@@ -209,6 +208,11 @@ fn verify(file: &std::path::Path, trust: Option<&std::path::Path>, global: Globa
         println!();
     }
     Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Global {
+    json: bool,
 }
 
 fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {

@@ -1,8 +1,6 @@
 //! `phonghop pdf …` end to end: the real binary on the PDF fixtures
 //! (`cargo xtask fixtures`, `cargo xtask pdfium`).
 
-#![allow(clippy::unwrap_used)]
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -201,7 +199,7 @@ fn unreadable_files_fail_with_a_message() {
         let out = phonghop(args);
         assert!(!out.status.success(), "{args:?} succeeded");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.starts_with("phonghop: "), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
         assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
     }
     let err = String::from_utf8_lossy(&phonghop(&["pdf", "text", "bad/encrypted.pdf"]).stderr)
