@@ -18,7 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo [--check]        seed the demo province once and serve it on 127.0.0.1:8686
                         (--check: start it, log in once, stop — for CI and fresh clones)
   test                  install what tests need, then run every test of the workspace
-  bench <name>          run a benchmark: sync-server | render
+  bench <name>          run a benchmark: sync-server, sync-client, render
   pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
   fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
   lint                  cargo fmt --check and clippy -D warnings";
@@ -54,14 +54,20 @@ fn run() -> Result<()> {
 }
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// Runs a command from the workspace root, failing with its exit status.
 pub fn run_cmd(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     eprintln!("xtask: $ {shown}");
-    let status = cmd.current_dir(root()).status().with_context(|| format!("cannot start {shown}"))?;
+    let status = cmd
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
         bail!("{shown} failed ({status})");
     }
@@ -74,12 +80,21 @@ pub fn cargo() -> Command {
 
 /// The cargo target dir children build into (the same one `cargo xtask` runs from).
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 fn lint() -> Result<()> {
     run_cmd(cargo().args(["fmt", "--all", "--", "--check"]))?;
-    run_cmd(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    run_cmd(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 fn test() -> Result<()> {
@@ -105,23 +120,36 @@ fn demo(check: bool) -> Result<()> {
         let _ = std::fs::remove_dir_all(&d);
         d
     } else {
-        dirs::data_dir().context("no user data directory")?.join("phonghop/demo-server")
+        dirs::data_dir()
+            .context("no user data directory")?
+            .join("phonghop/demo-server")
     };
     if !data.join("phonghop.db").exists() {
         let mut init = Command::new(&server);
-        init.args(["init", "--admin-password-stdin", "--data"]).arg(&data);
+        init.args(["init", "--admin-password-stdin", "--data"])
+            .arg(&data);
         setup::run_with_stdin(&mut init, DEMO_PASSWORD)?;
     }
-    run_cmd(Command::new(&server).arg("seed-demo").arg("--data").arg(&data))?;
+    run_cmd(
+        Command::new(&server)
+            .arg("seed-demo")
+            .arg("--data")
+            .arg(&data),
+    )?;
     let addr = if check { "127.0.0.1:18686" } else { DEMO_ADDR };
     println!();
-    println!("PhòngHọp demo server: http://{addr}  (data: {})", data.display());
+    println!(
+        "PhòngHọp demo server: http://{addr}  (data: {})",
+        data.display()
+    );
     println!("  API description: http://{addr}/api/v1/openapi.json");
     println!("  Demo logins, password '{DEMO_PASSWORD}' for all:");
     println!("    admin       quản trị hệ thống");
     println!("    thuky       thư ký (secretary)");
     println!("    chutoa      chủ tọa (chair)");
-    println!("    daibieu01 … daibieu15   đại biểu (delegates; daibieu15 is not in next week's meeting)");
+    println!(
+        "    daibieu01 … daibieu15   đại biểu (delegates; daibieu15 is not in next week's meeting)"
+    );
     println!("    khach01, khach02        khách mời (guests)");
     println!();
     let mut child = Command::new(&server)
@@ -149,13 +177,44 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
     match name {
         "sync-server" => {
             setup::ensure_apt(&[("nginx", "nginx")])?;
-            run_cmd(cargo().args(["build", "--release", "-p", "phonghop-server", "-p", "phonghop-bench"]))?;
+            run_cmd(cargo().args([
+                "build",
+                "--release",
+                "-p",
+                "phonghop-server",
+                "-p",
+                "phonghop-bench",
+            ]))?;
             let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
             cmd.arg("sync-server").args(extra);
-            cmd.env("PHONGHOP_SERVER_BIN", target_dir().join("release/phonghop-server"));
+            cmd.env(
+                "PHONGHOP_SERVER_BIN",
+                target_dir().join("release/phonghop-server"),
+            );
+            run_cmd(&mut cmd)
+        }
+        "sync-client" => {
+            setup::ensure_apt(&[("nginx", "nginx"), ("curl", "curl")])?;
+            run_cmd(cargo().args([
+                "build",
+                "--release",
+                "-p",
+                "phonghop-server",
+                "-p",
+                "phonghop-cli",
+                "-p",
+                "phonghop-bench",
+            ]))?;
+            let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
+            cmd.arg("sync-client").args(extra);
+            cmd.env(
+                "PHONGHOP_SERVER_BIN",
+                target_dir().join("release/phonghop-server"),
+            );
+            cmd.env("PHONGHOP_CLI_BIN", target_dir().join("release/phonghop"));
             run_cmd(&mut cmd)
         }
         "render" => bench_render::render(extra),
-        other => bail!("no benchmark called {other:?}; known: sync-server, render"),
+        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client, render"),
     }
 }

@@ -9,7 +9,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 fn dpkg_installed(package: &str) -> bool {
@@ -22,11 +26,18 @@ fn dpkg_installed(package: &str) -> bool {
 
 /// Each pair is (Debian package, a command or file that proves it is there).
 pub fn ensure_apt(packages: &[(&str, &str)]) -> Result<()> {
-    let missing: Vec<&str> = packages.iter().filter(|(p, _)| !dpkg_installed(p)).map(|(p, _)| *p).collect();
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(p, _)| !dpkg_installed(p))
+        .map(|(p, _)| *p)
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let cmd = format!("apt-get install -y --no-install-recommends {}", missing.join(" "));
+    let cmd = format!(
+        "apt-get install -y --no-install-recommends {}",
+        missing.join(" ")
+    );
     if !is_root() {
         bail!("missing Debian packages; run as root:\n  sudo apt-get update && sudo {cmd}");
     }
@@ -52,8 +63,15 @@ pub fn ensure_test_tools() -> Result<()> {
 }
 
 pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Result<()> {
-    let mut child = cmd.stdin(Stdio::piped()).spawn().with_context(|| format!("start {cmd:?}"))?;
-    child.stdin.take().context("stdin")?.write_all(input.as_bytes())?;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("start {cmd:?}"))?;
+    child
+        .stdin
+        .take()
+        .context("stdin")?
+        .write_all(input.as_bytes())?;
     let status = child.wait()?;
     if !status.success() {
         bail!("{cmd:?} failed ({status})");
@@ -67,7 +85,9 @@ pub fn check_demo_login(addr: &str, username: &str, password: &str) -> Result<()
     let mut stream = loop {
         match TcpStream::connect(addr) {
             Ok(s) => break s,
-            Err(e) if Instant::now() > deadline => bail!("the demo server did not come up on {addr}: {e}"),
+            Err(e) if Instant::now() > deadline => {
+                bail!("the demo server did not come up on {addr}: {e}")
+            }
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
     };

@@ -2,9 +2,7 @@
 //! whole change feed, then every document file of the meeting, a few at a time) from the
 //! real server; the same bytes from nginx in the same run are the reference.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use futures_util::StreamExt;
@@ -12,64 +10,6 @@ use phonghop_testkit::{Api, DEMO_PASSWORD};
 use serde_json::Value;
 
 const PARALLEL_BLOBS: usize = 4;
-
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn server_bin() -> Result<std::path::PathBuf> {
-    std::env::var_os("PHONGHOP_SERVER_BIN")
-        .map(Into::into)
-        .context("PHONGHOP_SERVER_BIN is not set; run through `cargo xtask bench`")
-}
-
-fn start_server(data: &Path) -> Result<(ServerProcess, String)> {
-    let bin = server_bin()?;
-    let mut init = Command::new(&bin)
-        .args(["init", "--admin-password-stdin", "--data"])
-        .arg(data)
-        .stdin(Stdio::piped())
-        .spawn()?;
-    {
-        use std::io::Write;
-        init.stdin
-            .take()
-            .context("stdin")?
-            .write_all(DEMO_PASSWORD.as_bytes())?;
-    }
-    if !init.wait()?.success() {
-        bail!("init failed");
-    }
-    if !Command::new(&bin)
-        .args(["seed-demo", "--data"])
-        .arg(data)
-        .stdout(Stdio::null())
-        .status()?
-        .success()
-    {
-        bail!("seed-demo failed");
-    }
-    let port = crate::free_port()?;
-    let child = Command::new(&bin)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()?;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            bail!("the server did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok((ServerProcess(child), format!("http://127.0.0.1:{port}")))
-}
 
 /// What one client fetches: the feed (as paths), then the blobs.
 #[derive(Clone)]
@@ -143,7 +83,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let tmp = tempfile::tempdir()?;
-        let (_server, base) = start_server(&tmp.path().join("data"))?;
+        let (_server, base) = crate::server::start_server(&tmp.path().join("data"))?;
 
         // Setup (not timed): every client logs in with its own session.
         let anon = Api::anonymous(&base);

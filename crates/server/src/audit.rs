@@ -34,10 +34,14 @@ pub enum AuditProblem {
     BrokenLink { seq: u64 },
     #[error("audit row {seq}: its content does not match its hash — the row was edited")]
     Edited { seq: u64 },
+    #[error(
+        "the log ends at row {found} but its recorded head is row {head} — the newest rows were deleted or replaced"
+    )]
+    HeadMismatch { found: u64, head: u64 },
 }
 
-/// Checks the whole chain; returns how many rows it holds.
-pub fn verify(entries: &[AuditEntry]) -> Result<u64, AuditProblem> {
+/// Checks the whole chain against its recorded head; returns how many rows it holds.
+pub fn verify(entries: &[AuditEntry], head: Option<(u64, &str)>) -> Result<u64, AuditProblem> {
     let mut prev = GENESIS.to_owned();
     for (i, e) in entries.iter().enumerate() {
         let expected = i as u64 + 1;
@@ -55,7 +59,14 @@ pub fn verify(entries: &[AuditEntry]) -> Result<u64, AuditProblem> {
         }
         prev = e.hash.clone();
     }
-    Ok(entries.len() as u64)
+    let found = entries.last().map_or(0, |e| e.seq);
+    match head {
+        Some((seq, hash)) if seq != found || hash != prev => {
+            Err(AuditProblem::HeadMismatch { found, head: seq })
+        }
+        None if found != 0 => Err(AuditProblem::HeadMismatch { found, head: 0 }),
+        _ => Ok(entries.len() as u64),
+    }
 }
 
 #[cfg(test)]
@@ -92,20 +103,21 @@ mod tests {
 
     #[test]
     fn an_intact_chain_verifies() {
-        assert_eq!(verify(&chain(5)), Ok(5));
-        assert_eq!(verify(&[]), Ok(0));
+        let c = chain(5);
+        assert_eq!(verify(&c, Some((5, &c[4].hash))), Ok(5));
+        assert_eq!(verify(&[], None), Ok(0));
     }
 
     #[test]
     fn edits_deletions_and_relinks_are_found() {
         let mut edited = chain(5);
         edited[2].actor = "admin".into();
-        assert_eq!(verify(&edited), Err(AuditProblem::Edited { seq: 3 }));
+        assert_eq!(verify(&edited, None), Err(AuditProblem::Edited { seq: 3 }));
 
         let mut deleted = chain(5);
         deleted.remove(1);
         assert_eq!(
-            verify(&deleted),
+            verify(&deleted, None),
             Err(AuditProblem::Gap {
                 seq: 3,
                 expected: 2
@@ -118,6 +130,14 @@ mod tests {
         for (i, e) in renumbered.iter_mut().enumerate() {
             e.seq = i as u64 + 1;
         }
-        assert!(verify(&renumbered).is_err());
+        assert!(verify(&renumbered, None).is_err());
+
+        // Dropping the newest rows leaves a valid chain; only the head tells.
+        let full = chain(5);
+        let head = Some((5, full[4].hash.as_str()));
+        assert_eq!(
+            verify(&full[..4], head),
+            Err(AuditProblem::HeadMismatch { found: 4, head: 5 })
+        );
     }
 }

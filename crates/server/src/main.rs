@@ -269,7 +269,8 @@ fn run() -> anyhow::Result<()> {
         } => {
             let (store, _) = open_data(&data, false)?;
             let entries = store.audit_entries()?;
-            match audit::verify(&entries) {
+            let head = store.audit_head()?;
+            match audit::verify(&entries, head.as_ref().map(|(s, h)| (*s, h.as_str()))) {
                 Ok(n) => println!("audit log intact: {n} entries"),
                 Err(problem) => {
                     eprintln!("audit log TAMPERED: {problem}");

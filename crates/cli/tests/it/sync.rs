@@ -210,3 +210,114 @@ async fn a_file_that_does_not_match_its_hash_is_refused_and_reported() {
     // The other documents arrived.
     assert!(blobs_verified(&p.blob_files()) > 30);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cut_download_resumes_from_its_part_file() {
+    let server = TestServer::demo().await;
+    let p = Phonghop::login(&server, "daibieu01");
+    p.ok(&["sync"]);
+    let secretary = server.login("thuky").await;
+    let today = secretary.meetings_by_date().await[1].clone();
+    let item = secretary.items_of(&today).await[0].clone();
+    let pdf = phonghop_testkit::big_pdf(3_000_000, 11);
+    let (_, sha) = secretary
+        .attach_pdf(&item, pdf.clone(), "Báo cáo dài", None)
+        .await;
+
+    // A previous run got the first megabyte before the line dropped.
+    let dir = p.profile_dir().join("blobs").join(&sha[..2]);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{sha}.part")), &pdf[..1_000_000]).unwrap();
+    let report = p.ok(&["sync", "--json"]).json();
+    assert_eq!(report["report"]["downloaded"], 1);
+    let bytes = report["report"]["bytes"].as_u64().unwrap();
+    assert!(
+        bytes < pdf.len() as u64 - 1_000_000 + 100_000,
+        "{bytes} bytes: the download started over"
+    );
+    assert_eq!(std::fs::read(dir.join(&sha)).unwrap(), pdf);
+    assert!(!dir.join(format!("{sha}.part")).exists());
+
+    // A part with wrong bytes: the result fails its check, is dropped, and the next
+    // round fetches it whole.
+    let (_, sha2) = secretary
+        .attach_pdf(
+            &item,
+            phonghop_testkit::big_pdf(2_000_000, 12),
+            "Phụ lục",
+            None,
+        )
+        .await;
+    let dir2 = p.profile_dir().join("blobs").join(&sha2[..2]);
+    std::fs::create_dir_all(&dir2).unwrap();
+    std::fs::write(dir2.join(format!("{sha2}.part")), vec![0u8; 500_000]).unwrap();
+    let out = p.run(&["sync"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(!dir2.join(&sha2).exists());
+    p.ok(&["sync"]);
+    assert_eq!(
+        phonghop_testkit::sha256_hex(&std::fs::read(dir2.join(&sha2)).unwrap()),
+        sha2
+    );
+    assert_eq!(p.ok(&["status", "--json"]).json()["blob_errors"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sync_watch_pulls_when_the_server_says_something_changed() {
+    let server = TestServer::demo().await;
+    let p = Phonghop::login(&server, "daibieu01");
+    let mut watch = p
+        .command(&["sync", "--watch"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the first sync", || {
+        p.run(&["meetings", "--json"])
+            .stdout
+            .trim_start()
+            .starts_with('[')
+            && p.run(&["meetings", "--json"])
+                .json()
+                .as_array()
+                .is_some_and(|a| a.len() == 3)
+    })
+    .await;
+    let secretary = server.login("thuky").await;
+    let today = secretary.meetings_by_date().await[1].clone();
+    let id = today["id"].as_str().unwrap().to_owned();
+    let n = p
+        .ok(&["agenda", &id, "--json"])
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    let r = secretary
+        .ops(vec![
+            json!({"type": "item.add", "item_id": uuid::Uuid::now_v7(), "meeting_id": today["id"],
+                         "title": "Nội dung phát sinh"}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted");
+    wait_for("the live channel to trigger a pull", || {
+        p.run(&["agenda", &id, "--json"])
+            .json()
+            .as_array()
+            .is_some_and(|a| a.len() == n + 1)
+    })
+    .await;
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+}
+
+/// Polls without blocking the runtime the in-process server runs on.
+async fn wait_for(what: &str, f: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !f() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -109,4 +109,6 @@ pub trait Store: Send + Sync + 'static {
     /// Records a login attempt in the login log and the audit log.
     fn record_login(&self, username: &str, ip: &str, ok: bool, reason: &str) -> StoreResult<()>;
     fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>>;
+    /// The newest row's (seq, hash), recorded apart from the log.
+    fn audit_head(&self) -> StoreResult<Option<(u64, String)>>;
 }

@@ -19,7 +19,10 @@ use super::{AuditEntry, BlobRecord, NewUser, SessionRecord, Store, StoreError, S
 use crate::audit;
 
 /// Never edit a migration after it landed; add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_audit_append_only.sql"),
+];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -988,6 +991,10 @@ fn append_audit(
         "INSERT INTO audit_log (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![seq, at, actor, action, detail, prev_hash, hash],
     )?;
+    conn.execute(
+        "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2",
+        params![seq, hash],
+    )?;
     Ok(())
 }
 
@@ -1359,6 +1366,15 @@ impl Store for SqliteStore {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn audit_head(&self) -> StoreResult<Option<(u64, String)>> {
+        Ok(self
+            .reader()
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
     }
 
     fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {

@@ -61,7 +61,21 @@ async fn audit_verify_finds_edited_and_deleted_rows() {
         assert!(actions.iter().any(|x| x == a), "no {a} in the audit log");
     }
 
-    // Someone hides a failed login by editing its row.
+    // The log refuses edits outright…
+    let err = db
+        .execute(
+            "UPDATE audit_log SET actor = 'admin' WHERE action = 'login.failed'",
+            [],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert!(
+        db.execute("DELETE FROM audit_log WHERE seq = 1", [])
+            .is_err()
+    );
+    // …so a tamperer drops the guards first, then hides a failed login by editing its row.
+    db.execute_batch("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;")
+        .unwrap();
     let backup: (String, String) = db
         .query_row(
             "SELECT detail, actor FROM audit_log WHERE action = 'login.failed'",
@@ -84,9 +98,19 @@ async fn audit_verify_finds_edited_and_deleted_rows() {
     .unwrap();
     assert!(verify(&dir).0, "restoring the row restores the chain");
 
-    // Or deletes it.
-    db.execute("DELETE FROM audit_log WHERE action = 'login.failed'", [])
+    // Or deletes the newest row (the failed login), leaving a chain that links up.
+    let last: i64 = db
+        .query_row("SELECT max(seq) FROM audit_log", [], |r| r.get(0))
+        .unwrap();
+    db.execute("DELETE FROM audit_log WHERE seq = ?1", [last])
         .unwrap();
     let (ok, out) = verify(&dir);
-    assert!(!ok, "a deletion went unnoticed: {out}");
+    assert!(!ok, "a deletion at the end went unnoticed: {out}");
+    assert!(out.contains("deleted"), "{out}");
+
+    // Or one in the middle.
+    db.execute("DELETE FROM audit_log WHERE seq = 5", [])
+        .unwrap();
+    let (ok, out) = verify(&dir);
+    assert!(!ok, "a deletion in the middle went unnoticed: {out}");
 }

@@ -224,8 +224,10 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
         .unwrap();
     let entries = store.audit_entries().unwrap();
     assert!(entries.len() >= 10);
+    let head = store.audit_head().unwrap();
+    assert_eq!(head.as_ref().map(|(s, _)| *s), Some(entries.len() as u64));
     assert_eq!(
-        phonghop_server::audit::verify(&entries),
+        phonghop_server::audit::verify(&entries, head.as_ref().map(|(s, h)| (*s, h.as_str()))),
         Ok(entries.len() as u64)
     );
 }
