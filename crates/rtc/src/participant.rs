@@ -11,6 +11,7 @@ use std::time::Duration;
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::peer_connection::transport::RTCIceCandidateInit;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp;
 use rtc::rtp::extension::HeaderExtension;
 use rtc::rtp::extension::audio_level_extension::AudioLevelExtension;
@@ -175,6 +176,25 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
     let video = track.kind().await == RtpCodecKind::Video;
     let mut last_seq: Option<u16> = None;
     while let Some(ev) = track.poll().await {
+        if let TrackRemoteEvent::OnOpen(init) = &ev
+            && video
+        {
+            // As a decoder would: until a keyframe arrives, keep asking for one.
+            let (t, tracks, id, ssrc) = (track.clone(), shared.tracks.clone(), id.clone(), init.ssrc);
+            tokio::spawn(async move {
+                for _ in 0..20 {
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                    let have = tracks.lock().unwrap_or_else(|e| e.into_inner()).get(&id).is_some_and(|s| s.keyframes > 0);
+                    if have {
+                        return;
+                    }
+                    let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc: ssrc };
+                    if t.write_rtcp(vec![Box::new(pli)]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
         let TrackRemoteEvent::OnRtpPacket(pkt) = ev else {
             if matches!(ev, TrackRemoteEvent::OnEnded) {
                 break;

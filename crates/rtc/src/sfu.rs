@@ -527,8 +527,16 @@ impl PeerConnectionEventHandler for PcEvents {
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        if let Some(peer) = self.peer.upgrade() {
-            tracing::debug!(participant = %peer.id, pc = ?self.pc, %state, "connection state");
+        let Some(peer) = self.peer.upgrade() else { return };
+        tracing::debug!(participant = %peer.id, pc = ?self.pc, %state, "connection state");
+        if self.pc == Pc::Subscribe && state == RTCPeerConnectionState::Connected {
+            // Media queued before the transport was up is gone: every track this
+            // subscriber receives starts again from a fresh keyframe.
+            let sub = peer.subscribe.lock().await;
+            for d in sub.downstreams.values() {
+                *d.source.last_pli.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                d.source.request_keyframe(d.target.load(Ordering::SeqCst));
+            }
         }
     }
 
@@ -1044,6 +1052,8 @@ async fn forward(peer: Weak<Peer>, published: Arc<Published>, track: Arc<dyn Tra
                 for d in published.downstreams.read().unwrap_or_else(|e| e.into_inner()).iter() {
                     d.retarget(&published);
                 }
+                // The packet that opened the track does not reach us; start clean.
+                published.request_keyframe(init.ssrc);
                 if let Some(p) = peer.upgrade() {
                     p.announce_update();
                     if first {
