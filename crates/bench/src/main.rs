@@ -8,7 +8,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sync-server") => sync_server::run(&args[1..]),
-        _ => Err(anyhow::anyhow!("usage: phonghop-bench sync-server [--clients N]")),
+        _ => Err(anyhow::anyhow!(
+            "usage: phonghop-bench sync-server [--clients N]"
+        )),
     };
     if let Err(e) = result {
         eprintln!("bench: error: {e:#}");
@@ -18,12 +20,20 @@ fn main() {
 
 /// Prints the closing line every benchmark ends with.
 pub fn report(name: &str, ours: f64, reference: f64, unit: &str, higher_is_better: bool) {
-    let ratio = if reference > 0.0 { ours / reference } else { f64::NAN };
+    let ratio = if reference > 0.0 {
+        ours / reference
+    } else {
+        f64::NAN
+    };
     let better = if higher_is_better { "higher" } else { "lower" };
-    println!("bench {name}: ours={ours:.2} {unit} reference={reference:.2} {unit} ratio={ratio:.3} ({better} is better)");
+    println!(
+        "bench {name}: ours={ours:.2} {unit} reference={reference:.2} {unit} ratio={ratio:.3} ({better} is better)"
+    );
 }
 
 /// A free loopback port.
 pub fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }

@@ -15,7 +15,11 @@ impl Nginx {
     pub fn serve(root: &Path, work: &Path) -> Result<Nginx> {
         let port = crate::free_port()?;
         std::fs::create_dir_all(work.join("logs"))?;
-        let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout.starts_with(b"0"))
+            .unwrap_or(false);
         let conf = format!(
             "{user}
 worker_processes auto;
@@ -47,7 +51,10 @@ http {{
         );
         let conf_path = work.join("nginx.conf");
         std::fs::write(&conf_path, conf)?;
-        let nginx = ["/usr/sbin/nginx", "nginx"].into_iter().find(|p| Path::new(p).exists()).unwrap_or("nginx");
+        let nginx = ["/usr/sbin/nginx", "nginx"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .unwrap_or("nginx");
         let child = Command::new(nginx)
             .args(["-p"])
             .arg(work)

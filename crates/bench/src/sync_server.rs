@@ -23,20 +23,35 @@ impl Drop for ServerProcess {
 }
 
 fn server_bin() -> Result<std::path::PathBuf> {
-    std::env::var_os("PHONGHOP_SERVER_BIN").map(Into::into).context("PHONGHOP_SERVER_BIN is not set; run through `cargo xtask bench`")
+    std::env::var_os("PHONGHOP_SERVER_BIN")
+        .map(Into::into)
+        .context("PHONGHOP_SERVER_BIN is not set; run through `cargo xtask bench`")
 }
 
 fn start_server(data: &Path) -> Result<(ServerProcess, String)> {
     let bin = server_bin()?;
-    let mut init = Command::new(&bin).args(["init", "--admin-password-stdin", "--data"]).arg(data).stdin(Stdio::piped()).spawn()?;
+    let mut init = Command::new(&bin)
+        .args(["init", "--admin-password-stdin", "--data"])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .spawn()?;
     {
         use std::io::Write;
-        init.stdin.take().context("stdin")?.write_all(DEMO_PASSWORD.as_bytes())?;
+        init.stdin
+            .take()
+            .context("stdin")?
+            .write_all(DEMO_PASSWORD.as_bytes())?;
     }
     if !init.wait()?.success() {
         bail!("init failed");
     }
-    if !Command::new(&bin).args(["seed-demo", "--data"]).arg(data).stdout(Stdio::null()).status()?.success() {
+    if !Command::new(&bin)
+        .args(["seed-demo", "--data"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .status()?
+        .success()
+    {
         bail!("seed-demo failed");
     }
     let port = crate::free_port()?;
@@ -88,7 +103,9 @@ async fn run_clients(base: &str, pack: &Pack, tokens: &[Option<String>]) -> Resu
         let (base, pack, token) = (base.to_owned(), pack.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
             // Each client has its own connections, as separate laptops would.
-            let client = reqwest::Client::builder().pool_max_idle_per_host(PARALLEL_BLOBS).build()?;
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(PARALLEL_BLOBS)
+                .build()?;
             let mut bytes = 0;
             for path in &pack.feed {
                 bytes += fetch(&client, &format!("{base}{path}"), token.as_deref()).await?;
@@ -101,8 +118,10 @@ async fn run_clients(base: &str, pack: &Pack, tokens: &[Option<String>]) -> Resu
                     async move { fetch(&client, &url, token.as_deref()).await }
                 })
                 .collect();
-            let results: Vec<Result<u64>> =
-                futures_util::stream::iter(fetches).buffer_unordered(PARALLEL_BLOBS).collect().await;
+            let results: Vec<Result<u64>> = futures_util::stream::iter(fetches)
+                .buffer_unordered(PARALLEL_BLOBS)
+                .collect()
+                .await;
             for r in results {
                 bytes += r?;
             }

@@ -131,10 +131,9 @@ pub async fn get_blob(
     if let Some(inm) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
+        && inm.split(',').any(|t| t.trim() == tag || t.trim() == "*")
     {
-        if inm.split(',').any(|t| t.trim() == tag || t.trim() == "*") {
-            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
-        }
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
     let path = app.blobs.path(&sha);
     let mut file = tokio::fs::File::open(&path)
@@ -204,12 +203,10 @@ pub async fn put_blob(
     if !auth.user.role.prepares_meetings() {
         return Err(ApiError::forbidden("only secretaries may upload documents"));
     }
-    if let Some(existing) = app.store.blob(&sha)? {
-        if app.blobs.exists(&sha) {
-            return Ok(
-                (StatusCode::OK, crate::error::ApiJson(blob_json(&existing))).into_response(),
-            );
-        }
+    if let Some(existing) = app.store.blob(&sha)?
+        && app.blobs.exists(&sha)
+    {
+        return Ok((StatusCode::OK, crate::error::ApiJson(blob_json(&existing))).into_response());
     }
     let tmp = app.blobs.temp_path();
     let result = receive(&app, req, &tmp).await;

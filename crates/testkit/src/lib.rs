@@ -42,7 +42,8 @@ pub fn init_data_dir(dir: &Path) -> anyhow::Result<()> {
         role: Role::Admin,
         title: String::new(),
         org_unit_id: None,
-        password_hash: phonghop_server::auth::hash_password(DEMO_PASSWORD).map_err(anyhow::Error::msg)?,
+        password_hash: phonghop_server::auth::hash_password(DEMO_PASSWORD)
+            .map_err(anyhow::Error::msg)?,
     })?;
     Ok(())
 }
@@ -51,7 +52,8 @@ pub fn init_data_dir(dir: &Path) -> anyhow::Result<()> {
 fn demo_template() -> &'static Path {
     static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("phonghop-demo-template-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("phonghop-demo-template-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         init_data_dir(&dir).expect("init the demo template");
         {
@@ -103,10 +105,16 @@ impl TestServer {
         let mut config = Config::new(dir.path());
         config.heartbeat = Duration::from_secs(2);
         configure(&mut config);
-        let server = phonghop_server::start(config.clone(), "127.0.0.1:0".parse().expect("addr"), None)
-            .await
-            .expect("start the server");
-        TestServer { dir, addr: server.addr, server: Some(server), config }
+        let server =
+            phonghop_server::start(config.clone(), "127.0.0.1:0".parse().expect("addr"), None)
+                .await
+                .expect("start the server");
+        TestServer {
+            dir,
+            addr: server.addr,
+            server: Some(server),
+            config,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -118,13 +126,20 @@ impl TestServer {
     }
 
     pub fn store(&self) -> &dyn Store {
-        self.server.as_ref().expect("server running").state.store.as_ref()
+        self.server
+            .as_ref()
+            .expect("server running")
+            .state
+            .store
+            .as_ref()
     }
 
     /// Stops the server; the data stays.
     pub async fn stop(&mut self) {
         if let Some(s) = self.server.take() {
-            s.shutdown(Duration::from_millis(200)).await.expect("server stopped cleanly");
+            s.shutdown(Duration::from_millis(200))
+                .await
+                .expect("server stopped cleanly");
         }
     }
 
@@ -147,7 +162,9 @@ impl TestServer {
 
     pub async fn login(&self, username: &str) -> Api {
         let api = Api::anonymous(&self.url());
-        api.login(username, DEMO_PASSWORD).await.unwrap_or_else(|e| panic!("login {username}: {e}"))
+        api.login(username, DEMO_PASSWORD)
+            .await
+            .unwrap_or_else(|e| panic!("login {username}: {e}"))
     }
 }
 
@@ -157,7 +174,8 @@ pub fn new_device(name: &str) -> DeviceInfo {
     DeviceInfo {
         id: Id::now_v7(),
         name: name.into(),
-        public_key: base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_bytes()),
+        public_key: base64::engine::general_purpose::STANDARD
+            .encode(key.verifying_key().to_bytes()),
     }
 }
 
@@ -172,7 +190,12 @@ pub struct Api {
 
 impl Api {
     pub fn anonymous(base: &str) -> Api {
-        Api { base: base.trim_end_matches('/').to_owned(), token: None, user: None, http: reqwest::Client::new() }
+        Api {
+            base: base.trim_end_matches('/').to_owned(),
+            token: None,
+            user: None,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn user_id(&self) -> Id {
@@ -180,11 +203,28 @@ impl Api {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> anyhow::Result<Api> {
-        let req = LoginRequest { username: username.into(), password: password.into(), device: new_device("test") };
-        let (status, body) = self.call(Method::POST, "/api/v1/sessions", Some(serde_json::to_value(&req)?)).await;
-        anyhow::ensure!(status == StatusCode::CREATED, "login answered {status}: {body}");
+        let req = LoginRequest {
+            username: username.into(),
+            password: password.into(),
+            device: new_device("test"),
+        };
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/sessions",
+                Some(serde_json::to_value(&req)?),
+            )
+            .await;
+        anyhow::ensure!(
+            status == StatusCode::CREATED,
+            "login answered {status}: {body}"
+        );
         let resp: LoginResponse = serde_json::from_value(body)?;
-        Ok(Api { token: Some(resp.token), user: Some(resp.user), ..self.clone() })
+        Ok(Api {
+            token: Some(resp.token),
+            user: Some(resp.user),
+            ..self.clone()
+        })
     }
 
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -195,7 +235,12 @@ impl Api {
         rb
     }
 
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut rb = self.request(method, path);
         if let Some(b) = body {
             rb = rb.json(&b);
@@ -203,7 +248,8 @@ impl Api {
         let resp = rb.send().await.expect("request sent");
         let status = resp.status();
         let bytes = resp.bytes().await.expect("body read");
-        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
         (status, body)
     }
 
@@ -217,8 +263,13 @@ impl Api {
 
     /// Sends ops (as `{"type": ...}` objects) each with a fresh id; returns the results.
     pub async fn ops(&self, ops: Vec<Value>) -> Vec<Value> {
-        let batch: Vec<Value> = ops.into_iter().map(|op| serde_json::json!({"id": Id::now_v7(), "op": op})).collect();
-        let (status, body) = self.post("/api/v1/ops", serde_json::json!({ "ops": batch })).await;
+        let batch: Vec<Value> = ops
+            .into_iter()
+            .map(|op| serde_json::json!({"id": Id::now_v7(), "op": op}))
+            .collect();
+        let (status, body) = self
+            .post("/api/v1/ops", serde_json::json!({ "ops": batch }))
+            .await;
         assert_eq!(status, StatusCode::OK, "ops answered {body}");
         body["results"].as_array().cloned().unwrap_or_default()
     }
@@ -227,17 +278,122 @@ impl Api {
     pub async fn pull(&self, since: u64, limit: usize) -> (Vec<Value>, u64, usize) {
         let (mut all, mut cursor, mut pages) = (Vec::new(), since, 0);
         loop {
-            let (status, page) = self.get(&format!("/api/v1/changes?since={cursor}&limit={limit}")).await;
+            let (status, page) = self
+                .get(&format!("/api/v1/changes?since={cursor}&limit={limit}"))
+                .await;
             assert_eq!(status, StatusCode::OK, "changes answered {page}");
             pages += 1;
             all.extend(page["changes"].as_array().cloned().unwrap_or_default());
             let next = page["cursor"].as_u64().expect("cursor");
-            assert!(next >= cursor, "the cursor went back from {cursor} to {next}");
+            assert!(
+                next >= cursor,
+                "the cursor went back from {cursor} to {next}"
+            );
             cursor = next;
             if !page["more"].as_bool().expect("more") {
                 return (all, cursor, pages);
             }
             assert!(pages < 10_000, "the feed does not end");
         }
+    }
+}
+
+/// A valid one-page PDF of about `size` bytes (an unreferenced filler stream of
+/// pseudo-random bytes makes the bulk), different for each `seed`.
+pub fn big_pdf(size: usize, seed: u64) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(
+        dictionary! {"Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica"},
+    );
+    let text = format!("BT /F1 14 Tf 72 760 Td (Tai lieu hop so {seed}) Tj ET");
+    let content_id = doc.add_object(Stream::new(dictionary! {}, text.into_bytes()));
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "Contents" => content_id,
+        "Resources" => dictionary! {"Font" => dictionary! {"F1" => font_id}},
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! {"Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1},
+        ),
+    );
+    // xorshift: cheap, deterministic, incompressible enough.
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let filler: Vec<u8> = (0..size)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    doc.add_object(Stream::new(dictionary! {}, filler));
+    let catalog_id = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+    doc.trailer.set("Root", catalog_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("write a PDF to memory");
+    out
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+impl Api {
+    /// As a secretary: uploads a PDF and attaches it to an agenda item as a new document
+    /// (or a new version of `document`). Returns (document id, sha256).
+    pub async fn attach_pdf(
+        &self,
+        item: &Value,
+        bytes: Vec<u8>,
+        title: &str,
+        document: Option<Id>,
+    ) -> (Id, String) {
+        let sha = sha256_hex(&bytes);
+        let resp = self
+            .request(Method::PUT, &format!("/api/v1/blobs/{sha}"))
+            .body(bytes)
+            .send()
+            .await
+            .expect("upload");
+        assert!(
+            resp.status().is_success(),
+            "upload answered {}",
+            resp.status()
+        );
+        let document_id = document.unwrap_or_else(Id::now_v7);
+        let r = self
+            .ops(vec![serde_json::json!({"type": "document.attach", "document_id": document_id, "item_id": item["id"],
+                "title": title, "kind": "report", "classification": "public", "sha256": sha})])
+            .await;
+        assert_eq!(r[0]["status"], "accepted", "{r:?}");
+        (document_id, sha)
+    }
+
+    /// The demo meetings this user sees, oldest first.
+    pub async fn meetings_by_date(&self) -> Vec<Value> {
+        let (changes, _, _) = self.pull(0, 5000).await;
+        let mut ms: Vec<Value> = changes
+            .into_iter()
+            .filter(|c| c["type"] == "meeting")
+            .collect();
+        ms.sort_by_key(|m| m["starts_at"].as_str().unwrap_or_default().to_owned());
+        ms
+    }
+
+    pub async fn items_of(&self, meeting: &Value) -> Vec<Value> {
+        let (changes, _, _) = self.pull(0, 5000).await;
+        let mut items: Vec<Value> = changes
+            .into_iter()
+            .filter(|c| c["type"] == "agenda_item" && c["meeting_id"] == meeting["id"])
+            .collect();
+        items.sort_by_key(|i| i["position"].as_u64());
+        items
     }
 }

@@ -11,26 +11,37 @@ async fn right_password_opens_a_session_and_wrong_one_does_not() {
     let server = TestServer::demo().await;
     let anon = Api::anonymous(&server.url());
 
-    let (status, body) = anon.post("/api/v1/sessions", login_body("daibieu01", DEMO_PASSWORD)).await;
+    let (status, body) = anon
+        .post("/api/v1/sessions", login_body("daibieu01", DEMO_PASSWORD))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["user"]["username"], "daibieu01");
     assert_eq!(body["user"]["role"], "delegate");
     let token = body["token"].as_str().unwrap().to_owned();
 
-    let me = Api { token: Some(token.clone()), ..anon.clone() };
+    let me = Api {
+        token: Some(token.clone()),
+        ..anon.clone()
+    };
     let (status, body) = me.get("/api/v1/me").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["username"], "daibieu01");
 
-    let (status, body) = anon.post("/api/v1/sessions", login_body("daibieu01", "sai-mat-khau")).await;
+    let (status, body) = anon
+        .post("/api/v1/sessions", login_body("daibieu01", "sai-mat-khau"))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "bad_credentials");
-    let (status, body) = anon.post("/api/v1/sessions", login_body("khong-co-ai", DEMO_PASSWORD)).await;
+    let (status, body) = anon
+        .post("/api/v1/sessions", login_body("khong-co-ai", DEMO_PASSWORD))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["code"], "bad_credentials");
 
     // The server keeps only the token's hash; logging out ends the session.
-    let (status, _) = me.call(reqwest::Method::DELETE, "/api/v1/sessions/current", None).await;
+    let (status, _) = me
+        .call(reqwest::Method::DELETE, "/api/v1/sessions/current", None)
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, body) = me.get("/api/v1/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -38,8 +49,16 @@ async fn right_password_opens_a_session_and_wrong_one_does_not() {
 
     // Both attempts are in the login log and the audit log.
     let entries = server.store().audit_entries().unwrap();
-    assert!(entries.iter().any(|e| e.action == "login.failed" && e.actor == "daibieu01"));
-    assert!(entries.iter().any(|e| e.action == "login" && e.actor == "daibieu01"));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "login.failed" && e.actor == "daibieu01")
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "login" && e.actor == "daibieu01")
+    );
     assert!(entries.iter().any(|e| e.action == "logout"));
 }
 
@@ -48,7 +67,9 @@ async fn repeated_failures_throttle_the_account_even_for_the_right_password() {
     let server = TestServer::demo().await;
     let anon = Api::anonymous(&server.url());
     for _ in 0..5 {
-        let (status, _) = anon.post("/api/v1/sessions", login_body("daibieu02", "doan-mo")).await;
+        let (status, _) = anon
+            .post("/api/v1/sessions", login_body("daibieu02", "doan-mo"))
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let resp = anon
@@ -62,7 +83,9 @@ async fn repeated_failures_throttle_the_account_even_for_the_right_password() {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["code"], "throttled");
     // Another account from the same address is not locked by these five.
-    let (status, _) = anon.post("/api/v1/sessions", login_body("daibieu03", DEMO_PASSWORD)).await;
+    let (status, _) = anon
+        .post("/api/v1/sessions", login_body("daibieu03", DEMO_PASSWORD))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -75,12 +98,17 @@ async fn throttling_ends_after_the_lock() {
     .await;
     let anon = Api::anonymous(&server.url());
     for _ in 0..2 {
-        anon.post("/api/v1/sessions", login_body("daibieu04", "x-sai-roi")).await;
+        anon.post("/api/v1/sessions", login_body("daibieu04", "x-sai-roi"))
+            .await;
     }
-    let (status, _) = anon.post("/api/v1/sessions", login_body("daibieu04", DEMO_PASSWORD)).await;
+    let (status, _) = anon
+        .post("/api/v1/sessions", login_body("daibieu04", DEMO_PASSWORD))
+        .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let (status, _) = anon.post("/api/v1/sessions", login_body("daibieu04", DEMO_PASSWORD)).await;
+    let (status, _) = anon
+        .post("/api/v1/sessions", login_body("daibieu04", DEMO_PASSWORD))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -91,7 +119,9 @@ async fn disabled_accounts_lose_their_sessions_and_cannot_log_in() {
     server.store().set_user_disabled("khach01", true).unwrap();
     let (status, _) = api.get("/api/v1/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, body) = Api::anonymous(&server.url()).post("/api/v1/sessions", login_body("khach01", DEMO_PASSWORD)).await;
+    let (status, body) = Api::anonymous(&server.url())
+        .post("/api/v1/sessions", login_body("khach01", DEMO_PASSWORD))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["code"], "account_disabled");
 }
@@ -127,7 +157,9 @@ async fn bad_login_requests_are_clear_4xx() {
     let (status, body) = anon.get("/api/v1/no-such-thing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["code"], "not_found");
-    let (status, body) = anon.call(reqwest::Method::PATCH, "/api/v1/sessions", None).await;
+    let (status, body) = anon
+        .call(reqwest::Method::PATCH, "/api/v1/sessions", None)
+        .await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body["code"], "method_not_allowed");
 }
@@ -135,7 +167,9 @@ async fn bad_login_requests_are_clear_4xx() {
 #[tokio::test]
 async fn the_openapi_document_describes_every_route() {
     let server = TestServer::empty().await;
-    let (status, doc) = Api::anonymous(&server.url()).get("/api/v1/openapi.json").await;
+    let (status, doc) = Api::anonymous(&server.url())
+        .get("/api/v1/openapi.json")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["openapi"], "3.1.0");
     for (path, method) in [
@@ -152,6 +186,9 @@ async fn the_openapi_document_describes_every_route() {
         ("/meetings/{id}/video", "get"),
         ("/video/invitations/{token}", "get"),
     ] {
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not described");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not described"
+        );
     }
 }

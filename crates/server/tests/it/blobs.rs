@@ -4,9 +4,15 @@ use sha2::{Digest, Sha256};
 
 async fn a_document_of(api: &Api) -> (String, u64) {
     let (changes, _, _) = api.pull(0, 5000).await;
-    let doc = changes.iter().find(|c| c["type"] == "document").expect("a document");
+    let doc = changes
+        .iter()
+        .find(|c| c["type"] == "document")
+        .expect("a document");
     let v = &doc["versions"][0];
-    (v["sha256"].as_str().unwrap().to_owned(), v["size"].as_u64().unwrap())
+    (
+        v["sha256"].as_str().unwrap().to_owned(),
+        v["size"].as_u64().unwrap(),
+    )
 }
 
 fn hex_sha(bytes: &[u8]) -> String {
@@ -31,21 +37,44 @@ async fn a_download_resumes_with_range_and_revalidates_with_etag() {
 
     // A cut after the first part; the rest comes with Range.
     let cut = size / 3;
-    let first = api.request(Method::GET, &path).header("range", format!("bytes=0-{}", cut - 1)).send().await.unwrap();
+    let first = api
+        .request(Method::GET, &path)
+        .header("range", format!("bytes=0-{}", cut - 1))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(first.headers()["content-range"], format!("bytes 0-{}/{size}", cut - 1));
+    assert_eq!(
+        first.headers()["content-range"],
+        format!("bytes 0-{}/{size}", cut - 1)
+    );
     let mut joined = first.bytes().await.unwrap().to_vec();
     assert_eq!(joined.len() as u64, cut);
-    let rest = api.request(Method::GET, &path).header("range", format!("bytes={cut}-")).send().await.unwrap();
+    let rest = api
+        .request(Method::GET, &path)
+        .header("range", format!("bytes={cut}-"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rest.status(), StatusCode::PARTIAL_CONTENT);
     joined.extend_from_slice(&rest.bytes().await.unwrap());
     assert_eq!(hex_sha(&joined), sha);
 
-    let again = api.request(Method::GET, &path).header("if-none-match", &etag).send().await.unwrap();
+    let again = api
+        .request(Method::GET, &path)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     assert!(again.bytes().await.unwrap().is_empty());
 
-    let beyond = api.request(Method::GET, &path).header("range", format!("bytes={size}-")).send().await.unwrap();
+    let beyond = api
+        .request(Method::GET, &path)
+        .header("range", format!("bytes={size}-"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
     assert_eq!(beyond.headers()["content-range"], format!("bytes */{size}"));
     let body: serde_json::Value = beyond.json().await.unwrap();
@@ -81,7 +110,13 @@ fn blob_count(server: &TestServer) -> usize {
         std::fs::read_dir(dir)
             .map(|rd| {
                 rd.flatten()
-                    .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
                     .sum()
             })
             .unwrap_or(0)
@@ -96,21 +131,25 @@ async fn uploads_are_checked_before_anything_is_stored() {
     let delegate = server.login("daibieu01").await;
     let before = blob_count(&server);
 
-    let pdf = std::fs::read(phonghop_server::seed::default_assets_dir().join(
-        std::fs::read_dir(phonghop_server::seed::default_assets_dir())
-            .unwrap()
-            .flatten()
-            .find(|e| e.path().extension().is_some_and(|x| x == "pdf"))
-            .unwrap()
-            .file_name(),
-    ))
+    let pdf = std::fs::read(
+        phonghop_server::seed::default_assets_dir().join(
+            std::fs::read_dir(phonghop_server::seed::default_assets_dir())
+                .unwrap()
+                .flatten()
+                .find(|e| e.path().extension().is_some_and(|x| x == "pdf"))
+                .unwrap()
+                .file_name(),
+        ),
+    )
     .unwrap();
     let mut changed = pdf.clone();
     changed.extend_from_slice(b"\n% a new version\n");
     let sha = hex_sha(&changed);
 
     let put = |api: &Api, name: String, body: Vec<u8>| {
-        let rb = api.request(Method::PUT, &format!("/api/v1/blobs/{name}")).body(body);
+        let rb = api
+            .request(Method::PUT, &format!("/api/v1/blobs/{name}"))
+            .body(body);
         async move {
             let r = rb.send().await.unwrap();
             let s = r.status();
@@ -133,7 +172,11 @@ async fn uploads_are_checked_before_anything_is_stored() {
     assert_eq!(body["code"], "not_pdf");
     let (status, body) = put(&secretary, hex_sha(b""), Vec::new()).await;
     assert!(status.is_client_error(), "{body}");
-    assert_eq!(blob_count(&server), before, "a refused upload left a file behind");
+    assert_eq!(
+        blob_count(&server),
+        before,
+        "a refused upload left a file behind"
+    );
 
     let (status, body) = put(&secretary, sha.clone(), changed.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -145,8 +188,14 @@ async fn uploads_are_checked_before_anything_is_stored() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(blob_count(&server), before + 1);
     // The uploader may read it back; the delegate may not until it is attached.
-    assert_eq!(secretary.get(&format!("/api/v1/blobs/{sha}")).await.0, StatusCode::OK);
-    assert_eq!(delegate.get(&format!("/api/v1/blobs/{sha}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        secretary.get(&format!("/api/v1/blobs/{sha}")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        delegate.get(&format!("/api/v1/blobs/{sha}")).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

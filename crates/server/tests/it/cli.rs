@@ -3,14 +3,31 @@ use std::process::{Command, Stdio};
 
 fn server_cmd(args: &[&str], dir: &std::path::Path, stdin: Option<&str>) -> (bool, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_phonghop-server"));
-    cmd.args(args).arg("--data").arg(dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(args)
+        .arg("--data")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn phonghop-server");
     if let Some(input) = stdin {
-        child.stdin.as_mut().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .as_mut()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 #[test]
@@ -21,32 +38,80 @@ fn init_users_and_seed_from_the_command_line() {
     let (ok, out) = server_cmd(&["user", "list"], &dir, None);
     assert!(!ok && out.contains("init"), "{out}");
 
-    let (ok, out) = server_cmd(&["init", "--admin-password-stdin"], &dir, Some("mat-khau-quan-tri\n"));
+    let (ok, out) = server_cmd(
+        &["init", "--admin-password-stdin"],
+        &dir,
+        Some("mat-khau-quan-tri\n"),
+    );
     assert!(ok, "{out}");
-    assert!(dir.join("phonghop.db").is_file() && dir.join("blobs").is_dir() && dir.join("trust").is_dir());
+    assert!(
+        dir.join("phonghop.db").is_file()
+            && dir.join("blobs").is_dir()
+            && dir.join("trust").is_dir()
+    );
     let (ok, out) = server_cmd(&["init"], &dir, None);
     assert!(ok && out.contains("already"), "init is idempotent: {out}");
 
     let (ok, out) = server_cmd(
-        &["user", "add", "--username", "thuky2", "--full-name", "Trần Thị Thu Hà", "--role", "secretary", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--username",
+            "thuky2",
+            "--full-name",
+            "Trần Thị Thu Hà",
+            "--role",
+            "secretary",
+            "--password-stdin",
+        ],
         &dir,
         Some("mot-mat-khau-dai\n"),
     );
     assert!(ok, "{out}");
     let (ok, out) = server_cmd(
-        &["user", "add", "--username", "thuky2", "--full-name", "Trùng", "--role", "secretary", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--username",
+            "thuky2",
+            "--full-name",
+            "Trùng",
+            "--role",
+            "secretary",
+            "--password-stdin",
+        ],
         &dir,
         Some("mot-mat-khau-dai\n"),
     );
     assert!(!ok && out.contains("taken"), "{out}");
     let (ok, out) = server_cmd(
-        &["user", "add", "--username", "x1", "--full-name", "Sai vai trò", "--role", "boss", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--username",
+            "x1",
+            "--full-name",
+            "Sai vai trò",
+            "--role",
+            "boss",
+            "--password-stdin",
+        ],
         &dir,
         Some("mot-mat-khau-dai\n"),
     );
     assert!(!ok && out.contains("role"), "{out}");
     let (ok, out) = server_cmd(
-        &["user", "add", "--username", "ngan", "--full-name", "Mật khẩu ngắn", "--role", "guest", "--password-stdin"],
+        &[
+            "user",
+            "add",
+            "--username",
+            "ngan",
+            "--full-name",
+            "Mật khẩu ngắn",
+            "--role",
+            "guest",
+            "--password-stdin",
+        ],
         &dir,
         Some("123\n"),
     );
@@ -57,23 +122,47 @@ fn init_users_and_seed_from_the_command_line() {
     let (ok, out) = server_cmd(&["user", "list", "--json"], &dir, None);
     assert!(ok, "{out}");
     let users: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let thuky2 = users.as_array().unwrap().iter().find(|u| u["username"] == "thuky2").unwrap();
+    let thuky2 = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "thuky2")
+        .unwrap();
     assert_eq!(thuky2["full_name"], "Trần Thị Thu Hà");
     assert_eq!(thuky2["disabled"], true);
 
     let (ok, out) = server_cmd(&["seed-demo"], &dir, None);
     assert!(ok && out.contains("seeded"), "{out}");
     let (ok, out) = server_cmd(&["seed-demo"], &dir, None);
-    assert!(ok && out.contains("already"), "seeding twice changes nothing: {out}");
+    assert!(
+        ok && out.contains("already"),
+        "seeding twice changes nothing: {out}"
+    );
     let (ok, out) = server_cmd(&["user", "list", "--json"], &dir, None);
     assert!(ok);
     let users: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let names: Vec<&str> = users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
-    for u in ["admin", "thuky", "chutoa", "daibieu01", "daibieu15", "khach01", "khach02"] {
+    let names: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    for u in [
+        "admin",
+        "thuky",
+        "chutoa",
+        "daibieu01",
+        "daibieu15",
+        "khach01",
+        "khach02",
+    ] {
         assert!(names.contains(&u), "{u} missing from {names:?}");
     }
     assert!(
-        std::fs::read_dir(dir.join("trust")).unwrap().flatten().any(|e| e.path().extension().is_some_and(|x| x == "pem")),
+        std::fs::read_dir(dir.join("trust"))
+            .unwrap()
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "pem")),
         "the demo root certificate is in DIR/trust"
     );
     let (ok, out) = server_cmd(&["audit", "verify"], &dir, None);

@@ -8,7 +8,10 @@ use crate::{next_week_meeting, of_type, today_meeting};
 
 fn key(c: &Value) -> String {
     // The identity of an entity in the feed, to compare pagings.
-    let id = ["id", "item_id", "note_id", "document_id"].iter().find_map(|k| c[k].as_str()).unwrap_or("");
+    let id = ["id", "item_id", "note_id", "document_id"]
+        .iter()
+        .find_map(|k| c[k].as_str())
+        .unwrap_or("");
     format!("{}:{}:{}:{}", c["type"], id, c["meeting_id"], c["user_id"])
 }
 
@@ -24,7 +27,11 @@ async fn small_pages_deliver_exactly_what_one_big_page_does() {
     let a: HashSet<String> = big.iter().map(key).collect();
     let b: HashSet<String> = small.iter().map(key).collect();
     assert_eq!(a, b);
-    assert_eq!(of_type(&big, "meeting").len(), 3, "daibieu01 is in all three demo meetings");
+    assert_eq!(
+        of_type(&big, "meeting").len(),
+        3,
+        "daibieu01 is in all three demo meetings"
+    );
     assert!(of_type(&big, "agenda_item").len() >= 15);
     assert!(!of_type(&big, "document").is_empty());
     // Pulling from the end gives nothing new.
@@ -78,24 +85,47 @@ async fn drafts_show_only_to_secretaries_until_published_then_members_get_everyt
                    "attendance": "remote"}),
         ])
         .await;
-    assert!(results.iter().all(|r| r["status"] == "accepted"), "{results:?}");
+    assert!(
+        results.iter().all(|r| r["status"] == "accepted"),
+        "{results:?}"
+    );
 
     let (changes, after_draft, _) = delegate.pull(start, 100).await;
     assert!(
-        changes.iter().all(|c| c["meeting_id"] != json!(meeting_id) && c["id"] != json!(meeting_id)),
+        changes
+            .iter()
+            .all(|c| c["meeting_id"] != json!(meeting_id) && c["id"] != json!(meeting_id)),
         "a draft leaked: {changes:?}"
     );
     let (sec_changes, _, _) = secretary.pull(0, 5000).await;
-    assert!(sec_changes.iter().any(|c| c["type"] == "meeting" && c["id"] == json!(meeting_id)));
+    assert!(
+        sec_changes
+            .iter()
+            .any(|c| c["type"] == "meeting" && c["id"] == json!(meeting_id))
+    );
 
-    let r = secretary.ops(vec![json!({"type": "meeting.publish", "meeting_id": meeting_id})]).await;
+    let r = secretary
+        .ops(vec![
+            json!({"type": "meeting.publish", "meeting_id": meeting_id}),
+        ])
+        .await;
     assert_eq!(r[0]["status"], "accepted");
     // Published: the delegate gets the meeting AND what was added before, though those
     // rows changed before the delegate's cursor.
     let (changes, _, _) = delegate.pull(after_draft, 100).await;
-    assert!(changes.iter().any(|c| c["type"] == "meeting" && c["id"] == json!(meeting_id) && c["status"] == "published"));
-    assert!(changes.iter().any(|c| c["type"] == "agenda_item" && c["id"] == json!(item_id)));
-    assert!(changes.iter().any(|c| c["type"] == "member" && c["user_id"] == json!(delegate.user_id())));
+    assert!(changes.iter().any(|c| c["type"] == "meeting"
+        && c["id"] == json!(meeting_id)
+        && c["status"] == "published"));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "agenda_item" && c["id"] == json!(item_id))
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "member" && c["user_id"] == json!(delegate.user_id()))
+    );
 }
 
 #[tokio::test]
@@ -108,10 +138,17 @@ async fn removing_a_member_revokes_the_meeting_in_their_feed() {
     let (changes, cursor, _) = delegate.pull(0, 5000).await;
     let doc = changes
         .iter()
-        .find(|c| c["type"] == "document" && c["meeting_id"] == today["id"] && c["classification"] == "public")
+        .find(|c| {
+            c["type"] == "document"
+                && c["meeting_id"] == today["id"]
+                && c["classification"] == "public"
+        })
         .expect("today's meeting has a public document");
     let sha = doc["versions"][0]["sha256"].as_str().unwrap().to_owned();
-    assert_eq!(delegate.get(&format!("/api/v1/blobs/{sha}")).await.0, StatusCode::OK);
+    assert_eq!(
+        delegate.get(&format!("/api/v1/blobs/{sha}")).await.0,
+        StatusCode::OK
+    );
     let (_, other_cursor, _) = other.pull(0, 5000).await;
 
     let r = secretary
@@ -121,24 +158,45 @@ async fn removing_a_member_revokes_the_meeting_in_their_feed() {
 
     let (changes, _, _) = delegate.pull(cursor, 100).await;
     assert!(
-        changes.iter().any(|c| c["type"] == "meeting_revoked" && c["meeting_id"] == today["id"]),
+        changes
+            .iter()
+            .any(|c| c["type"] == "meeting_revoked" && c["meeting_id"] == today["id"]),
         "no revocation in {changes:?}"
     );
-    assert_eq!(delegate.get(&format!("/api/v1/blobs/{sha}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        delegate.get(&format!("/api/v1/blobs/{sha}")).await.0,
+        StatusCode::NOT_FOUND
+    );
     // The other members learn who left.
     let (changes, _, _) = other.pull(other_cursor, 100).await;
-    assert!(changes.iter().any(|c| c["type"] == "member_removed" && c["user_id"] == json!(delegate.user_id())));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "member_removed" && c["user_id"] == json!(delegate.user_id()))
+    );
 
     // Added back: the whole meeting comes again.
     let (_, cursor, _) = delegate.pull(0, 5000).await;
     let r = secretary
-        .ops(vec![json!({"type": "member.add", "meeting_id": today["id"], "user_id": delegate.user_id(),
-                         "role": "member", "attendance": "in_room"})])
+        .ops(vec![
+            json!({"type": "member.add", "meeting_id": today["id"], "user_id": delegate.user_id(),
+                         "role": "member", "attendance": "in_room"}),
+        ])
         .await;
     assert_eq!(r[0]["status"], "accepted");
     let (changes, _, _) = delegate.pull(cursor, 500).await;
-    assert!(changes.iter().any(|c| c["type"] == "meeting" && c["id"] == today["id"]));
-    assert!(changes.iter().filter(|c| c["type"] == "agenda_item").count() >= 5);
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "meeting" && c["id"] == today["id"])
+    );
+    assert!(
+        changes
+            .iter()
+            .filter(|c| c["type"] == "agenda_item")
+            .count()
+            >= 5
+    );
 }
 
 #[tokio::test]
@@ -153,15 +211,30 @@ async fn confidential_documents_reach_members_only() {
         .clone();
     let member = server.login("daibieu01").await;
     let (changes, _, _) = member.pull(0, 5000).await;
-    assert!(changes.iter().any(|c| c["type"] == "document" && c["id"] == conf["id"]));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "document" && c["id"] == conf["id"])
+    );
 
     // The admin sees every meeting but is no member of this one.
     let admin = server.login("admin").await;
     let (changes, _, _) = admin.pull(0, 5000).await;
-    assert!(changes.iter().any(|c| c["type"] == "meeting" && c["id"] == conf["meeting_id"]));
-    assert!(!changes.iter().any(|c| c["type"] == "document" && c["id"] == conf["id"]));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "meeting" && c["id"] == conf["meeting_id"])
+    );
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c["type"] == "document" && c["id"] == conf["id"])
+    );
     let sha = conf["versions"][0]["sha256"].as_str().unwrap();
-    assert_eq!(admin.get(&format!("/api/v1/blobs/{sha}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.get(&format!("/api/v1/blobs/{sha}")).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

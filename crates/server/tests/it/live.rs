@@ -5,8 +5,12 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 async fn next_json<S>(ws: &mut S) -> Value
 where
-    S: futures_util::Stream<Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>>
-        + Unpin,
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
 {
     loop {
         let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
@@ -24,10 +28,18 @@ where
 async fn the_live_channel_says_when_the_feed_moves() {
     let server = TestServer::demo().await;
     let delegate = server.login("daibieu01").await;
-    let mut req = format!("ws://{}/api/v1/live", server.addr).into_client_request().unwrap();
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {}", delegate.token.as_ref().unwrap()).parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
+    let mut req = format!("ws://{}/api/v1/live", server.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", delegate.token.as_ref().unwrap())
+            .parse()
+            .unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect");
     let hello = next_json(&mut ws).await;
     assert_eq!(hello["type"], "hello");
     let start = hello["cursor"].as_u64().unwrap();
@@ -50,15 +62,23 @@ async fn the_live_channel_says_when_the_feed_moves() {
     assert_eq!(hb["type"], "heartbeat");
 
     // Browsers pass the token in the query.
-    let url = format!("ws://{}/api/v1/live?access_token={}", server.addr, delegate.token.as_ref().unwrap());
-    let (mut ws2, _) = tokio_tungstenite::connect_async(url).await.expect("connect with a query token");
+    let url = format!(
+        "ws://{}/api/v1/live?access_token={}",
+        server.addr,
+        delegate.token.as_ref().unwrap()
+    );
+    let (mut ws2, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect with a query token");
     assert_eq!(next_json(&mut ws2).await["type"], "hello");
 }
 
 #[tokio::test]
 async fn the_live_channel_needs_a_session() {
     let server = TestServer::demo().await;
-    let err = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/live", server.addr)).await.unwrap_err();
+    let err = tokio_tungstenite::connect_async(format!("ws://{}/api/v1/live", server.addr))
+        .await
+        .unwrap_err();
     match err {
         tokio_tungstenite::tungstenite::Error::Http(resp) => assert_eq!(resp.status(), 401),
         other => panic!("expected HTTP 401, got {other:?}"),

@@ -1,4 +1,5 @@
 //! The server's integration suite: the real server on 127.0.0.1:0 with a temp data dir.
+#![allow(clippy::unwrap_used)]
 
 mod audit;
 mod auth;
@@ -16,7 +17,10 @@ use serde_json::Value;
 /// The id of the demo meeting whose title contains `needle`... or by day: past/today/next.
 pub async fn meetings_of(api: &Api) -> Vec<Value> {
     let (changes, _, _) = api.pull(0, 500).await;
-    changes.into_iter().filter(|c| c["type"] == "meeting").collect()
+    changes
+        .into_iter()
+        .filter(|c| c["type"] == "meeting")
+        .collect()
 }
 
 pub fn of_type<'a>(changes: &'a [Value], t: &str) -> Vec<&'a Value> {

@@ -26,8 +26,12 @@ async fn the_same_op_twice_applies_once() {
     let op = json!({"id": Uuid::now_v7(), "op": {"type": "item.add", "item_id": Uuid::now_v7(),
         "meeting_id": meeting["id"], "title": "Các vấn đề phát sinh", "presenter": "Văn phòng UBND tỉnh",
         "planned_minutes": 15}});
-    let (s1, r1) = secretary.post("/api/v1/ops", json!({"ops": [op.clone()]})).await;
-    let (s2, r2) = secretary.post("/api/v1/ops", json!({"ops": [op.clone(), op]})).await;
+    let (s1, r1) = secretary
+        .post("/api/v1/ops", json!({"ops": [op.clone()]}))
+        .await;
+    let (s2, r2) = secretary
+        .post("/api/v1/ops", json!({"ops": [op.clone(), op]}))
+        .await;
     assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
     assert_eq!(r1["results"][0]["status"], "accepted");
     assert_eq!(r2["results"][0]["status"], "duplicate");
@@ -45,7 +49,11 @@ async fn unchanged(server: &TestServer, f: impl std::future::Future<Output = ()>
     let audit = server.store().audit_entries().unwrap().len();
     f.await;
     assert_eq!(server.store().cursor().unwrap(), cursor, "the feed moved");
-    assert_eq!(server.store().audit_entries().unwrap().len(), audit, "something was audited");
+    assert_eq!(
+        server.store().audit_entries().unwrap().len(),
+        audit,
+        "something was audited"
+    );
 }
 
 #[tokio::test]
@@ -124,10 +132,26 @@ async fn rejected_ops_say_why_and_change_nothing() {
             json!({"type": "meeting.publish", "meeting_id": meeting["id"]}),
         ])
         .await;
-    let codes: Vec<&str> = r.iter().map(|x| x["code"].as_str().unwrap_or("accepted")).collect();
-    assert_eq!(codes, ["not_found", "validation", "validation", "not_found", "conflict"]);
+    let codes: Vec<&str> = r
+        .iter()
+        .map(|x| x["code"].as_str().unwrap_or("accepted"))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "not_found",
+            "validation",
+            "validation",
+            "not_found",
+            "conflict"
+        ]
+    );
     assert!(r.iter().all(|x| !x["message"].as_str().unwrap().is_empty()));
-    assert_eq!(server.store().cursor().unwrap(), cursor, "a rejected op changed the feed");
+    assert_eq!(
+        server.store().cursor().unwrap(),
+        cursor,
+        "a rejected op changed the feed"
+    );
 }
 
 #[tokio::test]
@@ -139,22 +163,40 @@ async fn agenda_items_move_and_stay_numbered_without_gaps() {
     let items = items_of(&changes, &meeting);
     let last = items.last().unwrap().clone();
 
-    let r = secretary.ops(vec![json!({"type": "item.move", "item_id": last["id"], "position": 1})]).await;
+    let r = secretary
+        .ops(vec![
+            json!({"type": "item.move", "item_id": last["id"], "position": 1}),
+        ])
+        .await;
     assert_eq!(r[0]["status"], "accepted");
     let (changes, _, _) = secretary.pull(0, 5000).await;
     let moved = items_of(&changes, &meeting);
     assert_eq!(moved[0]["id"], last["id"]);
     assert_eq!(moved[1]["id"], items[0]["id"]);
-    let positions: Vec<u64> = moved.iter().map(|i| i["position"].as_u64().unwrap()).collect();
+    let positions: Vec<u64> = moved
+        .iter()
+        .map(|i| i["position"].as_u64().unwrap())
+        .collect();
     assert_eq!(positions, (1..=items.len() as u64).collect::<Vec<_>>());
 
-    let r = secretary.ops(vec![json!({"type": "item.remove", "item_id": moved[1]["id"]})]).await;
+    let r = secretary
+        .ops(vec![
+            json!({"type": "item.remove", "item_id": moved[1]["id"]}),
+        ])
+        .await;
     assert_eq!(r[0]["status"], "accepted");
     let (changes, _, _) = secretary.pull(0, 5000).await;
     let left = items_of(&changes, &meeting);
-    let positions: Vec<u64> = left.iter().map(|i| i["position"].as_u64().unwrap()).collect();
+    let positions: Vec<u64> = left
+        .iter()
+        .map(|i| i["position"].as_u64().unwrap())
+        .collect();
     assert_eq!(positions, (1..items.len() as u64).collect::<Vec<_>>());
-    assert!(changes.iter().any(|c| c["type"] == "agenda_item_removed" && c["item_id"] == moved[1]["id"]));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "agenda_item_removed" && c["item_id"] == moved[1]["id"])
+    );
 }
 
 #[tokio::test]
@@ -176,12 +218,23 @@ async fn notes_are_private_and_the_latest_edit_wins() {
     assert_eq!(notes[0]["text"], "Đề nghị làm rõ kinh phí");
 
     let (theirs, _, _) = other.pull(0, 5000).await;
-    assert!(!theirs.iter().any(|c| c["type"] == "note"), "someone else's note leaked");
-    let r = other.ops(vec![json!({"type": "note.delete", "note_id": note_id})]).await;
+    assert!(
+        !theirs.iter().any(|c| c["type"] == "note"),
+        "someone else's note leaked"
+    );
+    let r = other
+        .ops(vec![json!({"type": "note.delete", "note_id": note_id})])
+        .await;
     assert_eq!(r[0]["code"], "forbidden");
 
-    let r = me.ops(vec![json!({"type": "note.delete", "note_id": note_id})]).await;
+    let r = me
+        .ops(vec![json!({"type": "note.delete", "note_id": note_id})])
+        .await;
     assert_eq!(r[0]["status"], "accepted");
     let (changes, _, _) = me.pull(cursor, 100).await;
-    assert!(changes.iter().any(|c| c["type"] == "note_deleted" && c["note_id"] == json!(note_id)));
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "note_deleted" && c["note_id"] == json!(note_id))
+    );
 }

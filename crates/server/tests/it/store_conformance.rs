@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use phonghop_domain::{
-    Attendance, Change, Classification, DocumentKind, Id, MeetingKind, MeetingRole, MeetingStatus, Op, OpEnvelope, OpOutcome,
-    Role, Sha256, SignatureSummary, User,
+    Attendance, Change, Classification, DocumentKind, Id, MeetingKind, MeetingRole, MeetingStatus,
+    Op, OpEnvelope, OpOutcome, Role, Sha256, SignatureSummary, User,
 };
 use phonghop_server::store::{BlobRecord, NewUser, SqliteStore, Store, StoreError, VideoInvitation};
 use time::macros::datetime;
@@ -25,8 +25,19 @@ fn user(store: &dyn Store, username: &str, role: Role) -> User {
 }
 
 fn apply(store: &dyn Store, actor: &User, ops: Vec<Op>) -> Vec<OpOutcome> {
-    let envs: Vec<OpEnvelope> = ops.into_iter().map(|op| OpEnvelope { id: Id::now_v7(), op }).collect();
-    store.apply_ops(actor, &envs).unwrap().into_iter().map(|r| r.outcome).collect()
+    let envs: Vec<OpEnvelope> = ops
+        .into_iter()
+        .map(|op| OpEnvelope {
+            id: Id::now_v7(),
+            op,
+        })
+        .collect();
+    store
+        .apply_ops(actor, &envs)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.outcome)
+        .collect()
 }
 
 fn all_changes(store: &dyn Store, viewer: &User) -> Vec<Change> {
@@ -71,14 +82,25 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
     let device = phonghop_testkit::new_device("laptop");
     store.create_session("hash-1", del.id, &device).unwrap();
     let s = store.session("hash-1").unwrap().unwrap();
-    assert_eq!((s.user.id, s.device_id, s.device_revoked), (del.id, device.id, false));
+    assert_eq!(
+        (s.user.id, s.device_id, s.device_revoked),
+        (del.id, device.id, false)
+    );
     store.delete_session("hash-1").unwrap();
     assert!(store.session("hash-1").unwrap().is_none());
 
     // Blobs.
     let sha = Sha256::from_digest(&[1; 32]);
     store
-        .record_blob(&BlobRecord { sha256: sha.clone(), size: 10, pages: 2, signature: SignatureSummary::NotChecked }, sec.id)
+        .record_blob(
+            &BlobRecord {
+                sha256: sha.clone(),
+                size: 10,
+                pages: 2,
+                signature: SignatureSummary::NotChecked,
+            },
+            sec.id,
+        )
         .unwrap();
     assert_eq!(store.blob(&sha).unwrap().unwrap().pages, 2);
 
@@ -97,7 +119,14 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
                 ends_at: datetime!(2026-12-01 11:00 +07:00),
                 org_unit_id: None,
             },
-            Op::ItemAdd { item_id: item, meeting_id: m, title: "Báo cáo".into(), presenter: "Sở".into(), planned_minutes: 20, position: None },
+            Op::ItemAdd {
+                item_id: item,
+                meeting_id: m,
+                title: "Báo cáo".into(),
+                presenter: "Sở".into(),
+                planned_minutes: 20,
+                position: None,
+            },
             Op::DocumentAttach {
                 document_id: Id::now_v7(),
                 item_id: item,
@@ -106,19 +135,38 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
                 classification: Classification::Confidential,
                 sha256: sha.clone(),
             },
-            Op::MemberAdd { meeting_id: m, user_id: del.id, role: MeetingRole::Member, attendance: Attendance::InRoom },
+            Op::MemberAdd {
+                meeting_id: m,
+                user_id: del.id,
+                role: MeetingRole::Member,
+                attendance: Attendance::InRoom,
+            },
         ],
     );
-    assert!(outcomes.iter().all(|o| *o == OpOutcome::Accepted), "{outcomes:?}");
-    let sees_meeting = |u: &User| all_changes(store, u).iter().any(|c| matches!(c, Change::Meeting(x) if x.id == m));
+    assert!(
+        outcomes.iter().all(|o| *o == OpOutcome::Accepted),
+        "{outcomes:?}"
+    );
+    let sees_meeting = |u: &User| {
+        all_changes(store, u)
+            .iter()
+            .any(|c| matches!(c, Change::Meeting(x) if x.id == m))
+    };
     assert!(sees_meeting(&sec));
     assert!(!sees_meeting(&del), "a draft reached a delegate");
     assert!(!store.blob_visible_to(&del, &sha).unwrap());
 
-    assert_eq!(apply(store, &sec, vec![Op::MeetingPublish { meeting_id: m }]), [OpOutcome::Accepted]);
+    assert_eq!(
+        apply(store, &sec, vec![Op::MeetingPublish { meeting_id: m }]),
+        [OpOutcome::Accepted]
+    );
     let del_changes = all_changes(store, &del);
-    assert!(del_changes.iter().any(|c| matches!(c, Change::Meeting(x) if x.id == m && x.status == MeetingStatus::Published)));
-    assert!(del_changes.iter().any(|c| matches!(c, Change::Document(d) if d.versions.len() == 1 && d.versions[0].sha256 == sha)));
+    assert!(del_changes.iter().any(
+        |c| matches!(c, Change::Meeting(x) if x.id == m && x.status == MeetingStatus::Published)
+    ));
+    assert!(del_changes.iter().any(
+        |c| matches!(c, Change::Document(d) if d.versions.len() == 1 && d.versions[0].sha256 == sha)
+    ));
     assert!(store.blob_visible_to(&del, &sha).unwrap());
     assert!(!sees_meeting(&outsider));
     assert!(!store.blob_visible_to(&outsider, &sha).unwrap());
@@ -146,7 +194,13 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
     ));
 
     // At most once per op id.
-    let env = OpEnvelope { id: Id::now_v7(), op: Op::ItemMove { item_id: item, position: 1 } };
+    let env = OpEnvelope {
+        id: Id::now_v7(),
+        op: Op::ItemMove {
+            item_id: item,
+            position: 1,
+        },
+    };
     let first = store.apply_ops(&sec, std::slice::from_ref(&env)).unwrap();
     let cursor = store.cursor().unwrap();
     let second = store.apply_ops(&sec, &[env]).unwrap();
@@ -156,22 +210,47 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
 
     // Rejections change nothing and say why.
     let out = apply(store, &del, vec![Op::MeetingPublish { meeting_id: m }]);
-    assert!(matches!(&out[0], OpOutcome::Rejected { code: phonghop_domain::ErrorCode::Forbidden, .. }));
+    assert!(matches!(
+        &out[0],
+        OpOutcome::Rejected {
+            code: phonghop_domain::ErrorCode::Forbidden,
+            ..
+        }
+    ));
     assert_eq!(store.cursor().unwrap(), cursor);
 
     // Removal revokes.
     let before = store.changes(&del, 0, 5000).unwrap().cursor;
-    assert_eq!(apply(store, &sec, vec![Op::MemberRemove { meeting_id: m, user_id: del.id }]), [OpOutcome::Accepted]);
+    assert_eq!(
+        apply(
+            store,
+            &sec,
+            vec![Op::MemberRemove {
+                meeting_id: m,
+                user_id: del.id
+            }]
+        ),
+        [OpOutcome::Accepted]
+    );
     let page = store.changes(&del, before, 5000).unwrap();
-    assert!(page.changes.iter().any(|c| matches!(c, Change::MeetingRevoked { meeting_id } if *meeting_id == m)));
+    assert!(
+        page.changes
+            .iter()
+            .any(|c| matches!(c, Change::MeetingRevoked { meeting_id } if *meeting_id == m))
+    );
     assert_eq!(store.meeting_role(del.id, m).unwrap(), None, "a removed member keeps no video access");
     assert!(!store.blob_visible_to(&del, &sha).unwrap());
 
     // The audit chain holds every change.
-    store.record_login("daibieu01", "127.0.0.1", false, "bad credentials").unwrap();
+    store
+        .record_login("daibieu01", "127.0.0.1", false, "bad credentials")
+        .unwrap();
     let entries = store.audit_entries().unwrap();
     assert!(entries.len() >= 10);
-    assert_eq!(phonghop_server::audit::verify(&entries), Ok(entries.len() as u64));
+    assert_eq!(
+        phonghop_server::audit::verify(&entries),
+        Ok(entries.len() as u64)
+    );
 }
 
 #[test]
@@ -190,20 +269,33 @@ fn sqlite_refuses_a_newer_database_without_touching_it() {
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch("PRAGMA user_version = 99;").unwrap();
-        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
     }
     let before = std::fs::read(&db).unwrap();
     match SqliteStore::open(&db) {
-        Err(StoreError::NewerSchema { found: 99, supported }) => assert!(supported < 99),
+        Err(StoreError::NewerSchema {
+            found: 99,
+            supported,
+        }) => assert!(supported < 99),
         Err(other) => panic!("wrong error: {other}"),
         Ok(_) => panic!("a newer database was opened"),
     }
-    assert_eq!(std::fs::read(&db).unwrap(), before, "the refused database was changed");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the refused database was changed"
+    );
 
     // Reopening the current version keeps the data.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(&format!("PRAGMA user_version = {};", phonghop_server::store::sqlite::SCHEMA_VERSION)).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA user_version = {};",
+        phonghop_server::store::sqlite::SCHEMA_VERSION
+    ))
+    .unwrap();
     drop(conn);
     let s = SqliteStore::open(&db).unwrap();
     assert!(s.user_credentials("thuky").unwrap().is_some());

@@ -12,7 +12,10 @@ async fn serves_https_with_the_given_certificate() {
     let server = phonghop_server::start(
         phonghop_server::Config::new(tmp.path()),
         "127.0.0.1:0".parse().unwrap(),
-        Some(phonghop_server::Tls { cert: tmp.path().join("cert.pem"), key: tmp.path().join("key.pem") }),
+        Some(phonghop_server::Tls {
+            cert: tmp.path().join("cert.pem"),
+            key: tmp.path().join("key.pem"),
+        }),
     )
     .await
     .unwrap();
@@ -22,10 +25,20 @@ async fn serves_https_with_the_given_certificate() {
         .resolve("localhost", server.addr)
         .build()
         .unwrap();
-    let body = client.get(format!("https://localhost:{port}/healthz")).send().await.unwrap().text().await.unwrap();
+    let body = client
+        .get(format!("https://localhost:{port}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(body, "ok");
     // Plain HTTP to the TLS port gets nothing useful.
-    let plain = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/healthz")).send().await;
+    let plain = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await;
     assert!(plain.is_err() || !plain.unwrap().status().is_success());
     server.shutdown(Duration::from_millis(100)).await.unwrap();
 }

@@ -1,0 +1,337 @@
+//! A sync round: push (uploads, then the outbox in batches), pull the feed page by page,
+//! download missing document files a few at a time, collect unreferenced files.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use phonghop_domain::{ChangesPage, Sha256};
+use serde::Serialize;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::{Client, ClientError};
+
+const PAGE: usize = 500;
+const OPS_BATCH: usize = 100;
+const PARALLEL_DOWNLOADS: usize = 4;
+
+/// Progress, for a progress bar in the app or the CLI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SyncEvent {
+    Pushed {
+        accepted: usize,
+        rejected: usize,
+    },
+    Pulled {
+        changes: usize,
+        cursor: u64,
+    },
+    /// The set of files to fetch in this round.
+    Downloads {
+        files: usize,
+        bytes: u64,
+    },
+    Blob {
+        sha256: String,
+        done: u64,
+        total: u64,
+    },
+    BlobDone {
+        sha256: String,
+    },
+    BlobFailed {
+        sha256: String,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub rejected: usize,
+    pub changes: usize,
+    pub revoked: usize,
+    pub downloaded: usize,
+    pub failed: usize,
+    pub removed_files: usize,
+    /// Bytes received: feed pages plus document files.
+    pub bytes: u64,
+    pub cursor: u64,
+}
+
+type Events = Option<UnboundedSender<SyncEvent>>;
+
+fn emit(events: &Events, e: SyncEvent) {
+    if let Some(tx) = events {
+        let _ = tx.send(e);
+    }
+}
+
+/// How hard a round tries before it gives up on a transient failure.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub attempts: u32,
+    pub base: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Retry {
+            attempts: 3,
+            base: Duration::from_millis(300),
+        }
+    }
+}
+
+/// Exponential backoff with full jitter.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let cap = base
+        .saturating_mul(1 << attempt.min(8))
+        .min(Duration::from_secs(60));
+    cap.mul_f64(0.5 + rand::random::<f64>() * 0.5)
+}
+
+async fn retrying<T, F, Fut>(retry: Retry, mut f: F) -> Result<T, ClientError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ClientError>>,
+{
+    let mut attempt = 0;
+    loop {
+        match f().await {
+            Err(e) if e.is_transient() && attempt + 1 < retry.attempts => {
+                tokio::time::sleep(backoff(retry.base, attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+impl Client {
+    /// One full round. Fails only when the server cannot be reached or refuses the
+    /// session; a file that fails its check is reported and skipped.
+    pub async fn sync(&self, events: Events) -> Result<SyncReport, ClientError> {
+        self.sync_with(events, Retry::default()).await
+    }
+
+    pub async fn sync_with(&self, events: Events, retry: Retry) -> Result<SyncReport, ClientError> {
+        if !self.logged_in() {
+            return Err(ClientError::NotLoggedIn);
+        }
+        let mut report = SyncReport::default();
+
+        // 1. Push: files first, then the ops that use them.
+        for sha in self.cache.uploads()? {
+            let path = self.blobs.path(&sha);
+            let bytes = tokio::fs::read(&path).await?;
+            retrying(retry, || self.api.put_blob(&sha, bytes.clone())).await?;
+            self.cache.upload_done(&sha)?;
+        }
+        loop {
+            let batch = self.cache.pending_ops(OPS_BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            let resp = retrying(retry, || self.api.push(batch.clone())).await?;
+            let rejected = self.cache.record_results(&resp.results)?;
+            report.pushed += resp.results.len() - rejected;
+            report.rejected += rejected;
+            emit(
+                &events,
+                SyncEvent::Pushed {
+                    accepted: resp.results.len() - rejected,
+                    rejected,
+                },
+            );
+        }
+
+        // 2. Pull. After a rejection the local state holds effects the server refused:
+        // rebuild it from a full pull, atomically.
+        if report.rejected > 0 {
+            let mut pages = Vec::new();
+            let mut cursor = 0;
+            loop {
+                let (page, bytes) = retrying(retry, || self.api.changes(cursor, PAGE)).await?;
+                report.bytes += bytes;
+                report.changes += page.changes.len();
+                cursor = page.cursor;
+                let more = page.more;
+                pages.push(page);
+                if !more {
+                    break;
+                }
+            }
+            self.cache.rebuild(&pages)?;
+            emit(
+                &events,
+                SyncEvent::Pulled {
+                    changes: report.changes,
+                    cursor,
+                },
+            );
+        } else {
+            loop {
+                let since = self.cache.cursor()?;
+                let (page, bytes): (ChangesPage, u64) =
+                    retrying(retry, || self.api.changes(since, PAGE)).await?;
+                report.bytes += bytes;
+                report.changes += page.changes.len();
+                report.revoked += self.cache.apply_page(&page)?.len();
+                emit(
+                    &events,
+                    SyncEvent::Pulled {
+                        changes: page.changes.len(),
+                        cursor: page.cursor,
+                    },
+                );
+                if !page.more {
+                    break;
+                }
+            }
+        }
+        report.cursor = self.cache.cursor()?;
+
+        // 3. Files: what is referenced and missing, a few at a time.
+        let missing: Vec<(Sha256, u64)> = self
+            .cache
+            .wanted_blobs()?
+            .into_iter()
+            .filter(|(s, _)| !self.blobs.has(s))
+            .collect();
+        emit(
+            &events,
+            SyncEvent::Downloads {
+                files: missing.len(),
+                bytes: missing.iter().map(|(_, n)| n).sum(),
+            },
+        );
+        let received = Arc::new(AtomicU64::new(0));
+        let results: Vec<(Sha256, Result<(), ClientError>)> = futures_util::stream::iter(missing)
+            .map(|(sha, size)| {
+                let (events, received) = (events.clone(), received.clone());
+                async move {
+                    let r = retrying(retry, || self.download(&sha, size, &events, &received)).await;
+                    (sha, r)
+                }
+            })
+            .buffer_unordered(PARALLEL_DOWNLOADS)
+            .collect()
+            .await;
+        report.bytes += received.load(Ordering::Relaxed);
+        for (sha, r) in results {
+            match r {
+                Ok(()) => {
+                    report.downloaded += 1;
+                    self.cache.clear_blob_error(&sha)?;
+                }
+                Err(ClientError::Invalid(reason)) => {
+                    report.failed += 1;
+                    self.cache.set_blob_error(&sha, &reason)?;
+                    emit(
+                        &events,
+                        SyncEvent::BlobFailed {
+                            sha256: sha.to_string(),
+                            reason,
+                        },
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+
+        // 4. Files nothing refers to any more (a revoked meeting, say) leave the disk.
+        let keep = self.cache.referenced_blobs()?;
+        report.removed_files = self.blobs.collect_garbage(&keep)?;
+        self.cache.set_meta(
+            "last_sync",
+            &time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        )?;
+        Ok(report)
+    }
+
+    /// Fetches one file into its `.part`, resuming what is there; checks it; renames.
+    async fn download(
+        &self,
+        sha: &Sha256,
+        size: u64,
+        events: &Events,
+        received: &AtomicU64,
+    ) -> Result<(), ClientError> {
+        let mut have = self.blobs.part_len(sha);
+        if have > size {
+            self.blobs.discard_part(sha);
+            have = 0;
+        }
+        let mut resp = self.api.get_blob(sha, have).await?;
+        if resp.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
+            self.blobs.discard_part(sha);
+            have = 0;
+            resp = self.api.get_blob(sha, 0).await?;
+        }
+        let resume = resp.status() == reqwest::StatusCode::PARTIAL_CONTENT;
+        if !resume {
+            have = 0;
+        }
+        let file = self.blobs.open_part(sha, resume)?;
+        let mut file = tokio::fs::File::from_std(file);
+        let mut done = have;
+        let mut last_event = 0;
+        let mut body = resp.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            file.write_all(&chunk).await?;
+            done += chunk.len() as u64;
+            received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            if done - last_event >= 256 * 1024 {
+                last_event = done;
+                emit(
+                    events,
+                    SyncEvent::Blob {
+                        sha256: sha.to_string(),
+                        done,
+                        total: size,
+                    },
+                );
+            }
+            if done > size {
+                break;
+            }
+        }
+        file.flush().await?;
+        file.sync_all().await?;
+        drop(file);
+        let blobs = self.blobs.clone();
+        let sha2 = sha.clone();
+        let checked = tokio::task::spawn_blocking(move || blobs.finish_part(&sha2))
+            .await
+            .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
+        match checked {
+            Ok(()) => {
+                emit(
+                    events,
+                    SyncEvent::Blob {
+                        sha256: sha.to_string(),
+                        done,
+                        total: size,
+                    },
+                );
+                emit(
+                    events,
+                    SyncEvent::BlobDone {
+                        sha256: sha.to_string(),
+                    },
+                );
+                Ok(())
+            }
+            Err(got) => Err(ClientError::Invalid(format!(
+                "the server sent a file whose SHA-256 is {got}, not {sha}; it was discarded"
+            ))),
+        }
+    }
+}
