@@ -3,6 +3,7 @@
 //! Python packages into a venv under the user's cache) and is idempotent.
 
 mod setup;
+mod video;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +15,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo [--check]        seed the demo province once and serve it on 127.0.0.1:8686
                         (--check: start it, log in once, stop — for CI and fresh clones)
   test                  install what tests need, then run every test of the workspace
-  bench <name>          run a benchmark: sync-server
+  bench <name>          run a benchmark: sync-server, sfu
   lint                  cargo fmt --check and clippy -D warnings";
 
 fn main() {
@@ -142,6 +143,7 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
             cmd.env("PHONGHOP_SERVER_BIN", target_dir().join("release/phonghop-server"));
             run_cmd(&mut cmd)
         }
-        other => bail!("no benchmark called {other:?}; known: sync-server"),
+        "sfu" => video::bench_sfu(extra),
+        other => bail!("no benchmark called {other:?}; known: sync-server, sfu"),
     }
 }

@@ -68,6 +68,27 @@
       status("Thiếu lời mời hoặc phiên đăng nhập / No invitation or session", true);
       $("join").disabled = true;
       return false;
+    } else {
+      // A member reads the meeting from the change feed, as every client does.
+      const r = await fetch("/api/v1/changes?since=0&limit=5000", { headers: { authorization: `Bearer ${accessToken}` } });
+      if (r.ok) {
+        const page = await r.json();
+        const m = page.changes.find((c) => c.type === "meeting" && c.id === memberMeeting);
+        if (m) {
+          $("title").firstChild.textContent = m.title + " ";
+          $("when").textContent = `${fmtTime(m.starts_at)} · ${m.room}`;
+        }
+        const ol = $("agenda");
+        ol.innerHTML = "";
+        page.changes
+          .filter((c) => c.type === "agenda_item" && c.meeting_id === memberMeeting)
+          .sort((a, b) => a.position - b.position)
+          .forEach((item) => {
+            const li = document.createElement("li");
+            li.textContent = item.title;
+            ol.appendChild(li);
+          });
+      }
     }
     status("Sẵn sàng tham gia / Ready to join");
     return true;
@@ -143,6 +164,7 @@
       ul.appendChild(li);
     }
     for (const [streamId, tile] of state.tiles) {
+      if (streamId === "local") continue;
       const pid = streamId.split(":")[0];
       tile.querySelector(".who").textContent = personName(pid) + (streamId.endsWith(":screen") ? " — màn hình / screen" : "");
       const p = state.people.get(pid);
