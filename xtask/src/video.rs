@@ -37,7 +37,10 @@ pub fn ensure_video_tools() -> Result<()> {
         bail!("{CHROMIUM} is missing even though the chromium package is installed");
     }
     let dir = tests_dir();
-    if !dir.join("node_modules/playwright-core/package.json").exists() {
+    if !dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
         run_cmd(Command::new("npm").arg("--prefix").arg(&dir).args([
             "ci",
             "--no-audit",
@@ -58,7 +61,9 @@ impl Drop for Server {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Builds the server, seeds a fresh data dir with the demo province, serves it on a
@@ -71,7 +76,8 @@ pub fn run_browser_tests() -> Result<()> {
     let data = std::env::temp_dir().join(format!("phonghop-video-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let mut init = Command::new(&bin);
-    init.args(["init", "--admin-password-stdin", "--data"]).arg(&data);
+    init.args(["init", "--admin-password-stdin", "--data"])
+        .arg(&data);
     setup::run_with_stdin(&mut init, "phonghop-demo")?;
     run_cmd(
         Command::new(&bin)

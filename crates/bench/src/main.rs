@@ -2,14 +2,17 @@
 //! one line: `bench <name>: ours=<x> <unit> reference=<y> <unit> ratio=<ours/reference> (<lower|higher> is better)`.
 
 mod nginx;
+mod sfu;
 mod sync_server;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sync-server") => sync_server::run(&args[1..]),
+        Some("sfu") => sfu::run(&args[1..]),
+        Some("sfu-relay") => sfu::relay_main(&args[1..]),
         _ => Err(anyhow::anyhow!(
-            "usage: phonghop-bench sync-server [--clients N]"
+            "usage: phonghop-bench sync-server [--clients N] | sfu [--subscribers 10,50] [--seconds S]"
         )),
     };
     if let Err(e) = result {

@@ -149,7 +149,6 @@ impl NetConfig {
                         urls: s.urls.clone(),
                         username: s.username.clone().unwrap_or_default(),
                         credential: s.credential.clone().unwrap_or_default(),
-                        ..Default::default()
                     })
                     .collect(),
             )
@@ -225,9 +224,7 @@ pub fn extmap_id(sdp: &str, kind: &str, uri: &str) -> Option<u8> {
     for line in sdp.lines() {
         if let Some(rest) = line.strip_prefix("m=") {
             in_kind = rest.starts_with(kind);
-        } else if in_kind
-            && let Some(rest) = line.strip_prefix("a=extmap:")
-        {
+        } else if in_kind && let Some(rest) = line.strip_prefix("a=extmap:") {
             let mut parts = rest.split_whitespace();
             let id = parts.next()?.split('/').next()?;
             if parts.next() == Some(uri) {

@@ -15,5 +15,5 @@ pub mod ws;
 pub use config::NetConfig;
 pub use link::{SignalLink, Signaling, in_process};
 pub use participant::{NativeParticipant, ParticipantOptions, RoomView, TrackStats};
-pub use sfu::{AdmitAll, Admission, Identity, Session, Sfu, SfuConfig, SfuStats};
+pub use sfu::{Admission, AdmitAll, Identity, Session, Sfu, SfuConfig, SfuStats};
 pub use signal::{ClientSignal, PeerRole, ServerSignal, SignalErrorCode, Source};

@@ -18,7 +18,11 @@ pub struct Signaling {
 }
 
 impl Signaling {
-    pub fn new(sfu: Arc<Sfu>, who: Identity, out: mpsc::UnboundedSender<ServerSignal>) -> Signaling {
+    pub fn new(
+        sfu: Arc<Sfu>,
+        who: Identity,
+        out: mpsc::UnboundedSender<ServerSignal>,
+    ) -> Signaling {
         Signaling {
             sfu,
             who,
@@ -42,7 +46,10 @@ impl Signaling {
         match (msg, &self.session) {
             (ClientSignal::Join { meeting_id, name }, None) => {
                 let mut who = self.who.clone();
+                // Only an anonymous tool names itself; accounts and invited guests are
+                // shown by the name the server knows.
                 if who.user_id.is_none()
+                    && who.invited_to.is_none()
                     && let Some(n) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty())
                 {
                     who.name = n.chars().take(80).collect();

@@ -80,7 +80,12 @@ fn push_probe(out: &mut Vec<u8>, frame: u32) {
 /// The payloads of one synthetic VP8 frame split into `packets` RTP payloads of about
 /// `size` bytes each: a real payload descriptor, a real frame tag (keyframes also with
 /// the start code and dimensions), filler, and the probe.
-pub fn synthetic_vp8_frame(frame: u32, keyframe: bool, packets: usize, size: usize) -> Vec<Vec<u8>> {
+pub fn synthetic_vp8_frame(
+    frame: u32,
+    keyframe: bool,
+    packets: usize,
+    size: usize,
+) -> Vec<Vec<u8>> {
     let size = size.max(PROBE_LEN + 12);
     (0..packets.max(1))
         .map(|i| {
@@ -121,7 +126,10 @@ mod tests {
         let key = synthetic_vp8_frame(7, true, 3, 1000);
         let delta = synthetic_vp8_frame(8, false, 3, 1000);
         assert!(vp8_is_keyframe(&key[0]));
-        assert!(!vp8_is_keyframe(&key[1]), "a continuation packet is not a frame start");
+        assert!(
+            !vp8_is_keyframe(&key[1]),
+            "a continuation packet is not a frame start"
+        );
         assert!(!vp8_is_keyframe(&delta[0]));
         assert_eq!(key[0].len(), 1000);
         // A descriptor with the extension byte and a 15-bit picture id (as Chrome sends).
@@ -135,7 +143,10 @@ mod tests {
     #[test]
     fn probes_round_trip() {
         let before = now_micros();
-        let p = read_probe(&synthetic_opus_frame(42, 80)).unwrap_or(Probe { sent_micros: 0, frame: 0 });
+        let p = read_probe(&synthetic_opus_frame(42, 80)).unwrap_or(Probe {
+            sent_micros: 0,
+            frame: 0,
+        });
         assert_eq!(p.frame, 42);
         assert!(p.sent_micros >= before);
         assert_eq!(read_probe(b"short"), None);

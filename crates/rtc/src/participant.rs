@@ -31,7 +31,9 @@ use webrtc::rtp_transceiver::RtpSender;
 
 use crate::config::{NetConfig, is_keyframe_request};
 use crate::link::SignalLink;
-use crate::media::{now_micros, read_probe, synthetic_opus_frame, synthetic_vp8_frame, vp8_is_keyframe};
+use crate::media::{
+    now_micros, read_probe, synthetic_opus_frame, synthetic_vp8_frame, vp8_is_keyframe,
+};
 use crate::signal::{
     Candidate, ClientSignal, ParticipantInfo, Pc, ServerSignal, SignalErrorCode, Source,
 };
@@ -180,15 +182,23 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
             && video
         {
             // As a decoder would: until a keyframe arrives, keep asking for one.
-            let (t, tracks, id, ssrc) = (track.clone(), shared.tracks.clone(), id.clone(), init.ssrc);
+            let (t, tracks, id, ssrc) =
+                (track.clone(), shared.tracks.clone(), id.clone(), init.ssrc);
             tokio::spawn(async move {
                 for _ in 0..20 {
                     tokio::time::sleep(Duration::from_millis(400)).await;
-                    let have = tracks.lock().unwrap_or_else(|e| e.into_inner()).get(&id).is_some_and(|s| s.keyframes > 0);
+                    let have = tracks
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get(&id)
+                        .is_some_and(|s| s.keyframes > 0);
                     if have {
                         return;
                     }
-                    let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc: ssrc };
+                    let pli = PictureLossIndication {
+                        sender_ssrc: 0,
+                        media_ssrc: ssrc,
+                    };
                     if t.write_rtcp(vec![Box::new(pli)]).await.is_err() {
                         return;
                     }
@@ -235,7 +245,8 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
         if shared.keep_samples
             && let Some(p) = read_probe(&pkt.payload)
         {
-            t.latency_us.push(now.saturating_sub(p.sent_micros).min(u64::from(u32::MAX)) as u32);
+            t.latency_us
+                .push(now.saturating_sub(p.sent_micros).min(u64::from(u32::MAX)) as u32);
         }
     }
 }
@@ -265,7 +276,11 @@ fn local_track(name: &str, video: bool, ssrc: u32) -> Arc<TrackLocalStaticRTP> {
         "native".into(),
         name.into(),
         name.into(),
-        if video { RtpCodecKind::Video } else { RtpCodecKind::Audio },
+        if video {
+            RtpCodecKind::Video
+        } else {
+            RtpCodecKind::Audio
+        },
         vec![RTCRtpEncodingParameters {
             rtp_coding_parameters: RTCRtpCodingParameters {
                 ssrc: Some(ssrc),
@@ -323,7 +338,9 @@ impl NativeParticipant {
                 .map_err(|_| ParticipantError::Timeout("video.joined"))?
                 .ok_or(ParticipantError::Closed)?;
             match msg {
-                ServerSignal::Joined { you, participants, .. } => {
+                ServerSignal::Joined {
+                    you, participants, ..
+                } => {
                     shared.view.send_modify(|v| {
                         v.me = Some(you.id);
                         v.joined = true;
@@ -379,7 +396,10 @@ impl NativeParticipant {
                 None
             };
             let _ = shared.link.send(ClientSignal::Sources { sources });
-            let offer = pc.create_offer(None).await.map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
+            let offer = pc
+                .create_offer(None)
+                .await
+                .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
             pc.set_local_description(offer)
                 .await
                 .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
@@ -389,7 +409,10 @@ impl NativeParticipant {
                 .await
                 .ok_or(ParticipantError::Webrtc("no local description".into()))?
                 .sdp;
-            let _ = shared.link.send(ClientSignal::Offer { pc: Pc::Publish, sdp });
+            let _ = shared.link.send(ClientSignal::Offer {
+                pc: Pc::Publish,
+                sdp,
+            });
             tasks.push(tokio::spawn(publish_loop(
                 shared.clone(),
                 pc.clone(),
@@ -442,7 +465,11 @@ impl NativeParticipant {
 
     /// Per received track, by published track id.
     pub fn received(&self) -> BTreeMap<String, TrackStats> {
-        self.shared.tracks.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.shared
+            .tracks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Waits until a received track matching `pred` satisfies `cond`.
@@ -515,7 +542,10 @@ async fn signal_loop(
 ) {
     while let Some(msg) = rx.recv().await {
         match msg {
-            ServerSignal::Offer { pc: Pc::Subscribe, sdp } => {
+            ServerSignal::Offer {
+                pc: Pc::Subscribe,
+                sdp,
+            } => {
                 let pc = {
                     let mut slot = subscribe.lock().await;
                     if slot.is_none() {
@@ -539,7 +569,8 @@ async fn signal_loop(
                 };
                 let Some(pc) = pc else { continue };
                 let answered = async {
-                    pc.set_remote_description(RTCSessionDescription::offer(sdp)?).await?;
+                    pc.set_remote_description(RTCSessionDescription::offer(sdp)?)
+                        .await?;
                     let answer = pc.create_answer(None).await?;
                     pc.set_local_description(answer).await?;
                     Ok::<_, webrtc::error::Error>(pc.local_description().await.map(|d| d.sdp))
@@ -547,14 +578,23 @@ async fn signal_loop(
                 .await;
                 match answered {
                     Ok(Some(sdp)) => {
-                        let _ = shared.link.send(ClientSignal::Answer { pc: Pc::Subscribe, sdp });
+                        let _ = shared.link.send(ClientSignal::Answer {
+                            pc: Pc::Subscribe,
+                            sdp,
+                        });
                         shared.view.send_modify(|v| v.offers_answered += 1);
                     }
                     other => tracing::warn!("answering the SFU's offer failed: {other:?}"),
                 }
             }
-            ServerSignal::Answer { pc: Pc::Publish, sdp } => {
-                let _ = pub_answer.send(ServerSignal::Answer { pc: Pc::Publish, sdp });
+            ServerSignal::Answer {
+                pc: Pc::Publish,
+                sdp,
+            } => {
+                let _ = pub_answer.send(ServerSignal::Answer {
+                    pc: Pc::Publish,
+                    sdp,
+                });
             }
             ServerSignal::Candidate { pc, candidate } => {
                 let conn = match pc {
@@ -572,7 +612,8 @@ async fn signal_loop(
                         .await;
                 }
             }
-            ServerSignal::ParticipantJoined { participant } | ServerSignal::ParticipantUpdated { participant } => {
+            ServerSignal::ParticipantJoined { participant }
+            | ServerSignal::ParticipantUpdated { participant } => {
                 shared.view.send_modify(|v| {
                     v.participants.insert(participant.id, participant);
                 });
@@ -597,7 +638,9 @@ async fn signal_loop(
                     v.muted_by_chair.insert(source.as_str().to_owned(), muted);
                 });
             }
-            ServerSignal::ShareStopped { .. } => shared.view.send_modify(|v| v.share_stopped = true),
+            ServerSignal::ShareStopped { .. } => {
+                shared.view.send_modify(|v| v.share_stopped = true)
+            }
             ServerSignal::Left => {
                 shared.view.send_modify(|v| v.left = true);
             }
@@ -620,8 +663,12 @@ async fn publish_loop(
     audio: Sending,
     opts: ParticipantOptions,
 ) {
-    let Some(ServerSignal::Answer { sdp, .. }) = answers.recv().await else { return };
-    let Ok(answer) = RTCSessionDescription::answer(sdp) else { return };
+    let Some(ServerSignal::Answer { sdp, .. }) = answers.recv().await else {
+        return;
+    };
+    let Ok(answer) = RTCSessionDescription::answer(sdp) else {
+        return;
+    };
     if let Err(e) = pc.set_remote_description(answer).await {
         tracing::warn!("the SFU's answer did not apply: {e}");
         return;

@@ -36,8 +36,8 @@ use webrtc::rtp_transceiver::RtpSender;
 use crate::config::{AUDIO_LEVEL_URI, NetConfig, extmap_id, is_keyframe_request};
 use crate::media::vp8_is_keyframe;
 use crate::signal::{
-    Candidate, ClientSignal, ParticipantInfo, Pc, PeerRole, ServerSignal, SignalErrorCode,
-    Source, Subscription, TrackInfo,
+    Candidate, ClientSignal, ParticipantInfo, Pc, PeerRole, ServerSignal, SignalErrorCode, Source,
+    Subscription, TrackInfo,
 };
 
 /// Who is asking to join.
@@ -137,8 +137,14 @@ impl Sfu {
 
     /// The participants of a meeting's room, as they would be announced.
     pub fn participants(&self, meeting: Uuid) -> Vec<ParticipantInfo> {
-        let room = self.rooms.lock().unwrap_or_else(|e| e.into_inner()).get(&meeting).cloned();
-        room.map(|r| r.peers().iter().map(|p| p.info()).collect()).unwrap_or_default()
+        let room = self
+            .rooms
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&meeting)
+            .cloned();
+        room.map(|r| r.peers().iter().map(|p| p.info()).collect())
+            .unwrap_or_default()
     }
 
     /// Enters `meeting`'s room after the admission check. Server signals for this
@@ -186,9 +192,12 @@ impl Sfu {
             participants: others.iter().map(|p| p.info()).collect(),
             ice_servers: self.config.net.ice_servers.clone(),
         });
-        room.broadcast_except(peer.id, ServerSignal::ParticipantJoined {
-            participant: peer.info(),
-        });
+        room.broadcast_except(
+            peer.id,
+            ServerSignal::ParticipantJoined {
+                participant: peer.info(),
+            },
+        );
         tracing::info!(meeting = %meeting, participant = %peer.id, name = %peer.who.name, "joined video");
         // Whatever is already published reaches the newcomer.
         tokio::spawn(peer.clone().sync_subscriptions());
@@ -240,17 +249,29 @@ impl Session {
                 self.leave().await;
                 Ok(())
             }
-            ClientSignal::Offer { pc: Pc::Publish, sdp } => self.peer.publish_offer(sdp).await,
-            ClientSignal::Offer { pc: Pc::Subscribe, .. } => Err((
+            ClientSignal::Offer {
+                pc: Pc::Publish,
+                sdp,
+            } => self.peer.publish_offer(sdp).await,
+            ClientSignal::Offer {
+                pc: Pc::Subscribe, ..
+            } => Err((
                 SignalErrorCode::BadRequest,
                 "the SFU makes the offers on the subscribe connection".into(),
             )),
-            ClientSignal::Answer { pc: Pc::Subscribe, sdp } => self.peer.subscribe_answer(sdp).await,
-            ClientSignal::Answer { pc: Pc::Publish, .. } => Err((
+            ClientSignal::Answer {
+                pc: Pc::Subscribe,
+                sdp,
+            } => self.peer.subscribe_answer(sdp).await,
+            ClientSignal::Answer {
+                pc: Pc::Publish, ..
+            } => Err((
                 SignalErrorCode::BadRequest,
                 "the publish connection is offered by the participant".into(),
             )),
-            ClientSignal::Candidate { pc, candidate } => self.peer.add_candidate(pc, candidate).await,
+            ClientSignal::Candidate { pc, candidate } => {
+                self.peer.add_candidate(pc, candidate).await
+            }
             ClientSignal::Sources { sources } => {
                 self.peer
                     .declared_sources
@@ -260,7 +281,11 @@ impl Session {
                 Ok(())
             }
             ClientSignal::Subscribe { subscription } => {
-                *self.peer.subscription.lock().unwrap_or_else(|e| e.into_inner()) = subscription;
+                *self
+                    .peer
+                    .subscription
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = subscription;
                 tokio::spawn(self.peer.clone().sync_subscriptions());
                 Ok(())
             }
@@ -276,7 +301,10 @@ impl Session {
                         d.want_rid(Some(rid));
                         Ok(())
                     }
-                    None => Err((SignalErrorCode::NotFound, format!("not subscribed to {track}"))),
+                    None => Err((
+                        SignalErrorCode::NotFound,
+                        format!("not subscribed to {track}"),
+                    )),
                 }
             }
             ClientSignal::Mute {
@@ -286,7 +314,10 @@ impl Session {
             } => {
                 self.moderator()?;
                 let target = self.room.peer(participant).ok_or_else(|| {
-                    (SignalErrorCode::NotFound, "no such participant in this room".to_owned())
+                    (
+                        SignalErrorCode::NotFound,
+                        "no such participant in this room".to_owned(),
+                    )
                 })?;
                 target.set_muted(source, muted, &self.peer.who.name);
                 Ok(())
@@ -294,7 +325,10 @@ impl Session {
             ClientSignal::StopShare { participant } => {
                 self.moderator()?;
                 let target = self.room.peer(participant).ok_or_else(|| {
-                    (SignalErrorCode::NotFound, "no such participant in this room".to_owned())
+                    (
+                        SignalErrorCode::NotFound,
+                        "no such participant in this room".to_owned(),
+                    )
                 })?;
                 target.stop_share(&self.peer.who.name).await;
                 Ok(())
@@ -320,8 +354,13 @@ impl Session {
             return;
         }
         self.room.remove(self.peer.id);
-        let published: Vec<Arc<Published>> =
-            std::mem::take(&mut *self.peer.published.lock().unwrap_or_else(|e| e.into_inner()));
+        let published: Vec<Arc<Published>> = std::mem::take(
+            &mut *self
+                .peer
+                .published
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
         for p in &published {
             p.close();
         }
@@ -332,17 +371,26 @@ impl Session {
             }
             if let Some(pc) = sub.pc.take() {
                 let _ = pc.close().await;
-                self.sfu.stats.peer_connections.fetch_sub(1, Ordering::Relaxed);
+                self.sfu
+                    .stats
+                    .peer_connections
+                    .fetch_sub(1, Ordering::Relaxed);
             }
         }
         let publish = self.peer.publish.lock().await.take();
         if let Some((pc, _)) = publish {
             let _ = pc.close().await;
-            self.sfu.stats.peer_connections.fetch_sub(1, Ordering::Relaxed);
+            self.sfu
+                .stats
+                .peer_connections
+                .fetch_sub(1, Ordering::Relaxed);
         }
-        self.room.broadcast_except(self.peer.id, ServerSignal::ParticipantLeft {
-            participant: self.peer.id,
-        });
+        self.room.broadcast_except(
+            self.peer.id,
+            ServerSignal::ParticipantLeft {
+                participant: self.peer.id,
+            },
+        );
         for other in self.room.peers() {
             tokio::spawn(other.sync_subscriptions());
         }
@@ -377,10 +425,8 @@ impl Room {
             let mut tick = tokio::time::interval(interval);
             loop {
                 tick.tick().await;
+                // Sessions hold the room; when the last has left, it is gone.
                 let Some(room) = weak.upgrade() else { return };
-                if room.len() == 0 && Arc::strong_count(&room) <= 2 {
-                    return;
-                }
                 room.pick_speaker(threshold);
             }
         });
@@ -392,20 +438,38 @@ impl Room {
     }
 
     fn peers(&self) -> Vec<Arc<Peer>> {
-        self.peers.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
+        self.peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 
     fn peer(&self, id: Uuid) -> Option<Arc<Peer>> {
-        self.peers.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
+        self.peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .cloned()
     }
 
     fn insert(&self, peer: Arc<Peer>) {
-        self.peers.lock().unwrap_or_else(|e| e.into_inner()).insert(peer.id, peer);
+        self.peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(peer.id, peer);
     }
 
     fn remove(&self, id: Uuid) {
-        self.peers.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
-        self.levels.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+        self.peers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+        self.levels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
     }
 
     fn broadcast_except(&self, except: Uuid, msg: ServerSignal) {
@@ -431,7 +495,9 @@ impl Room {
             let levels = self.levels.lock().unwrap_or_else(|e| e.into_inner());
             levels
                 .iter()
-                .filter(|(_, (l, at))| *l >= min_loudness && now.duration_since(*at) < Duration::from_secs(1))
+                .filter(|(_, (l, at))| {
+                    *l >= min_loudness && now.duration_since(*at) < Duration::from_secs(1)
+                })
                 .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
                 .map(|(id, _)| *id)
         };
@@ -451,7 +517,9 @@ impl Room {
             *current = None;
             drop(current);
             for p in self.peers() {
-                let _ = p.out.send(ServerSignal::ActiveSpeaker { participant: None });
+                let _ = p
+                    .out
+                    .send(ServerSignal::ActiveSpeaker { participant: None });
             }
         }
     }
@@ -461,7 +529,12 @@ impl Room {
         self.peers()
             .iter()
             .filter(|p| p.id != except)
-            .flat_map(|p| p.published.lock().unwrap_or_else(|e| e.into_inner()).clone())
+            .flat_map(|p| {
+                p.published
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+            })
             .filter(|t| t.is_open())
             .collect()
     }
@@ -478,6 +551,9 @@ struct SubscribeSide {
     dirty: bool,
 }
 
+/// A peer connection and the signal that its ICE gathering completed.
+type PcAndGathered = (Arc<dyn PeerConnection>, Arc<tokio::sync::Notify>);
+
 struct Peer {
     id: Uuid,
     who: Identity,
@@ -485,7 +561,7 @@ struct Peer {
     out: mpsc::UnboundedSender<ServerSignal>,
     room: Weak<Room>,
     sfu: Weak<Sfu>,
-    publish: tokio::sync::Mutex<Option<(Arc<dyn PeerConnection>, Arc<tokio::sync::Notify>)>>,
+    publish: tokio::sync::Mutex<Option<PcAndGathered>>,
     subscribe: tokio::sync::Mutex<SubscribeSide>,
     published: Mutex<Vec<Arc<Published>>>,
     /// Track id → source, as the participant declared them with its offer.
@@ -506,7 +582,9 @@ struct PcEvents {
 #[async_trait::async_trait]
 impl PeerConnectionEventHandler for PcEvents {
     async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
-        let Some(peer) = self.peer.upgrade() else { return };
+        let Some(peer) = self.peer.upgrade() else {
+            return;
+        };
         if let Ok(init) = event.candidate.to_json() {
             let _ = peer.out.send(ServerSignal::Candidate {
                 pc: self.pc,
@@ -527,7 +605,9 @@ impl PeerConnectionEventHandler for PcEvents {
     }
 
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        let Some(peer) = self.peer.upgrade() else { return };
+        let Some(peer) = self.peer.upgrade() else {
+            return;
+        };
         tracing::debug!(participant = %peer.id, pc = ?self.pc, %state, "connection state");
         if self.pc == Pc::Subscribe && state == RTCPeerConnectionState::Connected {
             // Media queued before the transport was up is gone: every track this
@@ -544,7 +624,9 @@ impl PeerConnectionEventHandler for PcEvents {
         if self.pc != Pc::Publish {
             return;
         }
-        let Some(peer) = self.peer.upgrade() else { return };
+        let Some(peer) = self.peer.upgrade() else {
+            return;
+        };
         peer.accept_track(track).await;
     }
 }
@@ -584,8 +666,11 @@ impl Peer {
         }
     }
 
-    async fn new_pc(self: &Arc<Self>, pc: Pc) -> SignalResult<(Arc<dyn PeerConnection>, Arc<tokio::sync::Notify>)> {
-        let sfu = self.sfu.upgrade().ok_or((SignalErrorCode::Internal, "the SFU stopped".to_owned()))?;
+    async fn new_pc(self: &Arc<Self>, pc: Pc) -> SignalResult<PcAndGathered> {
+        let sfu = self
+            .sfu
+            .upgrade()
+            .ok_or((SignalErrorCode::Internal, "the SFU stopped".to_owned()))?;
         let gathered = Arc::new(tokio::sync::Notify::new());
         let handler = Arc::new(PcEvents {
             peer: Arc::downgrade(self),
@@ -622,16 +707,20 @@ impl Peer {
         if first {
             wait_gathered(&gathered).await;
         }
-        let local = pc
-            .local_description()
-            .await
-            .ok_or((SignalErrorCode::Negotiation, "no local description".to_owned()))?;
+        let local = pc.local_description().await.ok_or((
+            SignalErrorCode::Negotiation,
+            "no local description".to_owned(),
+        ))?;
         let _ = self.out.send(ServerSignal::Answer {
             pc: Pc::Publish,
             sdp: local.sdp,
         });
         // Sources the new offer no longer sends are gone.
-        let remote_sdp = pc.remote_description().await.map(|d| d.sdp).unwrap_or_default();
+        let remote_sdp = pc
+            .remote_description()
+            .await
+            .map(|d| d.sdp)
+            .unwrap_or_default();
         let gone: Vec<Arc<Published>> = {
             let published = self.published.lock().unwrap_or_else(|e| e.into_inner());
             published
@@ -674,7 +763,11 @@ impl Peer {
             muted: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             last_pli: Mutex::new(None),
-            stats: self.sfu.upgrade().map(|s| s.stats.clone()).unwrap_or_default(),
+            stats: self
+                .sfu
+                .upgrade()
+                .map(|s| s.stats.clone())
+                .unwrap_or_default(),
         });
         {
             let mut list = self.published.lock().unwrap_or_else(|e| e.into_inner());
@@ -728,7 +821,10 @@ impl Peer {
             && muted
             && let Some(room) = self.room.upgrade()
         {
-            room.levels.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+            room.levels
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&self.id);
         }
         let _ = self.out.send(ServerSignal::Muted {
             source,
@@ -750,7 +846,9 @@ impl Peer {
         for s in &shares {
             self.unpublish(s);
         }
-        let _ = self.out.send(ServerSignal::ShareStopped { by: by.to_owned() });
+        let _ = self
+            .out
+            .send(ServerSignal::ShareStopped { by: by.to_owned() });
         self.announce_update();
         self.resync_room();
     }
@@ -764,7 +862,10 @@ impl Peer {
             Pc::Subscribe => self.subscribe.lock().await.pc.clone(),
         };
         let Some(conn) = conn else {
-            return Err((SignalErrorCode::Negotiation, "no such connection yet".into()));
+            return Err((
+                SignalErrorCode::Negotiation,
+                "no such connection yet".into(),
+            ));
         };
         conn.add_ice_candidate(RTCIceCandidateInit {
             candidate: c.candidate,
@@ -779,7 +880,7 @@ impl Peer {
     fn wanted(&self, t: &Published) -> bool {
         match &*self.subscription.lock().unwrap_or_else(|e| e.into_inner()) {
             Subscription::All => true,
-            Subscription::Tracks { tracks } => tracks.iter().any(|x| *x == t.id),
+            Subscription::Tracks { tracks } => tracks.contains(&t.id),
         }
     }
 
@@ -796,7 +897,9 @@ impl Peer {
         if self.closed.load(Ordering::SeqCst) {
             return Ok(());
         }
-        let Some(room) = self.room.upgrade() else { return Ok(()) };
+        let Some(room) = self.room.upgrade() else {
+            return Ok(());
+        };
         let desired: Vec<Arc<Published>> = room
             .published_except(self.id)
             .into_iter()
@@ -811,7 +914,11 @@ impl Peer {
         let stale: Vec<String> = sub
             .downstreams
             .iter()
-            .filter(|(id, d)| !desired.iter().any(|t| &t.id == *id && Arc::ptr_eq(t, &d.source)))
+            .filter(|(id, d)| {
+                !desired
+                    .iter()
+                    .any(|t| &t.id == *id && Arc::ptr_eq(t, &d.source))
+            })
             .map(|(id, _)| id.clone())
             .collect();
         for id in stale {
@@ -833,7 +940,11 @@ impl Peer {
             sub.pc = Some(pc);
             sub.gathered = Some(gathered);
         }
-        let queue_len = self.sfu.upgrade().map(|s| s.config.queue_len).unwrap_or(512);
+        let queue_len = self
+            .sfu
+            .upgrade()
+            .map(|s| s.config.queue_len)
+            .unwrap_or(512);
         for t in new {
             let Some(codec) = t.codec.lock().unwrap_or_else(|e| e.into_inner()).clone() else {
                 continue;
@@ -865,10 +976,10 @@ impl Peer {
                 if first && let Some(g) = sub.gathered.clone() {
                     wait_gathered(&g).await;
                 }
-                let local = pc
-                    .local_description()
-                    .await
-                    .ok_or((SignalErrorCode::Negotiation, "no local description".to_owned()))?;
+                let local = pc.local_description().await.ok_or((
+                    SignalErrorCode::Negotiation,
+                    "no local description".to_owned(),
+                ))?;
                 sub.awaiting_answer = true;
                 let _ = self.out.send(ServerSignal::Offer {
                     pc: Pc::Subscribe,
@@ -885,7 +996,10 @@ impl Peer {
             return Err((SignalErrorCode::Negotiation, "no offer was made".into()));
         };
         if !sub.awaiting_answer {
-            return Err((SignalErrorCode::Negotiation, "no offer is waiting for an answer".into()));
+            return Err((
+                SignalErrorCode::Negotiation,
+                "no offer is waiting for an answer".into(),
+            ));
         }
         let answer = RTCSessionDescription::answer(sdp).map_err(neg_err)?;
         pc.set_remote_description(answer).await.map_err(neg_err)?;
@@ -913,7 +1027,10 @@ fn sdp_sends_track(sdp: &str, track_id: &str) -> bool {
                 found = true;
             }
             section_has = false;
-            section_sends = !line.split_whitespace().nth(1).is_some_and(|port| port == "0");
+            section_sends = line
+                .split_whitespace()
+                .nth(1)
+                .is_none_or(|port| port != "0");
         } else if line == "a=inactive" || line == "a=recvonly" {
             section_sends = false;
         } else if line.starts_with("a=msid:") && line.split_whitespace().nth(1) == Some(track_id) {
@@ -949,7 +1066,12 @@ struct Published {
 
 impl Published {
     fn is_open(&self) -> bool {
-        !self.closed.load(Ordering::SeqCst) && self.codec.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+        !self.closed.load(Ordering::SeqCst)
+            && self
+                .codec
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some()
     }
 
     fn info(&self) -> TrackInfo {
@@ -1017,7 +1139,13 @@ impl Published {
     }
 
     fn request_keyframe_all(&self) {
-        let ssrcs: Vec<u32> = self.layers.lock().unwrap_or_else(|e| e.into_inner()).iter().map(|l| l.ssrc).collect();
+        let ssrcs: Vec<u32> = self
+            .layers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|l| l.ssrc)
+            .collect();
         for s in ssrcs {
             *self.last_pli.lock().unwrap_or_else(|e| e.into_inner()) = None;
             self.request_keyframe(s);
@@ -1027,7 +1155,10 @@ impl Published {
 
 /// Reads a published track and fans each packet out to its subscribers' queues.
 async fn forward(peer: Weak<Peer>, published: Arc<Published>, track: Arc<dyn TrackRemote>) {
-    let level_ext = peer.upgrade().map(|p| p.audio_level_ext.load(Ordering::Relaxed)).unwrap_or(0);
+    let level_ext = peer
+        .upgrade()
+        .map(|p| p.audio_level_ext.load(Ordering::Relaxed))
+        .unwrap_or(0);
     let room = peer.upgrade().and_then(|p| p.room.upgrade());
     let owner = published.owner;
     while let Some(event) = track.poll().await {
@@ -1045,11 +1176,20 @@ async fn forward(peer: Weak<Peer>, published: Arc<Published>, track: Arc<dyn Tra
                     }
                     first
                 };
-                published.layers.lock().unwrap_or_else(|e| e.into_inner()).push(Layer {
-                    rid: init.rid.clone().unwrap_or_default(),
-                    ssrc: init.ssrc,
-                });
-                for d in published.downstreams.read().unwrap_or_else(|e| e.into_inner()).iter() {
+                published
+                    .layers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(Layer {
+                        rid: init.rid.clone().unwrap_or_default(),
+                        ssrc: init.ssrc,
+                    });
+                for d in published
+                    .downstreams
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                {
                     d.retarget(&published);
                 }
                 // The packet that opened the track does not reach us; start clean.
@@ -1078,7 +1218,10 @@ async fn forward(peer: Weak<Peer>, published: Arc<Published>, track: Arc<dyn Tra
                 pkt.header.extensions.clear();
                 pkt.header.extensions_padding = 0;
                 pkt.header.padding = false;
-                let ds = published.downstreams.read().unwrap_or_else(|e| e.into_inner());
+                let ds = published
+                    .downstreams
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner());
                 for d in ds.iter() {
                     d.offer(&pkt, &published);
                 }
@@ -1116,7 +1259,12 @@ struct Downstream {
 }
 
 impl Downstream {
-    fn new(source: &Arc<Published>, codec: RTCRtpCodec, queue_len: usize, wish: Option<String>) -> Arc<Downstream> {
+    fn new(
+        source: &Arc<Published>,
+        codec: RTCRtpCodec,
+        queue_len: usize,
+        wish: Option<String>,
+    ) -> Arc<Downstream> {
         let ssrc = rand::random::<u32>() | 1;
         let clock_rate = codec.clock_rate.max(1);
         let local = Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
@@ -1207,7 +1355,11 @@ impl Downstream {
         if self.attached.load(Ordering::SeqCst) {
             return;
         }
-        let sender = self.sender.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let sender = self
+            .sender
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let Some(sender) = sender else { return };
         let mime = self
             .source
@@ -1217,7 +1369,9 @@ impl Downstream {
             .as_ref()
             .map(|c| c.mime_type.clone())
             .unwrap_or_default();
-        let Ok(params) = sender.get_parameters().await else { return };
+        let Ok(params) = sender.get_parameters().await else {
+            return;
+        };
         let Some(pt) = params
             .rtp_parameters
             .codecs
@@ -1229,7 +1383,9 @@ impl Downstream {
             return;
         };
         self.pt.store(pt, Ordering::SeqCst);
-        let Some(rx) = self.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };
+        let Some(rx) = self.rx.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+            return;
+        };
         let writer = tokio::spawn(write_loop(self.clone(), rx));
         let me = Arc::downgrade(self);
         let local = self.local.clone();
@@ -1237,11 +1393,18 @@ impl Downstream {
             while let Some(TrackLocalEvent::OnRtcpPacket(packets)) = local.poll().await {
                 let Some(d) = me.upgrade() else { return };
                 if packets.iter().any(|p| is_keyframe_request(p.as_ref())) {
-                    d.source.request_keyframe(d.current.load(Ordering::Relaxed).max(d.target.load(Ordering::Relaxed)));
+                    d.source.request_keyframe(
+                        d.current
+                            .load(Ordering::Relaxed)
+                            .max(d.target.load(Ordering::Relaxed)),
+                    );
                 }
             }
         });
-        self.tasks.lock().unwrap_or_else(|e| e.into_inner()).extend([writer, rtcp]);
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend([writer, rtcp]);
         self.attached.store(true, Ordering::SeqCst);
         self.retarget(&self.source.clone());
         if !self.source.closed.load(Ordering::SeqCst) {
@@ -1251,13 +1414,23 @@ impl Downstream {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(self.clone());
         }
-        *self.source.last_pli.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        self.source.request_keyframe(self.target.load(Ordering::SeqCst));
+        *self
+            .source
+            .last_pli
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
+        self.source
+            .request_keyframe(self.target.load(Ordering::SeqCst));
     }
 
     fn stop_writer(&self) {
         self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
-        for t in self.tasks.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+        for t in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
             t.abort();
         }
     }
@@ -1286,8 +1459,12 @@ async fn write_loop(d: Arc<Downstream>, mut rx: mpsc::Receiver<rtp::Packet>) {
     while let Some(mut pkt) = rx.recv().await {
         if pkt.header.ssrc != src {
             if src != 0 {
-                seq_off = last_seq.wrapping_add(1).wrapping_sub(pkt.header.sequence_number);
-                ts_off = last_ts.wrapping_add(frame_ticks).wrapping_sub(pkt.header.timestamp);
+                seq_off = last_seq
+                    .wrapping_add(1)
+                    .wrapping_sub(pkt.header.sequence_number);
+                ts_off = last_ts
+                    .wrapping_add(frame_ticks)
+                    .wrapping_sub(pkt.header.timestamp);
             }
             src = pkt.header.ssrc;
         }

@@ -83,7 +83,11 @@ pub struct Candidate {
     pub candidate: String,
     #[serde(rename = "sdpMid", default, skip_serializing_if = "Option::is_none")]
     pub sdp_mid: Option<String>,
-    #[serde(rename = "sdpMLineIndex", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sdpMLineIndex",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sdp_mline_index: Option<u16>,
 }
 
@@ -165,7 +169,11 @@ pub enum ClientSignal {
     Layer { track: String, rid: String },
     /// Chair or secretary: silence someone's microphone (or camera).
     #[serde(rename = "video.mute")]
-    Mute { participant: Uuid, source: Source, muted: bool },
+    Mute {
+        participant: Uuid,
+        source: Source,
+        muted: bool,
+    },
     /// Chair or secretary: end someone's screen share.
     #[serde(rename = "video.stop_share")]
     StopShare { participant: Uuid },
@@ -204,14 +212,21 @@ pub enum ServerSignal {
     ActiveSpeaker { participant: Option<Uuid> },
     /// The chair muted (or unmuted) one of your sources: stop sending it.
     #[serde(rename = "video.muted")]
-    Muted { source: Source, muted: bool, by: String },
+    Muted {
+        source: Source,
+        muted: bool,
+        by: String,
+    },
     /// The chair ended your screen share.
     #[serde(rename = "video.share_stopped")]
     ShareStopped { by: String },
     #[serde(rename = "video.left")]
     Left,
     #[serde(rename = "video.error")]
-    Error { code: SignalErrorCode, message: String },
+    Error {
+        code: SignalErrorCode,
+        message: String,
+    },
 }
 
 /// Why a signaling request was refused.
@@ -262,7 +277,13 @@ mod tests {
             r#"{"type":"video.candidate","pc":"publish","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 9 typ host","sdpMid":"0","sdpMLineIndex":0}}"#,
         )
         .unwrap_or(ClientSignal::Leave);
-        assert!(matches!(c, ClientSignal::Candidate { pc: Pc::Publish, .. }));
+        assert!(matches!(
+            c,
+            ClientSignal::Candidate {
+                pc: Pc::Publish,
+                ..
+            }
+        ));
 
         let s = serde_json::to_value(ServerSignal::ActiveSpeaker { participant: None })
             .unwrap_or_default();

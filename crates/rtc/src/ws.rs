@@ -32,7 +32,9 @@ pub async fn connect_live(
     let (server_tx, server_rx) = mpsc::unbounded_channel::<ServerSignal>();
     tokio::spawn(async move {
         while let Some(msg) = client_rx.recv().await {
-            let Ok(text) = serde_json::to_string(&msg) else { continue };
+            let Ok(text) = serde_json::to_string(&msg) else {
+                continue;
+            };
             if sink.send(Message::Text(text.into())).await.is_err() {
                 break;
             }

@@ -9,9 +9,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use phonghop_domain::ops::MAX_OPS_PER_BATCH;
 use phonghop_domain::{ChangesPage, ErrorCode, LiveMessage, OpEnvelope, OpsResponse, Timestamp};
+use phonghop_rtc::Identity;
 use phonghop_rtc::link::Signaling;
 use phonghop_rtc::signal::{ClientSignal, ServerSignal, SignalErrorCode};
-use phonghop_rtc::Identity;
 use serde::Deserialize;
 
 use crate::AppState;

@@ -1398,7 +1398,10 @@ impl Store for SqliteStore {
             ],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound(format!("meeting {} does not exist", inv.meeting_id)));
+            return Err(StoreError::NotFound(format!(
+                "meeting {} does not exist",
+                inv.meeting_id
+            )));
         }
         append_audit(
             &tx,
