@@ -7,6 +7,7 @@ mod fixtures;
 mod pdfium;
 mod setup;
 mod tools;
+mod video;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,7 +19,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo [--check]        seed the demo province once and serve it on 127.0.0.1:8686
                         (--check: start it, log in once, stop — for CI and fresh clones)
   test                  install what tests need, then run every test of the workspace
-  bench <name>          run a benchmark: sync-server, sync-client, render
+  bench <name>          run a benchmark: sync-server, sync-client, render, sfu
   pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
   fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
   lint                  cargo fmt --check and clippy -D warnings";
@@ -101,8 +102,11 @@ fn test() -> Result<()> {
     setup::ensure_test_tools()?;
     pdfium::ensure_pdfium()?;
     fixtures::ensure_fixtures()?;
+    video::ensure_video_tools()?;
     lint()?;
     run_cmd(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
+    // Two real browsers in a video room through the real server.
+    video::run_browser_tests()?;
     // The demo command itself, end to end, as a new user runs it.
     demo(true)?;
     eprintln!("xtask: every test passed");
@@ -215,6 +219,9 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
             run_cmd(&mut cmd)
         }
         "render" => bench_render::render(extra),
-        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client, render"),
+        "sfu" => video::bench_sfu(extra),
+        other => {
+            bail!("no benchmark called {other:?}; known: sync-server, sync-client, render, sfu")
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The JSON endpoints that are neither auth nor blobs: the change feed, client ops, the
-//! live channel and the OpenAPI document.
+//! live channel (which also carries video signaling) and the OpenAPI document.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +9,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use phonghop_domain::ops::MAX_OPS_PER_BATCH;
 use phonghop_domain::{ChangesPage, ErrorCode, LiveMessage, OpEnvelope, OpsResponse, Timestamp};
+use phonghop_rtc::Identity;
+use phonghop_rtc::link::Signaling;
+use phonghop_rtc::signal::{ClientSignal, ServerSignal, SignalErrorCode};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -83,23 +86,56 @@ pub async fn ops(
     Ok(ApiJson(OpsResponse { results, cursor }))
 }
 
-/// `GET /api/v1/live`: tells the client when the feed moved, and keeps the line warm.
-pub async fn live(
-    State(app): State<Arc<AppState>>,
-    _auth: Authed,
-    ws: WebSocketUpgrade,
-) -> Response {
-    ws.on_upgrade(move |socket| live_session(app, socket))
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    /// A guest's invitation token, for those without an account (video only).
+    #[serde(default)]
+    invite: Option<String>,
 }
 
-async fn send(socket: &mut WebSocket, msg: &LiveMessage) -> bool {
+/// `GET /api/v1/live`: tells the client when the feed moved, keeps the line warm, and
+/// carries video signaling both ways (see crates/rtc `signal`). Guests connect with
+/// `?invite=TOKEN` instead of a session and get video signaling only.
+pub async fn live(
+    State(app): State<Arc<AppState>>,
+    auth: Result<Authed, ApiError>,
+    query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let invite = query.ok().and_then(|Query(q)| q.invite);
+    let (who, guest) = match (auth, invite) {
+        (Ok(a), _) => (
+            Identity {
+                user_id: Some(a.user.id),
+                name: a.user.full_name.clone(),
+                invited_to: None,
+            },
+            false,
+        ),
+        (Err(_), Some(token)) => {
+            let inv = crate::video::invitation(&app, &token).await?;
+            (
+                Identity {
+                    user_id: None,
+                    name: inv.name,
+                    invited_to: Some(inv.meeting_id),
+                },
+                true,
+            )
+        }
+        (Err(e), None) => return Err(e),
+    };
+    Ok(ws.on_upgrade(move |socket| live_session(app, socket, who, guest)))
+}
+
+async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
     match serde_json::to_string(msg) {
         Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
         Err(_) => false,
     }
 }
 
-async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
+async fn live_session(app: Arc<AppState>, mut socket: WebSocket, who: Identity, guest: bool) {
     let mut cursor_rx = app.live.subscribe();
     let hello = LiveMessage::Hello {
         cursor: *cursor_rx.borrow_and_update(),
@@ -107,6 +143,8 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
     if !send(&mut socket, &hello).await {
         return;
     }
+    let (video_tx, mut video_rx) = tokio::sync::mpsc::unbounded_channel::<ServerSignal>();
+    let mut video = Signaling::new(app.video.clone(), who, video_tx);
     let mut heartbeat = tokio::time::interval(app.config.heartbeat);
     heartbeat.tick().await;
     loop {
@@ -114,18 +152,30 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
             changed = cursor_rx.changed() => {
                 if changed.is_err() { break; }
                 let cursor = *cursor_rx.borrow_and_update();
-                if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                // Guests have no feed to pull.
+                if !guest && !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
             }
             _ = heartbeat.tick() => {
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
             }
+            Some(signal) = video_rx.recv() => {
+                if !send(&mut socket, &signal).await { break; }
+            }
             incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientSignal>(&text) {
+                    Ok(msg) => video.on_message(msg).await,
+                    Err(e) => {
+                        let err = ServerSignal::error(SignalErrorCode::BadRequest, format!("not a message this channel takes: {e}"));
+                        if !send(&mut socket, &err).await { break; }
+                    }
+                },
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                // Client → server messages come with the live-meeting features.
                 Some(Ok(_)) => {}
             },
         }
     }
+    // A closed socket leaves the video room: nothing is forwarded to a gone client.
+    video.close().await;
 }
 
 /// `GET /api/v1/trust`: the root certificates (PEM) this server checks signatures

@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod openapi;
 pub mod seed;
 pub mod store;
+pub mod video;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,8 @@ pub struct Config {
     pub heartbeat: Duration,
     pub login_max_failures: u32,
     pub login_lock: Duration,
+    /// The SFU: media addresses, port range, public IP, ICE servers.
+    pub video: phonghop_rtc::SfuConfig,
 }
 
 impl Config {
@@ -51,6 +54,7 @@ impl Config {
             heartbeat: api::DEFAULT_HEARTBEAT,
             login_max_failures: 5,
             login_lock: Duration::from_secs(30),
+            video: phonghop_rtc::SfuConfig::default(),
         }
     }
 }
@@ -63,6 +67,8 @@ pub struct AppState {
     pub throttle: auth::Throttle,
     /// The feed's cursor; every live connection watches it.
     pub live: watch::Sender<u64>,
+    /// One video room per meeting.
+    pub video: Arc<phonghop_rtc::Sfu>,
 }
 
 impl AppState {
@@ -115,10 +121,12 @@ pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
     let cursor = store.cursor()?;
     let inspector =
         PdfInspector::from_trust_dir(&config.data_dir.join("trust")).map_err(OpenError::Trust)?;
+    let store: Arc<dyn Store> = Arc::new(store);
     Ok(Arc::new(AppState {
         throttle: auth::Throttle::new(config.login_max_failures, config.login_lock),
+        video: video::sfu(&config.video, store.clone()),
         config,
-        store: Arc::new(store),
+        store,
         blobs,
         inspector: Arc::new(inspector),
         live: watch::channel(cursor).0,
@@ -136,6 +144,12 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/ops", post(api::ops))
         .route("/live", get(api::live))
         .route(
+            "/meetings/{id}/video/invitations",
+            post(video::create_invitation),
+        )
+        .route("/meetings/{id}/video", get(video::room))
+        .route("/video/invitations/{token}", get(video::get_invitation))
+        .route(
             "/blobs/{sha256}",
             get(blobs::get_blob)
                 .put(blobs::put_blob)
@@ -145,6 +159,9 @@ pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok" }))
+        .route("/video/join/{token}", get(video::guest_page))
+        .route("/video/meeting/{id}", get(video::guest_page))
+        .route("/video/guest.js", get(video::guest_script))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
