@@ -8,6 +8,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use phonghop_domain::{ChangesPage, Sha256};
 use serde::Serialize;
+use sha2::Digest;
+use std::io::Read as _;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -298,10 +300,12 @@ impl Client {
             };
             todo.into_iter()
                 .map(|sha| {
-                    let verdict = match phonghop_pdf::verify_pdf(
-                        &std::fs::read(blobs.path(&sha)).unwrap_or_default(),
-                        &trust,
-                    ) {
+                    let bytes = std::fs::read(blobs.path(&sha)).unwrap_or_default();
+                    // A PDF without a /ByteRange has no signature: no need to parse it.
+                    if memchr::memmem::find(&bytes, b"/ByteRange").is_none() {
+                        return (sha, phonghop_domain::SignatureSummary::Unsigned);
+                    }
+                    let verdict = match phonghop_pdf::verify_pdf(&bytes, &trust) {
                         Ok(report) => phonghop_pdf::summarize(&report),
                         Err(e) => phonghop_domain::SignatureSummary::Invalid { why: e.to_string() },
                     };
@@ -340,13 +344,31 @@ impl Client {
         if !resume {
             have = 0;
         }
+        // Hash as the bytes arrive (and what a resumed part already holds), so the
+        // file is not read back to be checked.
+        let mut hasher = sha2::Sha256::new();
+        if resume {
+            let (blobs, sha2) = (self.blobs.clone(), sha.clone());
+            hasher = tokio::task::spawn_blocking(move || -> std::io::Result<sha2::Sha256> {
+                let mut h = sha2::Sha256::new();
+                std::io::copy(
+                    &mut std::fs::File::open(blobs.part_path(&sha2))?.take(have),
+                    &mut h,
+                )?;
+                Ok(h)
+            })
+            .await
+            .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
+        }
         let file = self.blobs.open_part(sha, resume)?;
-        let mut file = tokio::fs::File::from_std(file);
+        let mut file =
+            tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(file));
         let mut done = have;
         let mut last_event = 0;
         let mut body = resp.bytes_stream();
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
+            hasher.update(&chunk);
             file.write_all(&chunk).await?;
             done += chunk.len() as u64;
             received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
@@ -366,11 +388,12 @@ impl Client {
             }
         }
         file.flush().await?;
-        file.sync_all().await?;
+        file.get_ref().sync_all().await?;
         drop(file);
         let blobs = self.blobs.clone();
         let sha2 = sha.clone();
-        let checked = tokio::task::spawn_blocking(move || blobs.finish_part(&sha2))
+        let got = phonghop_domain::Sha256::from_digest(&hasher.finalize().into());
+        let checked = tokio::task::spawn_blocking(move || blobs.finish_part_hashed(&sha2, got))
             .await
             .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
         match checked {

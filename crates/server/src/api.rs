@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use phonghop_domain::ops::MAX_OPS_PER_BATCH;
 use phonghop_domain::{ChangesPage, ErrorCode, LiveMessage, OpEnvelope, OpsResponse, Timestamp};
 use phonghop_rtc::Identity;
@@ -35,7 +35,7 @@ pub async fn changes(
     State(app): State<Arc<AppState>>,
     auth: Authed,
     query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<ApiJson<ChangesPage>> {
+) -> ApiResult<Response> {
     let Query(q) =
         query.map_err(|e| ApiError::bad_request(ErrorCode::BadRequest, e.body_text()))?;
     if q.limit == 0 || q.limit > 5000 {
@@ -44,10 +44,27 @@ pub async fn changes(
             "limit must be between 1 and 5000",
         ));
     }
-    let store = app.store.clone();
-    let page =
-        tokio::task::spawn_blocking(move || store.changes(&auth.user, q.since, q.limit)).await??;
-    Ok(ApiJson(page))
+    // Many members pull the same pages right after a meeting is published.
+    let cursor = app.cursor();
+    let key = (auth.user.id, q.since, q.limit);
+    let body = match app.caches.feed_page(cursor, key) {
+        Some(body) => body,
+        None => {
+            let store = app.store.clone();
+            let page: ChangesPage =
+                tokio::task::spawn_blocking(move || store.changes(&auth.user, q.since, q.limit))
+                    .await??;
+            let body =
+                axum::body::Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
+            app.caches.put_feed_page(cursor, key, body.clone());
+            body
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/ops`: the whole batch is checked first; one malformed op refuses the

@@ -7,6 +7,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod caches;
 pub mod error;
 pub mod inspect;
 pub mod openapi;
@@ -69,9 +70,15 @@ pub struct AppState {
     pub live: watch::Sender<u64>,
     /// One video room per meeting.
     pub video: Arc<phonghop_rtc::Sfu>,
+    pub caches: caches::Caches,
 }
 
 impl AppState {
+    /// The feed's cursor as this process knows it (cheap: no database access).
+    pub fn cursor(&self) -> u64 {
+        *self.live.borrow()
+    }
+
     pub fn notify_changed(&self, cursor: u64) {
         self.live.send_if_modified(|c| {
             if cursor > *c {
@@ -130,6 +137,7 @@ pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
         blobs,
         inspector: Arc::new(inspector),
         live: watch::channel(cursor).0,
+        caches: caches::Caches::default(),
     }))
 }
 
@@ -229,6 +237,21 @@ pub async fn start(
             tokio::spawn(async move { server.serve(service).await })
         }
     };
+    // Changes made by another process (the admin CLI) move the feed too; notice them.
+    let watched = Arc::downgrade(&state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let Some(state) = watched.upgrade() else {
+                break;
+            };
+            let store = state.store.clone();
+            if let Ok(Ok(cursor)) = tokio::task::spawn_blocking(move || store.cursor()).await {
+                state.notify_changed(cursor);
+            }
+        }
+    });
     Ok(RunningServer {
         addr,
         state,

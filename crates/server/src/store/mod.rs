@@ -119,6 +119,8 @@ pub trait Store: Send + Sync + 'static {
     fn blob(&self, sha256: &Sha256) -> StoreResult<Option<BlobRecord>>;
     /// The viewer may download this blob: a document they may see uses it, or they uploaded it.
     fn blob_visible_to(&self, viewer: &User, sha256: &Sha256) -> StoreResult<bool>;
+    /// Every blob a document the viewer may see uses (any version).
+    fn visible_blobs(&self, viewer: &User) -> StoreResult<std::collections::HashSet<Sha256>>;
 
     /// Applies each op at most once, in order, each atomically with its audit row;
     /// everything is durable before this returns.

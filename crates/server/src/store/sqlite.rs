@@ -1280,6 +1280,23 @@ impl Store for SqliteStore {
         Ok(visible)
     }
 
+    fn visible_blobs(&self, viewer: &User) -> StoreResult<std::collections::HashSet<Sha256>> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        fill_visibility(&tx, viewer)?;
+        let set = {
+            let mut stmt = tx.prepare(
+                "SELECT DISTINCT dv.sha256 FROM document_versions dv JOIN documents d ON d.id = dv.document_id
+                 JOIN temp.vis v ON v.meeting_id = d.meeting_id
+                 WHERE d.removed = 0 AND (d.classification != 'confidential' OR v.conf_start IS NOT NULL)",
+            )?;
+            let rows = stmt.query_map([], |r| from_text::<Sha256>(r.get(0)?))?;
+            rows.collect::<rusqlite::Result<std::collections::HashSet<_>>>()?
+        };
+        tx.commit()?;
+        Ok(set)
+    }
+
     fn apply_ops(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Vec<OpResult>> {
         let mut conn = self.writer();
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -170,6 +170,8 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
         |c| matches!(c, Change::Document(d) if d.versions.len() == 1 && d.versions[0].sha256 == sha)
     ));
     assert!(store.blob_visible_to(&del, &sha).unwrap());
+    assert!(store.visible_blobs(&del).unwrap().contains(&sha));
+    assert!(!store.visible_blobs(&outsider).unwrap().contains(&sha));
     assert!(!sees_meeting(&outsider));
     assert!(!store.blob_visible_to(&outsider, &sha).unwrap());
 
