@@ -96,20 +96,17 @@ impl BlobStore {
         Ok(Ok(()))
     }
 
-    /// Like [`finish_part`](Self::finish_part) when the caller hashed the bytes as it
-    /// wrote them (and fsynced the part).
-    pub fn finish_part_hashed(&self, sha: &Sha256, got: Sha256) -> io::Result<Result<(), Sha256>> {
-        let part = self.part_path(sha);
-        if &got != sha {
-            let _ = std::fs::remove_file(&part);
-            return Ok(Err(got));
-        }
-        let dest = self.path(sha);
-        std::fs::rename(&part, &dest)?;
-        if let Some(dir) = dest.parent() {
-            sync_dir(dir)?;
-        }
-        Ok(Ok(()))
+    /// Renames a verified part into place. The caller makes it durable first and the
+    /// rename after ([`sync_all_files`](Self::sync_all_files)).
+    pub fn publish_part(&self, sha: &Sha256) -> io::Result<()> {
+        std::fs::rename(self.part_path(sha), self.path(sha))
+    }
+
+    /// Flushes everything written to the store's filesystem (one `syncfs`): cheaper than
+    /// an fsync per file when a round brings many.
+    pub fn sync_all_files(&self) -> io::Result<()> {
+        let dir = std::fs::File::open(&self.root)?;
+        rustix::fs::syncfs(&dir).map_err(io::Error::from)
     }
 
     /// Copies a local file in (the secretary attaching a document); returns its hash.
