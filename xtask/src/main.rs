@@ -2,7 +2,12 @@
 //! it needs when missing (apt packages when root, else it prints the exact command;
 //! Python packages into a venv under the user's cache) and is idempotent.
 
+mod app;
+mod bench_render;
+mod fixtures;
+mod pdfium;
 mod setup;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,8 +18,16 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   demo [--check]        seed the demo province once and serve it on 127.0.0.1:8686
                         (--check: start it, log in once, stop — for CI and fresh clones)
+                        …and open the desktop app signed in as daibieu01 (Xvfb when
+                        there is no display; prints where it saved a screenshot)
   test                  install what tests need, then run every test of the workspace
-  bench <name>          run a benchmark: sync-server, sync-client
+                        (the app's WebDriver suite included)
+  e2e                   the desktop app end to end: tauri-driver + WebKitWebDriver, Xvfb
+  bundle                build the desktop app's .deb
+  screenshots           every app screen into docs/screenshots (Xvfb)
+  bench <name>          run a benchmark: sync-server, sync-client, render, app
+  pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
+  fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
   lint                  cargo fmt --check and clippy -D warnings";
 
 fn main() {
@@ -31,6 +44,14 @@ fn run() -> Result<()> {
         Some("demo") => demo(rest.contains(&"--check")),
         Some("test") => test(),
         Some("lint") => lint(),
+        Some("e2e") => app::run_e2e(),
+        Some("bundle") => app::bundle(),
+        Some("screenshots") => app::screenshots(),
+        Some("pdfium") => {
+            println!("{}", pdfium::ensure_pdfium()?.display());
+            Ok(())
+        }
+        Some("fixtures") => fixtures::run(&rest),
         Some("bench") => match rest.first() {
             Some(name) => bench(name, &rest[1..]),
             None => bail!("which benchmark? {USAGE}"),
@@ -88,8 +109,14 @@ fn lint() -> Result<()> {
 
 fn test() -> Result<()> {
     setup::ensure_test_tools()?;
+    pdfium::ensure_pdfium()?;
+    fixtures::ensure_fixtures()?;
+    app::ensure_app_tools()?;
+    // The app's crate embeds ui/dist: build the UI before anything compiles it.
+    app::build_app(false)?;
     lint()?;
     run_cmd(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
+    app::run_e2e()?;
     // The demo command itself, end to end, as a new user runs it.
     demo(true)?;
     eprintln!("xtask: every test passed");
@@ -145,7 +172,20 @@ fn demo(check: bool) -> Result<()> {
         .spawn()
         .context("start the demo server")?;
     if !check {
+        let url = format!("http://{addr}");
+        let app = setup::wait_for_port(addr).and_then(|()| app::demo_app(&url));
+        let mut app = match app {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("xtask: the desktop app did not start: {e:#}");
+                None
+            }
+        };
         let status = child.wait()?;
+        if let Some(a) = &mut app {
+            let _ = a.kill();
+            let _ = a.wait();
+        }
         if !status.success() {
             bail!("the demo server stopped: {status}");
         }
@@ -201,6 +241,8 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
             cmd.env("PHONGHOP_CLI_BIN", target_dir().join("release/phonghop"));
             run_cmd(&mut cmd)
         }
-        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client"),
+        "render" => bench_render::render(extra),
+        "app" => app::bench_app(),
+        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client, render, app"),
     }
 }
