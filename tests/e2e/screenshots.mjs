@@ -1,5 +1,6 @@
 // `cargo xtask screenshots`: every screen of the real app, saved into docs/screenshots
 // (`screenshots.mjs OUT_DIR WxH`). Vietnamese first, then the English switch.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { $t, appDataDir, DemoServer, Driver, PASSWORD, sleep, waitFor } from './lib.mjs';
@@ -9,7 +10,9 @@ process.env.PHONGHOP_WINDOW_SIZE = size;
 const suffix = size === '1280x800' ? '' : `-${size}`;
 const shot = async (b, name) => {
   await sleep(700);
-  await b.saveScreenshot(join(out, `${name}${suffix}.png`));
+  // The whole X screen (the window fills it): WebKitWebDriver's own screenshot hangs
+  // under Xvfb without compositing.
+  execFileSync('import', ['-window', 'root', join(out, `${name}${suffix}.png`)]);
   console.log(`  ${name}${suffix}.png`);
 };
 
@@ -35,7 +38,7 @@ try {
   await shot(b, 'meetings');
   await (await $t(b, 'tab-upcoming')).click();
   await shot(b, 'meetings-upcoming');
-  await (await $t(b, 'tab-today')).click();
+  await (await $t(b, 'tab-all')).click();
   await (await b.$('[data-testid="meeting"][data-when="today"]')).click();
   await waitFor('agenda', async () => (await b.$('[data-testid="agenda-item"]')).isExisting());
   await (await $t(b, 'note-text')).setValue('Đề nghị Sở Thông tin và Truyền thông làm rõ kinh phí đầu tư hạ tầng mạng không dây tại các phòng họp.');
@@ -56,6 +59,10 @@ try {
   await b.keys('Enter');
   await waitFor('hits', async () => (await $t(b, 'search-count')).isExisting());
   await shot(b, 'search');
+  await (await $t(b, 'search-input')).clearValue();
+  await b.keys('Enter');
+  await (await $t(b, 'page-input')).setValue('1');
+  await b.keys('Enter');
   await (await $t(b, 'tool-pen')).click();
   const layer = await b.$('[data-testid="page"][data-page="1"] [data-testid="page-layer"]');
   await b

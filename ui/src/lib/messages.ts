@@ -13,6 +13,7 @@ export interface Dict {
   logout: string;
   language: string;
   meetings: string;
+  all: string;
   today: string;
   upcoming: string;
   past: string;
@@ -97,6 +98,7 @@ export const vi: Dict = {
   logout: 'Đăng xuất',
   language: 'Ngôn ngữ',
   meetings: 'Cuộc họp',
+  all: 'Tất cả',
   today: 'Hôm nay',
   upcoming: 'Sắp diễn ra',
   past: 'Đã diễn ra',
@@ -217,6 +219,7 @@ export const en: Dict = {
   logout: 'Sign out',
   language: 'Language',
   meetings: 'Meetings',
+  all: 'All',
   today: 'Today',
   upcoming: 'Upcoming',
   past: 'Past',
