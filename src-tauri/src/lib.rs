@@ -112,6 +112,7 @@ pub fn run() {
                 && let Some(win) = app.get_webview_window("main")
             {
                 let _ = win.set_size(tauri::LogicalSize::new(w, h));
+                let _ = win.set_position(tauri::LogicalPosition::new(0.0, 0.0));
             }
             Ok(())
         })

@@ -59,8 +59,7 @@ try {
   await b.keys('Enter');
   await waitFor('hits', async () => (await $t(b, 'search-count')).isExisting());
   await shot(b, 'search');
-  await (await $t(b, 'search-input')).clearValue();
-  await b.keys('Enter');
+  await (await $t(b, 'search-clear')).click();
   await (await $t(b, 'page-input')).setValue('1');
   await b.keys('Enter');
   await (await $t(b, 'tool-pen')).click();

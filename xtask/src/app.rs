@@ -25,7 +25,7 @@ const APT: &[(&str, &str)] = &[
     ("webkit2gtk-driver", "WebKitWebDriver"),
     ("imagemagick", "import"),
     ("fonts-noto-core", "fonts"),
-    ("npm", "npm"),
+    ("nodejs", "node"),
 ];
 
 const DEMO_USER: &str = "daibieu01";
@@ -64,6 +64,9 @@ fn ensure_npm(dir: &Path) -> Result<()> {
 /// Everything the app, its tests and its bundle need, installed when missing.
 pub fn ensure_app_tools() -> Result<()> {
     ensure_apt(APT)?;
+    if Command::new("npm").arg("--version").output().is_err() {
+        bail!("npm is missing; install it with Node.js (Debian: apt-get install npm)");
+    }
     pdfium::ensure_pdfium()?;
     ensure_npm(&root().join("ui"))?;
     ensure_npm(&root().join("tests/e2e"))?;

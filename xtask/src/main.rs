@@ -70,12 +70,15 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs a command from the workspace root, failing with its exit status.
+/// Runs a command (from the workspace root unless it has a directory of its own),
+/// failing with its exit status.
 pub fn run_cmd(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     eprintln!("xtask: $ {shown}");
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
     let status = cmd
-        .current_dir(root())
         .status()
         .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
