@@ -54,7 +54,8 @@ mod tests {
 
     #[test]
     fn bindings_are_up_to_date() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
         let fresh = super::generate();
         if std::env::var_os("PHONGHOP_WRITE_BINDINGS").is_some() {
             std::fs::write(&path, &fresh).unwrap();

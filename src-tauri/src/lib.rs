@@ -107,7 +107,10 @@ pub fn run() {
             // `PHONGHOP_WINDOW_SIZE=1024x768`: the tablet size, for screenshots and tests.
             if let Some((w, h)) = std::env::var("PHONGHOP_WINDOW_SIZE")
                 .ok()
-                .and_then(|s| s.split_once('x').map(|(w, h)| (w.parse::<f64>(), h.parse::<f64>())))
+                .and_then(|s| {
+                    s.split_once('x')
+                        .map(|(w, h)| (w.parse::<f64>(), h.parse::<f64>()))
+                })
                 .and_then(|(w, h)| Some((w.ok()?, h.ok()?)))
                 && let Some(win) = app.get_webview_window("main")
             {

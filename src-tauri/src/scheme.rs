@@ -82,12 +82,20 @@ pub fn handle<R: Runtime>(
     let path = request.uri().path().to_owned();
     tauri::async_runtime::spawn(async move {
         let Some((sha, page, width)) = parse_path(&path) else {
-            responder.respond(respond(StatusCode::BAD_REQUEST, "text/plain", b"bad page URL".to_vec()));
+            responder.respond(respond(
+                StatusCode::BAD_REQUEST,
+                "text/plain",
+                b"bad page URL".to_vec(),
+            ));
             return;
         };
         let state = app.state::<App>();
         let Some(doc) = state.doc_by_blob(&sha) else {
-            responder.respond(respond(StatusCode::NOT_FOUND, "text/plain", b"document not open".to_vec()));
+            responder.respond(respond(
+                StatusCode::NOT_FOUND,
+                "text/plain",
+                b"document not open".to_vec(),
+            ));
             return;
         };
         let render = doc
@@ -139,6 +147,9 @@ mod tests {
         let b = bmp(&p);
         assert_eq!(&b[..2], b"BM");
         assert_eq!(b.len(), 14 + 108 + 24);
-        assert_eq!(u32::from_le_bytes([b[2], b[3], b[4], b[5]]) as usize, b.len());
+        assert_eq!(
+            u32::from_le_bytes([b[2], b[3], b[4], b[5]]) as usize,
+            b.len()
+        );
     }
 }

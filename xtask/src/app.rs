@@ -72,10 +72,20 @@ pub fn ensure_app_tools() -> Result<()> {
     ensure_npm(&root().join("tests/e2e"))?;
     let driver = tauri_driver()?;
     if !driver.exists() {
-        eprintln!("xtask: installing tauri-driver into {}", tools_dir()?.display());
+        eprintln!(
+            "xtask: installing tauri-driver into {}",
+            tools_dir()?.display()
+        );
         run_cmd(
             cargo()
-                .args(["install", "tauri-driver", "--version", "^2", "--locked", "--root"])
+                .args([
+                    "install",
+                    "tauri-driver",
+                    "--version",
+                    "^2",
+                    "--locked",
+                    "--root",
+                ])
                 .arg(tools_dir()?)
                 .env("CARGO_TARGET_DIR", cache_dir()?.join("tools-target")),
         )?;
@@ -86,8 +96,16 @@ pub fn ensure_app_tools() -> Result<()> {
 /// Builds the UI (`ui/dist`, type-checked first) and the app binary.
 pub fn build_app(release: bool) -> Result<PathBuf> {
     let ui = root().join("ui");
-    run_cmd(Command::new("npm").args(["run", "--silent", "check"]).current_dir(&ui))?;
-    run_cmd(Command::new("npm").args(["run", "--silent", "build"]).current_dir(&ui))?;
+    run_cmd(
+        Command::new("npm")
+            .args(["run", "--silent", "check"])
+            .current_dir(&ui),
+    )?;
+    run_cmd(
+        Command::new("npm")
+            .args(["run", "--silent", "build"])
+            .current_dir(&ui),
+    )?;
     let mut build = cargo();
     build.args(["build", "--quiet", "-p", "phonghop-desktop"]);
     if release {
@@ -101,7 +119,14 @@ pub fn build_app(release: bool) -> Result<PathBuf> {
 
 fn build_server(release: bool) -> Result<PathBuf> {
     let mut build = cargo();
-    build.args(["build", "--quiet", "-p", "phonghop-server", "-p", "phonghop-cli"]);
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "phonghop-server",
+        "-p",
+        "phonghop-cli",
+    ]);
     if release {
         build.arg("--release");
     }
@@ -138,7 +163,13 @@ impl Xvfb {
             .context("no free X display number")?;
         let child = Command::new("Xvfb")
             .arg(format!(":{n}"))
-            .args(["-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp"])
+            .args([
+                "-screen",
+                "0",
+                &format!("{width}x{height}x24"),
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -202,7 +233,11 @@ pub fn run_e2e() -> Result<()> {
     ensure_app_tools()?;
     let app = build_app(false)?;
     let bins = build_server(false)?;
-    run_cmd(Command::new("npm").args(["run", "--silent", "test"]).current_dir(root().join("ui")))?;
+    run_cmd(
+        Command::new("npm")
+            .args(["run", "--silent", "test"])
+            .current_dir(root().join("ui")),
+    )?;
     let x = Xvfb::start(1280, 800)?;
     let mut node = Command::new("node");
     node.arg("run.mjs").current_dir(root().join("tests/e2e"));
@@ -250,7 +285,11 @@ pub fn bench_app() -> Result<()> {
 pub fn bundle() -> Result<()> {
     ensure_app_tools()?;
     let ui = root().join("ui");
-    run_cmd(Command::new("npm").args(["run", "--silent", "check"]).current_dir(&ui))?;
+    run_cmd(
+        Command::new("npm")
+            .args(["run", "--silent", "check"])
+            .current_dir(&ui),
+    )?;
     let lib = pdfium::ensure_pdfium()?;
     let config = format!(
         r#"{{"bundle":{{"resources":{{"{}":"libpdfium.so"}}}}}}"#,
@@ -293,10 +332,14 @@ pub fn demo_app(server_url: &str) -> Result<Child> {
     std::fs::create_dir_all(data.join("trust"))?;
     std::fs::copy(demo_trust(), data.join("trust/demo-root-ca.pem"))?;
     let mut login = Command::new(bins.join("phonghop"));
-    login
-        .arg("--cache")
-        .arg(&data)
-        .args(["login", "--server", server_url, "--username", DEMO_USER, "--password-stdin"]);
+    login.arg("--cache").arg(&data).args([
+        "login",
+        "--server",
+        server_url,
+        "--username",
+        DEMO_USER,
+        "--password-stdin",
+    ]);
     run_with_stdin(&mut login, PASSWORD)?;
     let x = Xvfb::ensure()?;
     let mut cmd = Command::new(&app);
@@ -311,7 +354,10 @@ pub fn demo_app(server_url: &str) -> Result<Child> {
     std::thread::sleep(Duration::from_secs(8));
     let shot = std::env::temp_dir().join("phonghop-demo-app.png");
     x.screenshot(&shot)?;
-    println!("PhòngHọp app: signed in as {DEMO_USER} (display {})", x.display);
+    println!(
+        "PhòngHọp app: signed in as {DEMO_USER} (display {})",
+        x.display
+    );
     println!("  screenshot: {}", shot.display());
     // The Xvfb (if ours) lives as long as the demo.
     std::mem::forget(x);

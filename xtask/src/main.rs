@@ -246,6 +246,8 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
         }
         "render" => bench_render::render(extra),
         "app" => app::bench_app(),
-        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client, render, app"),
+        other => {
+            bail!("no benchmark called {other:?}; known: sync-server, sync-client, render, app")
+        }
     }
 }

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use phonghop_domain::{
-    AgendaItem, Annotation, Change, ChangesPage, Document, DocumentVersion, Id, Meeting, MeetingRole,
-    MeetingStatus, Membership, Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256,
-    SignatureSummary, Timestamp, User,
+    AgendaItem, Annotation, Change, ChangesPage, Document, DocumentVersion, Id, Meeting,
+    MeetingRole, MeetingStatus, Membership, Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit,
+    Sha256, SignatureSummary, Timestamp, User,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -394,7 +394,10 @@ impl Cache {
 
     pub fn annotation(&self, id: Id) -> Result<Option<Annotation>, ClientError> {
         Ok(self
-            .rows("SELECT json FROM annotations WHERE id = ?1", [id.to_string()])?
+            .rows(
+                "SELECT json FROM annotations WHERE id = ?1",
+                [id.to_string()],
+            )?
             .pop())
     }
 
@@ -701,8 +704,9 @@ fn check_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
             page,
             ..
         } => {
-            let doc = load::<Document>(tx, "SELECT json FROM documents WHERE id = ?1", *document_id)?
-                .ok_or_else(|| ClientError::NotFound(format!("document {document_id}")))?;
+            let doc =
+                load::<Document>(tx, "SELECT json FROM documents WHERE id = ?1", *document_id)?
+                    .ok_or_else(|| ClientError::NotFound(format!("document {document_id}")))?;
             let v = doc
                 .versions
                 .iter()
@@ -717,7 +721,11 @@ fn check_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
                     v.pages
                 )));
             }
-            match load::<Annotation>(tx, "SELECT json FROM annotations WHERE id = ?1", *annotation_id)? {
+            match load::<Annotation>(
+                tx,
+                "SELECT json FROM annotations WHERE id = ?1",
+                *annotation_id,
+            )? {
                 Some(a) if a.owner_id != me.id => Err(ClientError::Forbidden(
                     "this annotation belongs to someone else".into(),
                 )),
@@ -725,7 +733,11 @@ fn check_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
             }
         }
         Op::AnnotationDelete { annotation_id } => {
-            match load::<Annotation>(tx, "SELECT json FROM annotations WHERE id = ?1", *annotation_id)? {
+            match load::<Annotation>(
+                tx,
+                "SELECT json FROM annotations WHERE id = ?1",
+                *annotation_id,
+            )? {
                 None => Err(ClientError::NotFound(format!("annotation {annotation_id}"))),
                 Some(a) if a.owner_id != me.id => Err(ClientError::Forbidden(
                     "this annotation belongs to someone else".into(),
@@ -1000,8 +1012,9 @@ fn apply_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
             {
                 return Ok(());
             }
-            let doc = load::<Document>(tx, "SELECT json FROM documents WHERE id = ?1", *document_id)?
-                .ok_or_else(|| ClientError::NotFound(format!("document {document_id}")))?;
+            let doc =
+                load::<Document>(tx, "SELECT json FROM documents WHERE id = ?1", *document_id)?
+                    .ok_or_else(|| ClientError::NotFound(format!("document {document_id}")))?;
             put_annotation(
                 tx,
                 &Annotation {

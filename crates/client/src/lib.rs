@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    AnnotationBody, Attendance, Classification, DocumentKind, Id, Meeting, MeetingKind, MeetingRole, Note, Op,
-    Timestamp, User,
+    AnnotationBody, Attendance, Classification, DocumentKind, Id, Meeting, MeetingKind,
+    MeetingRole, Note, Op, Timestamp, User,
 };
 use serde::{Deserialize, Serialize};
 

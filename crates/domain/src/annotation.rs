@@ -81,9 +81,7 @@ pub const MAX_ANNOTATION_TEXT_BYTES: usize = 16 * 1024;
 const MAX_COORD: f32 = 20_000.0;
 
 fn check_color(c: &str) -> Result<(), String> {
-    let ok = c.len() == 7
-        && c.starts_with('#')
-        && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    let ok = c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
     if ok {
         Ok(())
     } else {
@@ -138,7 +136,9 @@ impl AnnotationBody {
                 }
                 let points: usize = strokes.iter().map(|s| s.points.len()).sum();
                 if points > MAX_INK_POINTS {
-                    return Err(format!("an ink annotation has at most {MAX_INK_POINTS} points"));
+                    return Err(format!(
+                        "an ink annotation has at most {MAX_INK_POINTS} points"
+                    ));
                 }
                 for s in strokes {
                     if s.points.is_empty() {
@@ -232,10 +232,7 @@ mod tests {
         };
         let s = serde_json::to_string(&sticky).unwrap();
         assert!(s.contains("\"kind\":\"sticky\""));
-        assert_eq!(
-            serde_json::from_str::<AnnotationBody>(&s).unwrap(),
-            sticky
-        );
+        assert_eq!(serde_json::from_str::<AnnotationBody>(&s).unwrap(), sticky);
     }
 
     #[test]

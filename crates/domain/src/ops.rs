@@ -399,23 +399,25 @@ mod tests {
                 any::<bool>(),
                 arb_time()
             )
-                .prop_map(|(annotation_id, document_id, page, pts, shared, updated_at)| {
-                    Op::AnnotationPut {
-                        annotation_id,
-                        document_id,
-                        version: 1,
-                        page,
-                        shared,
-                        body: AnnotationBody::Ink {
-                            color: "#1f4e9c".into(),
-                            width: 1.5,
-                            strokes: vec![crate::annotation::InkStroke {
-                                points: pts.into_iter().map(|(x, y, p)| [x, y, p]).collect(),
-                            }],
-                        },
-                        updated_at,
+                .prop_map(
+                    |(annotation_id, document_id, page, pts, shared, updated_at)| {
+                        Op::AnnotationPut {
+                            annotation_id,
+                            document_id,
+                            version: 1,
+                            page,
+                            shared,
+                            body: AnnotationBody::Ink {
+                                color: "#1f4e9c".into(),
+                                width: 1.5,
+                                strokes: vec![crate::annotation::InkStroke {
+                                    points: pts.into_iter().map(|(x, y, p)| [x, y, p]).collect(),
+                                }],
+                            },
+                            updated_at,
+                        }
                     }
-                }),
+                ),
             arb_id().prop_map(|annotation_id| Op::AnnotationDelete { annotation_id }),
         ]
     }

@@ -44,7 +44,14 @@ pub async fn annotation_save(state: State<'_, App>, input: AnnotationInput) -> A
         .map(|v| v.version)
         .ok_or_else(|| AppError::new(Code::NotFound, "the document has no version"))?;
     let id = input.id.as_deref().map(parse_id).transpose()?;
-    let id = c.annotation_put(id, doc.id, version, input.page, input.shared, input.body.into())?;
+    let id = c.annotation_put(
+        id,
+        doc.id,
+        version,
+        input.page,
+        input.shared,
+        input.body.into(),
+    )?;
     state.sync.wake.notify_one();
     Ok(id.to_string())
 }

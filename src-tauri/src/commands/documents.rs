@@ -17,7 +17,11 @@ pub async fn document_open(state: State<'_, App>, id: String) -> AppResult<Opene
     let pdf = state.open_pdf(&c, &doc).await?;
     let v = doc.current().cloned();
     let watermark = (doc.classification == Classification::Confidential)
-        .then(|| c.me().map(|u| format!("{} — {}", u.full_name, u.username)).ok())
+        .then(|| {
+            c.me()
+                .map(|u| format!("{} — {}", u.full_name, u.username))
+                .ok()
+        })
         .flatten();
     Ok(OpenedDocument {
         id: doc.id.to_string(),

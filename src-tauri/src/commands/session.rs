@@ -27,7 +27,10 @@ fn info(client: &Client) -> AppResult<SessionInfo> {
 /// The cached session, if any, opened without the network.
 #[tauri::command]
 #[instrument(skip_all, err)]
-pub async fn session_restore(app: AppHandle, state: State<'_, App>) -> AppResult<Option<SessionInfo>> {
+pub async fn session_restore(
+    app: AppHandle,
+    state: State<'_, App>,
+) -> AppResult<Option<SessionInfo>> {
     if let Ok(c) = state.client() {
         return info(&c).map(Some);
     }
@@ -56,7 +59,10 @@ pub async fn login(
     password: String,
 ) -> AppResult<SessionInfo> {
     if username.trim().is_empty() || password.is_empty() {
-        return Err(AppError::new(Code::Invalid, "username and password are required"));
+        return Err(AppError::new(
+            Code::Invalid,
+            "username and password are required",
+        ));
     }
     state.sync.stop();
     let client = Client::login(&state.root, &server, username.trim(), &password).await?;

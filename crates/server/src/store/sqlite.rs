@@ -6,9 +6,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    AgendaItem, Annotation, Attendance, Change, ChangesPage, Classification, Document, DocumentKind,
-    DocumentVersion, ErrorCode, Id, Meeting, MeetingKind, MeetingRole, MeetingStatus, Membership,
-    Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256, SignatureSummary, Timestamp, User,
+    AgendaItem, Annotation, Attendance, Change, ChangesPage, Classification, Document,
+    DocumentKind, DocumentVersion, ErrorCode, Id, Meeting, MeetingKind, MeetingRole, MeetingStatus,
+    Membership, Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256, SignatureSummary,
+    Timestamp, User,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
@@ -1120,7 +1121,11 @@ fn readable_version(
             "SELECT 1 FROM members x JOIN meetings m ON m.id = x.meeting_id
              WHERE x.meeting_id = ?1 AND x.user_id = ?2 AND x.removed = 0
                AND (m.status != 'draft' OR ?3)",
-            params![meeting_id, actor.id.to_string(), actor.role.prepares_meetings()],
+            params![
+                meeting_id,
+                actor.id.to_string(),
+                actor.role.prepares_meetings()
+            ],
             |_| Ok(()),
         )
         .optional()?

@@ -48,7 +48,10 @@ async fn annotations_are_private_until_shared_and_unsharing_reaches_others() {
     assert_eq!(a[0]["body"]["kind"], "ink");
     assert_eq!(a[0]["meeting_id"], meeting["id"]);
     let (theirs, cursor, _) = colleague.pull(0, 5000).await;
-    assert!(of_type(&theirs, "annotation").is_empty(), "a private annotation leaked");
+    assert!(
+        of_type(&theirs, "annotation").is_empty(),
+        "a private annotation leaked"
+    );
 
     // Shared: members see it, a non-member does not.
     let r = author
@@ -126,7 +129,12 @@ async fn annotations_are_checked_against_the_document() {
 
     // Not a member of next week's meeting: may not annotate its documents.
     let r = outsider
-        .ops(vec![ink(Uuid::now_v7(), &doc, false, "2026-11-27T08:00:00Z")])
+        .ops(vec![ink(
+            Uuid::now_v7(),
+            &doc,
+            false,
+            "2026-11-27T08:00:00Z",
+        )])
         .await;
     assert_eq!(r[0]["code"], "forbidden", "{r:?}");
 }
