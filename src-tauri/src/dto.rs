@@ -62,7 +62,7 @@ impl MeetingSummary {
     }
 }
 
-/// The signature badge of a document version, as this device verified it.
+/// The signature badge of a document version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SignatureStatus {
@@ -90,8 +90,6 @@ pub struct SignatureView {
     pub signing_time: Option<String>,
     /// Why the status is not `valid` (English detail).
     pub why: Option<String>,
-    /// How many signatures the file carries.
-    pub count: u32,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

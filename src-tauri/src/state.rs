@@ -1,15 +1,14 @@
-//! The app's state: the signed-in client (if any), open PDF documents keyed by blob, the
-//! signature verdicts this device computed, and the background sync.
+//! The app's state: the signed-in client (if any), open PDF documents keyed by blob, and
+//! the background sync.
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use lru::LruCache;
 use phonghop_client::Client;
-use phonghop_domain::{Document, Id};
-use phonghop_pdf::{DocumentVerdict, PdfDocument, PdfEngine, TrustStore, Verdict, VerifyReport};
+use phonghop_domain::{Document, Id, SignatureSummary};
+use phonghop_pdf::{PdfDocument, PdfEngine};
 
 use crate::dto::{SignatureStatus, SignatureView};
 use crate::error::{AppError, AppResult, Code};
@@ -22,45 +21,20 @@ pub struct App {
     pub sync: Arc<SyncState>,
     /// Open documents by blob SHA-256; the page scheme renders from these.
     docs: Mutex<LruCache<String, PdfDocument>>,
-    verdicts: Mutex<HashMap<String, SignatureView>>,
-    trust: TrustStore,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Root certificates: `<root>/trust/*.pem`, plus `PHONGHOP_TRUST` when set.
-fn load_trust(root: &Path) -> TrustStore {
-    let mut dirs = vec![root.join("trust")];
-    if let Some(d) = std::env::var_os("PHONGHOP_TRUST") {
-        dirs.push(PathBuf::from(d));
-    }
-    let mut roots = Vec::new();
-    for d in dirs.iter().filter(|d| d.is_dir()) {
-        match TrustStore::from_dir(d) {
-            Ok(t) => roots.push(t),
-            Err(e) => tracing::warn!(dir = %d.display(), "trust store unreadable: {e}"),
-        }
-    }
-    // One directory is the common case; with two, the second wins only if the first is empty.
-    roots
-        .into_iter()
-        .find(|t| !t.is_empty())
-        .unwrap_or_default()
-}
-
 impl App {
     pub fn new(root: PathBuf) -> App {
-        let trust = load_trust(&root);
-        tracing::info!(root = %root.display(), trusted_roots = trust.len(), "app state");
+        tracing::info!(root = %root.display(), "app state");
         App {
             root,
             client: RwLock::new(None),
             sync: Arc::new(SyncState::default()),
             docs: Mutex::new(LruCache::new(NonZeroUsize::MIN.saturating_add(7))),
-            verdicts: Mutex::new(HashMap::new()),
-            trust,
         }
     }
 
@@ -111,32 +85,14 @@ impl App {
         Ok(opened)
     }
 
-    /// The signature badge of a document's current version, verified on this device
-    /// against the trust store (once per blob).
+    /// The signature badge of a document's current version: this device's own check of
+    /// the file (the client engine verifies each download against the trust roots), else
+    /// what the server found on upload.
     pub fn signature_of(&self, client: &Client, doc: &Document) -> SignatureView {
-        let Some(v) = doc.current() else {
-            return unknown();
-        };
-        if let Some(s) = lock(&self.verdicts).get(v.sha256.as_str()) {
-            return s.clone();
+        match doc.current().map(|v| client.signature_of(v)) {
+            Some(Ok(s)) => view_of(&s),
+            _ => view_of(&SignatureSummary::NotChecked),
         }
-        let path = client.blobs.path(&v.sha256);
-        let Ok(bytes) = std::fs::read(&path) else {
-            return unknown();
-        };
-        let view = match phonghop_pdf::verify_pdf(&bytes, &self.trust) {
-            Ok(report) => view_of(&report),
-            Err(e) => SignatureView {
-                status: SignatureStatus::Invalid,
-                signer: None,
-                organization: None,
-                signing_time: None,
-                why: Some(e.to_string()),
-                count: 0,
-            },
-        };
-        lock(&self.verdicts).insert(v.sha256.to_string(), view.clone());
-        view
     }
 
     pub fn find_document(&self, client: &Client, id: &str) -> AppResult<Document> {
@@ -152,53 +108,57 @@ pub fn parse_id(s: &str) -> AppResult<Id> {
     Id::parse_str(s).map_err(|_| AppError::new(Code::Invalid, format!("{s:?} is not an id")))
 }
 
-fn unknown() -> SignatureView {
+fn view(
+    status: SignatureStatus,
+    signer: Option<&String>,
+    organization: Option<&String>,
+    signing_time: Option<&String>,
+    why: Option<&String>,
+) -> SignatureView {
     SignatureView {
-        status: SignatureStatus::Unknown,
-        signer: None,
-        organization: None,
-        signing_time: None,
-        why: None,
-        count: 0,
+        status,
+        signer: signer.cloned(),
+        organization: organization.cloned(),
+        signing_time: signing_time.cloned(),
+        why: why.cloned(),
     }
 }
 
-/// The badge for a verification report: the document's state first, then the worst
-/// verdict of its signatures.
-pub fn view_of(report: &VerifyReport) -> SignatureView {
-    let first = report.signatures.first();
-    let worst = report
-        .signatures
-        .iter()
-        .find(|s| s.verdict == Verdict::Invalid)
-        .or_else(|| {
-            report
-                .signatures
-                .iter()
-                .find(|s| s.verdict == Verdict::Untrusted)
-        })
-        .or_else(|| {
-            report
-                .signatures
-                .iter()
-                .find(|s| s.verdict == Verdict::Unsupported)
-        });
-    let status = match report.document {
-        DocumentVerdict::Unsigned => SignatureStatus::Unsigned,
-        DocumentVerdict::ModifiedAfterSigning => SignatureStatus::Modified,
-        DocumentVerdict::SignedUnmodified => match worst.map(|s| s.verdict) {
-            Some(Verdict::Invalid) => SignatureStatus::Invalid,
-            Some(Verdict::Untrusted) => SignatureStatus::Untrusted,
-            Some(Verdict::Unsupported) => SignatureStatus::Unsupported,
-            _ => SignatureStatus::Valid,
-        },
-    };
-    SignatureView {
-        status,
-        signer: first.and_then(|s| s.signer.clone()),
-        organization: first.and_then(|s| s.organization.clone()),
-        signing_time: first.and_then(|s| s.signing_time.clone()),
-        why: worst.or(first).and_then(|s| s.why.clone()),
-        count: report.signatures.len() as u32,
+/// The badge for a verdict.
+pub fn view_of(s: &SignatureSummary) -> SignatureView {
+    match s {
+        SignatureSummary::NotChecked => view(SignatureStatus::Unknown, None, None, None, None),
+        SignatureSummary::Unsigned => view(SignatureStatus::Unsigned, None, None, None, None),
+        SignatureSummary::Valid {
+            signer,
+            organization,
+            signing_time,
+        } => view(
+            SignatureStatus::Valid,
+            Some(signer),
+            organization.as_ref(),
+            signing_time.as_ref(),
+            None,
+        ),
+        SignatureSummary::Untrusted {
+            signer,
+            organization,
+            signing_time,
+        } => view(
+            SignatureStatus::Untrusted,
+            Some(signer),
+            organization.as_ref(),
+            signing_time.as_ref(),
+            None,
+        ),
+        SignatureSummary::ModifiedAfterSigning { signer } => {
+            view(SignatureStatus::Modified, signer.as_ref(), None, None, None)
+        }
+        SignatureSummary::Invalid { why } => {
+            view(SignatureStatus::Invalid, None, None, None, Some(why))
+        }
+        SignatureSummary::Unsupported { why } => {
+            view(SignatureStatus::Unsupported, None, None, None, Some(why))
+        }
     }
 }

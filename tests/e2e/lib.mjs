@@ -2,7 +2,7 @@
 // phonghop-server over a temp data dir, tauri-driver, and webdriverio sessions on the
 // real app under Xvfb (DISPLAY is set by `cargo xtask e2e`).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,12 +174,9 @@ export class Driver {
   }
 }
 
-/** A fresh app data dir that trusts the demo root certificate. */
+/** A fresh app data dir (the client engine fetches the province's trust roots). */
 export function appDataDir() {
-  const dir = mkdtempSync(join(tmpdir(), 'phonghop-e2e-app-'));
-  mkdirSync(join(dir, 'trust'));
-  copyFileSync(env('PHONGHOP_DEMO_TRUST'), join(dir, 'trust', 'demo-root-ca.pem'));
-  return dir;
+  return mkdtempSync(join(tmpdir(), 'phonghop-e2e-app-'));
 }
 
 export const $t = (b, id) => b.$(`[data-testid="${id}"]`);

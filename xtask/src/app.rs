@@ -208,16 +208,11 @@ impl Drop for Xvfb {
     }
 }
 
-fn demo_trust() -> PathBuf {
-    root().join("assets/demo/trust/demo-root-ca.pem")
-}
-
 /// The environment the Node scripts (e2e, bench, screenshots) read.
 fn node_env(cmd: &mut Command, app: &Path, bin_dir: &Path, display: &str) -> Result<()> {
     cmd.env("PHONGHOP_APP_BIN", app)
         .env("PHONGHOP_SERVER_BIN", bin_dir.join("phonghop-server"))
         .env("TAURI_DRIVER", tauri_driver()?)
-        .env("PHONGHOP_DEMO_TRUST", demo_trust())
         .env("PHONGHOP_PDFIUM", pdfium::ensure_pdfium()?)
         .env("PHONGHOP_VENV_PYTHON", cache_dir()?.join("venv/bin/python"))
         .env("DISPLAY", display)
@@ -320,7 +315,7 @@ pub fn bundle() -> Result<()> {
 }
 
 /// The app half of `cargo xtask demo`: log `daibieu01` in (the same client engine, into
-/// the app's data dir), trust the demo root, open the app (under Xvfb when there is no
+/// the app's data dir), open the app (under Xvfb when there is no
 /// display), save a screenshot once the meeting list is up, and keep it open.
 pub fn demo_app(server_url: &str) -> Result<Child> {
     ensure_app_tools()?;
@@ -329,8 +324,7 @@ pub fn demo_app(server_url: &str) -> Result<Child> {
     let data = dirs::data_dir()
         .context("no user data directory")?
         .join("phonghop/app");
-    std::fs::create_dir_all(data.join("trust"))?;
-    std::fs::copy(demo_trust(), data.join("trust/demo-root-ca.pem"))?;
+    std::fs::create_dir_all(&data)?;
     let mut login = Command::new(bins.join("phonghop"));
     login.arg("--cache").arg(&data).args([
         "login",

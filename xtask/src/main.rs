@@ -8,6 +8,7 @@ mod fixtures;
 mod pdfium;
 mod setup;
 mod tools;
+mod video;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,7 +26,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   e2e                   the desktop app end to end: tauri-driver + WebKitWebDriver, Xvfb
   bundle                build the desktop app's .deb
   screenshots           every app screen into docs/screenshots (Xvfb)
-  bench <name>          run a benchmark: sync-server, sync-client, render, app
+  bench <name>          run a benchmark: sync-server, sync-client, render, sfu, app
   pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
   fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
   lint                  cargo fmt --check and clippy -D warnings";
@@ -114,11 +115,15 @@ fn test() -> Result<()> {
     setup::ensure_test_tools()?;
     pdfium::ensure_pdfium()?;
     fixtures::ensure_fixtures()?;
+    video::ensure_video_tools()?;
     app::ensure_app_tools()?;
     // The app's crate embeds ui/dist: build the UI before anything compiles it.
     app::build_app(false)?;
     lint()?;
     run_cmd(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
+    // Two real browsers in a video room through the real server.
+    video::run_browser_tests()?;
+    // The desktop app through WebDriver against the real server.
     app::run_e2e()?;
     // The demo command itself, end to end, as a new user runs it.
     demo(true)?;
@@ -245,9 +250,12 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
             run_cmd(&mut cmd)
         }
         "render" => bench_render::render(extra),
+        "sfu" => video::bench_sfu(extra),
         "app" => app::bench_app(),
         other => {
-            bail!("no benchmark called {other:?}; known: sync-server, sync-client, render, app")
+            bail!(
+                "no benchmark called {other:?}; known: sync-server, sync-client, render, sfu, app"
+            )
         }
     }
 }

@@ -96,6 +96,22 @@ impl BlobStore {
         Ok(Ok(()))
     }
 
+    /// Like [`finish_part`](Self::finish_part) when the caller hashed the bytes as it
+    /// wrote them (and fsynced the part).
+    pub fn finish_part_hashed(&self, sha: &Sha256, got: Sha256) -> io::Result<Result<(), Sha256>> {
+        let part = self.part_path(sha);
+        if &got != sha {
+            let _ = std::fs::remove_file(&part);
+            return Ok(Err(got));
+        }
+        let dest = self.path(sha);
+        std::fs::rename(&part, &dest)?;
+        if let Some(dir) = dest.parent() {
+            sync_dir(dir)?;
+        }
+        Ok(Ok(()))
+    }
+
     /// Copies a local file in (the secretary attaching a document); returns its hash.
     pub fn import(&self, file: &Path) -> io::Result<(Sha256, u64)> {
         let sha = sha256_of_file(file)?;

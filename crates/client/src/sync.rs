@@ -8,6 +8,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use phonghop_domain::{ChangesPage, Sha256};
 use serde::Serialize;
+use sha2::Digest;
+use std::io::Read as _;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -149,6 +151,9 @@ impl Client {
             );
         }
 
+        // The roots documents are checked against on this device.
+        self.refresh_trust(retry).await?;
+
         // 2. Pull. After a rejection the local state holds effects the server refused:
         // rebuild it from a full pull, atomically.
         if report.rejected > 0 {
@@ -243,6 +248,9 @@ impl Client {
             }
         }
 
+        // Every document on disk gets this device's own signature check.
+        self.verify_documents().await?;
+
         // 4. Files nothing refers to any more (a revoked meeting, say) leave the disk.
         let keep = self.cache.referenced_blobs()?;
         report.removed_files = self.blobs.collect_garbage(&keep)?;
@@ -253,6 +261,64 @@ impl Client {
                 .unwrap_or_default(),
         )?;
         Ok(report)
+    }
+
+    /// Stores the server's trust roots under the profile; a change forgets old verdicts.
+    async fn refresh_trust(&self, retry: Retry) -> Result<(), ClientError> {
+        let pems = retrying(retry, || self.api.trust()).await?;
+        let joined = pems.join("\n");
+        let dir = self.trust_dir();
+        let file = dir.join("server-roots.pem");
+        if std::fs::read_to_string(&file).ok().as_deref() == Some(joined.as_str()) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join("server-roots.pem.tmp");
+        std::fs::write(&tmp, &joined)?;
+        std::fs::rename(&tmp, &file)?;
+        self.cache.clear_verdicts()?;
+        Ok(())
+    }
+
+    /// Checks the signatures of every current document file that has no verdict yet.
+    pub async fn verify_documents(&self) -> Result<usize, ClientError> {
+        let mut todo = Vec::new();
+        for (sha, _) in self.cache.wanted_blobs()? {
+            if self.blobs.has(&sha) && self.cache.verdict(&sha)?.is_none() {
+                todo.push(sha);
+            }
+        }
+        if todo.is_empty() {
+            return Ok(0);
+        }
+        let (blobs, trust_dir) = (self.blobs.clone(), self.trust_dir());
+        let verdicts = tokio::task::spawn_blocking(move || {
+            let trust = if trust_dir.is_dir() {
+                phonghop_pdf::TrustStore::from_dir(&trust_dir).unwrap_or_default()
+            } else {
+                phonghop_pdf::TrustStore::default()
+            };
+            todo.into_iter()
+                .map(|sha| {
+                    let bytes = std::fs::read(blobs.path(&sha)).unwrap_or_default();
+                    // A PDF without a /ByteRange has no signature: no need to parse it.
+                    if memchr::memmem::find(&bytes, b"/ByteRange").is_none() {
+                        return (sha, phonghop_domain::SignatureSummary::Unsigned);
+                    }
+                    let verdict = match phonghop_pdf::verify_pdf(&bytes, &trust) {
+                        Ok(report) => phonghop_pdf::summarize(&report),
+                        Err(e) => phonghop_domain::SignatureSummary::Invalid { why: e.to_string() },
+                    };
+                    (sha, verdict)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+        for (sha, v) in &verdicts {
+            self.cache.set_verdict(sha, v)?;
+        }
+        Ok(verdicts.len())
     }
 
     /// Fetches one file into its `.part`, resuming what is there; checks it; renames.
@@ -278,13 +344,31 @@ impl Client {
         if !resume {
             have = 0;
         }
+        // Hash as the bytes arrive (and what a resumed part already holds), so the
+        // file is not read back to be checked.
+        let mut hasher = sha2::Sha256::new();
+        if resume {
+            let (blobs, sha2) = (self.blobs.clone(), sha.clone());
+            hasher = tokio::task::spawn_blocking(move || -> std::io::Result<sha2::Sha256> {
+                let mut h = sha2::Sha256::new();
+                std::io::copy(
+                    &mut std::fs::File::open(blobs.part_path(&sha2))?.take(have),
+                    &mut h,
+                )?;
+                Ok(h)
+            })
+            .await
+            .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
+        }
         let file = self.blobs.open_part(sha, resume)?;
-        let mut file = tokio::fs::File::from_std(file);
+        let mut file =
+            tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(file));
         let mut done = have;
         let mut last_event = 0;
         let mut body = resp.bytes_stream();
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
+            hasher.update(&chunk);
             file.write_all(&chunk).await?;
             done += chunk.len() as u64;
             received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
@@ -304,11 +388,12 @@ impl Client {
             }
         }
         file.flush().await?;
-        file.sync_all().await?;
+        file.get_ref().sync_all().await?;
         drop(file);
         let blobs = self.blobs.clone();
         let sha2 = sha.clone();
-        let checked = tokio::task::spawn_blocking(move || blobs.finish_part(&sha2))
+        let got = phonghop_domain::Sha256::from_digest(&hasher.finalize().into());
+        let checked = tokio::task::spawn_blocking(move || blobs.finish_part_hashed(&sha2, got))
             .await
             .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
         match checked {

@@ -301,6 +301,26 @@ impl PdfEngine {
         })
     }
 
+    /// Keeps the PDFium thread busy from when this returns until the guard is dropped:
+    /// jobs queue up behind it. For tests of queueing and cancellation.
+    #[doc(hidden)]
+    pub fn hold(&self) -> HoldGuard {
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+        let done = self.submit(move |_| {
+            let _ = entered_tx.send(());
+            // Returns when the guard's sender is dropped.
+            let _ = release_rx.recv();
+            Ok(())
+        });
+        // Blocks briefly: the thread is held once this returns.
+        let _ = entered_rx.recv();
+        HoldGuard {
+            _release: release_tx,
+            _done: done,
+        }
+    }
+
     fn submit<T, F>(&self, f: F) -> Pending<T>
     where
         T: Send + 'static,
@@ -352,6 +372,14 @@ fn one_line(e: &PdfiumError) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// See [`PdfEngine::hold`].
+#[doc(hidden)]
+pub struct HoldGuard {
+    _release: std::sync::mpsc::Sender<()>,
+    // Kept so the hold job is not skipped as cancelled.
+    _done: Pending<()>,
 }
 
 /// An open document. Cheap to clone; PDFium closes it when the last clone is dropped.

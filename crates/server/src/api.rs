@@ -1,14 +1,17 @@
 //! The JSON endpoints that are neither auth nor blobs: the change feed, client ops, the
-//! live channel and the OpenAPI document.
+//! live channel (which also carries video signaling) and the OpenAPI document.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use phonghop_domain::ops::MAX_OPS_PER_BATCH;
 use phonghop_domain::{ChangesPage, ErrorCode, LiveMessage, OpEnvelope, OpsResponse, Timestamp};
+use phonghop_rtc::Identity;
+use phonghop_rtc::link::Signaling;
+use phonghop_rtc::signal::{ClientSignal, ServerSignal, SignalErrorCode};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -32,7 +35,7 @@ pub async fn changes(
     State(app): State<Arc<AppState>>,
     auth: Authed,
     query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<ApiJson<ChangesPage>> {
+) -> ApiResult<Response> {
     let Query(q) =
         query.map_err(|e| ApiError::bad_request(ErrorCode::BadRequest, e.body_text()))?;
     if q.limit == 0 || q.limit > 5000 {
@@ -41,10 +44,27 @@ pub async fn changes(
             "limit must be between 1 and 5000",
         ));
     }
-    let store = app.store.clone();
-    let page =
-        tokio::task::spawn_blocking(move || store.changes(&auth.user, q.since, q.limit)).await??;
-    Ok(ApiJson(page))
+    // Many members pull the same pages right after a meeting is published.
+    let cursor = app.cursor();
+    let key = (auth.user.id, q.since, q.limit);
+    let body = match app.caches.feed_page(cursor, key) {
+        Some(body) => body,
+        None => {
+            let store = app.store.clone();
+            let page: ChangesPage =
+                tokio::task::spawn_blocking(move || store.changes(&auth.user, q.since, q.limit))
+                    .await??;
+            let body =
+                axum::body::Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
+            app.caches.put_feed_page(cursor, key, body.clone());
+            body
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/ops`: the whole batch is checked first; one malformed op refuses the
@@ -83,23 +103,56 @@ pub async fn ops(
     Ok(ApiJson(OpsResponse { results, cursor }))
 }
 
-/// `GET /api/v1/live`: tells the client when the feed moved, and keeps the line warm.
-pub async fn live(
-    State(app): State<Arc<AppState>>,
-    _auth: Authed,
-    ws: WebSocketUpgrade,
-) -> Response {
-    ws.on_upgrade(move |socket| live_session(app, socket))
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    /// A guest's invitation token, for those without an account (video only).
+    #[serde(default)]
+    invite: Option<String>,
 }
 
-async fn send(socket: &mut WebSocket, msg: &LiveMessage) -> bool {
+/// `GET /api/v1/live`: tells the client when the feed moved, keeps the line warm, and
+/// carries video signaling both ways (see crates/rtc `signal`). Guests connect with
+/// `?invite=TOKEN` instead of a session and get video signaling only.
+pub async fn live(
+    State(app): State<Arc<AppState>>,
+    auth: Result<Authed, ApiError>,
+    query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let invite = query.ok().and_then(|Query(q)| q.invite);
+    let (who, guest) = match (auth, invite) {
+        (Ok(a), _) => (
+            Identity {
+                user_id: Some(a.user.id),
+                name: a.user.full_name.clone(),
+                invited_to: None,
+            },
+            false,
+        ),
+        (Err(_), Some(token)) => {
+            let inv = crate::video::invitation(&app, &token).await?;
+            (
+                Identity {
+                    user_id: None,
+                    name: inv.name,
+                    invited_to: Some(inv.meeting_id),
+                },
+                true,
+            )
+        }
+        (Err(e), None) => return Err(e),
+    };
+    Ok(ws.on_upgrade(move |socket| live_session(app, socket, who, guest)))
+}
+
+async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
     match serde_json::to_string(msg) {
         Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
         Err(_) => false,
     }
 }
 
-async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
+async fn live_session(app: Arc<AppState>, mut socket: WebSocket, who: Identity, guest: bool) {
     let mut cursor_rx = app.live.subscribe();
     let hello = LiveMessage::Hello {
         cursor: *cursor_rx.borrow_and_update(),
@@ -107,6 +160,8 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
     if !send(&mut socket, &hello).await {
         return;
     }
+    let (video_tx, mut video_rx) = tokio::sync::mpsc::unbounded_channel::<ServerSignal>();
+    let mut video = Signaling::new(app.video.clone(), who, video_tx);
     let mut heartbeat = tokio::time::interval(app.config.heartbeat);
     heartbeat.tick().await;
     loop {
@@ -114,18 +169,52 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
             changed = cursor_rx.changed() => {
                 if changed.is_err() { break; }
                 let cursor = *cursor_rx.borrow_and_update();
-                if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                // Guests have no feed to pull.
+                if !guest && !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
             }
             _ = heartbeat.tick() => {
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
             }
+            Some(signal) = video_rx.recv() => {
+                if !send(&mut socket, &signal).await { break; }
+            }
             incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientSignal>(&text) {
+                    Ok(msg) => video.on_message(msg).await,
+                    Err(e) => {
+                        let err = ServerSignal::error(SignalErrorCode::BadRequest, format!("not a message this channel takes: {e}"));
+                        if !send(&mut socket, &err).await { break; }
+                    }
+                },
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                // Client → server messages come with the live-meeting features.
                 Some(Ok(_)) => {}
             },
         }
     }
+    // A closed socket leaves the video room: nothing is forwarded to a gone client.
+    video.close().await;
+}
+
+/// `GET /api/v1/trust`: the root certificates (PEM) this server checks signatures
+/// against, for clients to check documents again on arrival.
+pub async fn trust(
+    State(app): State<Arc<AppState>>,
+    _auth: Authed,
+) -> ApiResult<ApiJson<Vec<String>>> {
+    let dir = app.config.data_dir.join("trust");
+    let mut pems = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        let mut paths: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if let Ok(text) = std::fs::read_to_string(&p)
+                && text.contains("-----BEGIN CERTIFICATE-----")
+            {
+                pems.push(text);
+            }
+        }
+    }
+    Ok(ApiJson(pems))
 }
 
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(20);

@@ -7,11 +7,13 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod caches;
 pub mod error;
 pub mod inspect;
 pub mod openapi;
 pub mod seed;
 pub mod store;
+pub mod video;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,7 +29,7 @@ use tokio::sync::watch;
 
 use crate::blobs::BlobStore;
 use crate::error::ApiError;
-use crate::inspect::{BasicInspector, DocumentInspector};
+use crate::inspect::{DocumentInspector, PdfInspector};
 use crate::store::{SqliteStore, Store};
 
 pub const DB_FILE: &str = "phonghop.db";
@@ -40,6 +42,8 @@ pub struct Config {
     pub heartbeat: Duration,
     pub login_max_failures: u32,
     pub login_lock: Duration,
+    /// The SFU: media addresses, port range, public IP, ICE servers.
+    pub video: phonghop_rtc::SfuConfig,
 }
 
 impl Config {
@@ -51,6 +55,7 @@ impl Config {
             heartbeat: api::DEFAULT_HEARTBEAT,
             login_max_failures: 5,
             login_lock: Duration::from_secs(30),
+            video: phonghop_rtc::SfuConfig::default(),
         }
     }
 }
@@ -63,9 +68,17 @@ pub struct AppState {
     pub throttle: auth::Throttle,
     /// The feed's cursor; every live connection watches it.
     pub live: watch::Sender<u64>,
+    /// One video room per meeting.
+    pub video: Arc<phonghop_rtc::Sfu>,
+    pub caches: caches::Caches,
 }
 
 impl AppState {
+    /// The feed's cursor as this process knows it (cheap: no database access).
+    pub fn cursor(&self) -> u64 {
+        *self.live.borrow()
+    }
+
     pub fn notify_changed(&self, cursor: u64) {
         self.live.send_if_modified(|c| {
             if cursor > *c {
@@ -84,6 +97,8 @@ pub enum OpenError {
     NotInitialised(String),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error("the trust store {0}")]
+    Trust(String),
     #[error("cannot prepare {path}: {source}")]
     Io {
         path: String,
@@ -111,13 +126,18 @@ pub fn open_data(dir: &Path, create: bool) -> Result<(SqliteStore, BlobStore), O
 pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
     let (store, blobs) = open_data(&config.data_dir, false)?;
     let cursor = store.cursor()?;
+    let inspector =
+        PdfInspector::from_trust_dir(&config.data_dir.join("trust")).map_err(OpenError::Trust)?;
+    let store: Arc<dyn Store> = Arc::new(store);
     Ok(Arc::new(AppState {
         throttle: auth::Throttle::new(config.login_max_failures, config.login_lock),
+        video: video::sfu(&config.video, store.clone()),
         config,
-        store: Arc::new(store),
+        store,
         blobs,
-        inspector: Arc::new(BasicInspector),
+        inspector: Arc::new(inspector),
         live: watch::channel(cursor).0,
+        caches: caches::Caches::default(),
     }))
 }
 
@@ -127,9 +147,16 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/sessions", post(auth::login))
         .route("/sessions/current", delete(auth::logout))
         .route("/me", get(auth::me))
+        .route("/trust", get(api::trust))
         .route("/changes", get(api::changes))
         .route("/ops", post(api::ops))
         .route("/live", get(api::live))
+        .route(
+            "/meetings/{id}/video/invitations",
+            post(video::create_invitation),
+        )
+        .route("/meetings/{id}/video", get(video::room))
+        .route("/video/invitations/{token}", get(video::get_invitation))
         .route(
             "/blobs/{sha256}",
             get(blobs::get_blob)
@@ -140,6 +167,9 @@ pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok" }))
+        .route("/video/join/{token}", get(video::guest_page))
+        .route("/video/meeting/{id}", get(video::guest_page))
+        .route("/video/guest.js", get(video::guest_script))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -207,6 +237,21 @@ pub async fn start(
             tokio::spawn(async move { server.serve(service).await })
         }
     };
+    // Changes made by another process (the admin CLI) move the feed too; notice them.
+    let watched = Arc::downgrade(&state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let Some(state) = watched.upgrade() else {
+                break;
+            };
+            let store = state.store.clone();
+            if let Ok(Ok(cursor)) = tokio::task::spawn_blocking(move || store.cursor()).await {
+                state.notify_changed(cursor);
+            }
+        }
+    });
     Ok(RunningServer {
         addr,
         state,

@@ -31,11 +31,7 @@ signing_time: string | null,
 /**
  * Why the status is not `valid` (English detail).
  */
-why: string | null, 
-/**
- * How many signatures the file carries.
- */
-count: number, };
+why: string | null, };
 
 export type DocumentView = { id: string, item_id: string, title: string, 
 /**

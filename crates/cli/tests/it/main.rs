@@ -4,6 +4,7 @@
 mod annotations;
 mod crash;
 mod offline;
+mod pdf;
 mod sync;
 
 use std::io::Write;

@@ -16,14 +16,18 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 
-use super::{AuditEntry, BlobRecord, NewUser, SessionRecord, Store, StoreError, StoreResult};
+use super::{
+    AuditEntry, BlobRecord, MeetingBrief, NewUser, SessionRecord, Store, StoreError, StoreResult,
+    VideoInvitation,
+};
 use crate::audit;
 
 /// Never edit a migration after it landed; add a new one.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_audit_append_only.sql"),
-    include_str!("migrations/0003_annotations.sql"),
+    include_str!("migrations/0003_video.sql"),
+    include_str!("migrations/0004_annotations.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -1459,6 +1463,23 @@ impl Store for SqliteStore {
         Ok(visible)
     }
 
+    fn visible_blobs(&self, viewer: &User) -> StoreResult<std::collections::HashSet<Sha256>> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        fill_visibility(&tx, viewer)?;
+        let set = {
+            let mut stmt = tx.prepare(
+                "SELECT DISTINCT dv.sha256 FROM document_versions dv JOIN documents d ON d.id = dv.document_id
+                 JOIN temp.vis v ON v.meeting_id = d.meeting_id
+                 WHERE d.removed = 0 AND (d.classification != 'confidential' OR v.conf_start IS NOT NULL)",
+            )?;
+            let rows = stmt.query_map([], |r| from_text::<Sha256>(r.get(0)?))?;
+            rows.collect::<rusqlite::Result<std::collections::HashSet<_>>>()?
+        };
+        tx.commit()?;
+        Ok(set)
+    }
+
     fn apply_ops(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Vec<OpResult>> {
         let mut conn = self.writer();
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1523,6 +1544,99 @@ impl Store for SqliteStore {
         let page = feed_page(&tx, viewer, since, limit)?;
         tx.commit()?;
         Ok(page)
+    }
+
+    fn meeting_role(&self, user: Id, meeting: Id) -> StoreResult<Option<MeetingRole>> {
+        let conn = self.reader();
+        let role: Option<String> = conn
+            .query_row(
+                "SELECT x.role FROM members x JOIN meetings m ON m.id = x.meeting_id
+                 WHERE x.meeting_id = ?1 AND x.user_id = ?2 AND x.removed = 0
+                   AND m.published_seq IS NOT NULL",
+                [meeting.to_string(), user.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(role.map(from_text::<MeetingRole>).transpose()?)
+    }
+
+    fn meeting_brief(&self, meeting: Id) -> StoreResult<Option<MeetingBrief>> {
+        let conn = self.reader();
+        let head: Option<(String, String, String)> = conn
+            .query_row(
+                "SELECT title, room, starts_at FROM meetings WHERE id = ?1 AND published_seq IS NOT NULL",
+                [meeting.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((title, room, starts_at)) = head else {
+            return Ok(None);
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT title FROM agenda_items WHERE meeting_id = ?1 AND removed = 0 ORDER BY position",
+        )?;
+        let agenda = stmt
+            .query_map([meeting.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(Some(MeetingBrief {
+            id: meeting,
+            title,
+            room,
+            starts_at: parse_ts(starts_at)?,
+            agenda,
+        }))
+    }
+
+    fn create_video_invitation(&self, inv: &VideoInvitation) -> StoreResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "INSERT INTO video_invitations (token_hash, meeting_id, name, created_by, created_at, expires_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM meetings WHERE id = ?2)",
+            params![
+                inv.token_hash,
+                inv.meeting_id.to_string(),
+                inv.name,
+                inv.created_by.to_string(),
+                ts(now()),
+                ts(inv.expires_at)
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "meeting {} does not exist",
+                inv.meeting_id
+            )));
+        }
+        append_audit(
+            &tx,
+            &inv.created_by.to_string(),
+            "video.invite",
+            &serde_json::json!({"meeting_id": inv.meeting_id, "name": inv.name}),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn video_invitation(&self, token_hash: &str) -> StoreResult<Option<VideoInvitation>> {
+        let conn = self.reader();
+        let row: Option<(String, String, String, String)> = conn
+            .query_row(
+                "SELECT meeting_id, name, created_by, expires_at FROM video_invitations WHERE token_hash = ?1",
+                [token_hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((meeting, name, by, expires)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(VideoInvitation {
+            token_hash: token_hash.to_owned(),
+            meeting_id: parse_id(meeting)?,
+            name,
+            created_by: parse_id(by)?,
+            expires_at: parse_ts(expires)?,
+        }))
     }
 
     fn audit(&self, actor: &str, action: &str, detail: &serde_json::Value) -> StoreResult<()> {

@@ -176,12 +176,16 @@ async fn the_openapi_document_describes_every_route() {
         ("/sessions", "post"),
         ("/sessions/current", "delete"),
         ("/me", "get"),
+        ("/trust", "get"),
         ("/changes", "get"),
         ("/ops", "post"),
         ("/live", "get"),
         ("/blobs/{sha256}", "get"),
         ("/blobs/{sha256}", "put"),
         ("/openapi.json", "get"),
+        ("/meetings/{id}/video/invitations", "post"),
+        ("/meetings/{id}/video", "get"),
+        ("/video/invitations/{token}", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

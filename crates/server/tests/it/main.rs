@@ -11,6 +11,7 @@ mod live;
 mod ops;
 mod store_conformance;
 mod tls;
+mod video;
 
 use phonghop_testkit::Api;
 use serde_json::Value;
