@@ -1,6 +1,7 @@
 //! Pure PhòngHọp domain: the types every other crate speaks, the validation rules of
 //! client ops, and the messages of the sync protocol. No I/O and no async runtime here.
 
+pub mod annotation;
 pub mod document;
 pub mod error;
 pub mod meeting;
@@ -9,6 +10,7 @@ pub mod ops;
 pub mod sync;
 pub mod user;
 
+pub use annotation::{Annotation, AnnotationBody, InkPoint, InkStroke, QuadPoints};
 pub use document::{
     Classification, Document, DocumentKind, DocumentVersion, Sha256, SignatureSummary,
 };

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::annotation::AnnotationBody;
 use crate::document::{Classification, DocumentKind, Sha256};
 use crate::error::ErrorCode;
 use crate::meeting::{self, Attendance, MeetingKind, MeetingRole, MeetingStatus};
@@ -11,7 +12,7 @@ use crate::note;
 use crate::{Id, Timestamp};
 
 /// One change requested by a client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum Op {
     #[serde(rename = "meeting.create")]
@@ -108,6 +109,21 @@ pub enum Op {
     },
     #[serde(rename = "note.delete")]
     NoteDelete { note_id: Id },
+    /// Create or replace one of the author's annotations (last writer wins).
+    #[serde(rename = "annotation.put")]
+    AnnotationPut {
+        annotation_id: Id,
+        document_id: Id,
+        version: u32,
+        page: u32,
+        #[serde(default)]
+        shared: bool,
+        body: AnnotationBody,
+        #[serde(with = "time::serde::rfc3339")]
+        updated_at: Timestamp,
+    },
+    #[serde(rename = "annotation.delete")]
+    AnnotationDelete { annotation_id: Id },
 }
 
 impl Op {
@@ -126,12 +142,20 @@ impl Op {
             Op::MemberRemove { .. } => "member.remove",
             Op::NotePut { .. } => "note.put",
             Op::NoteDelete { .. } => "note.delete",
+            Op::AnnotationPut { .. } => "annotation.put",
+            Op::AnnotationDelete { .. } => "annotation.delete",
         }
     }
 
     /// Only secretaries and admins may send these.
     pub fn prepares_meeting(&self) -> bool {
-        !matches!(self, Op::NotePut { .. } | Op::NoteDelete { .. })
+        !matches!(
+            self,
+            Op::NotePut { .. }
+                | Op::NoteDelete { .. }
+                | Op::AnnotationPut { .. }
+                | Op::AnnotationDelete { .. }
+        )
     }
 
     /// Checks that need nothing but the op itself.
@@ -189,12 +213,19 @@ impl Op {
             Op::ItemMove { position, .. } => check_position(Some(*position)),
             Op::DocumentAttach { title, .. } => meeting::validate_title("document title", title),
             Op::NotePut { text, .. } => note::validate_note_text(text),
+            Op::AnnotationPut { version, body, .. } => {
+                if *version == 0 {
+                    return Err("document versions start at 1".into());
+                }
+                body.validate()
+            }
             Op::MeetingPublish { .. }
             | Op::MeetingSetStatus { .. }
             | Op::ItemRemove { .. }
             | Op::MemberAdd { .. }
             | Op::MemberRemove { .. }
-            | Op::NoteDelete { .. } => Ok(()),
+            | Op::NoteDelete { .. }
+            | Op::AnnotationDelete { .. } => Ok(()),
         }
     }
 }
@@ -219,7 +250,7 @@ fn check_position(position: Option<u32>) -> Result<(), String> {
 }
 
 /// An op with the client-made id that makes it idempotent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpEnvelope {
     /// UUIDv7 made by the client when the user acted.
@@ -228,7 +259,7 @@ pub struct OpEnvelope {
 }
 
 /// `POST /api/v1/ops`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpsRequest {
     pub ops: Vec<OpEnvelope>,
 }
@@ -360,6 +391,34 @@ mod tests {
                     updated_at
                 }),
             arb_id().prop_map(|note_id| Op::NoteDelete { note_id }),
+            (
+                arb_id(),
+                arb_id(),
+                0u32..500,
+                proptest::collection::vec((0f32..600.0, 0f32..850.0, 0f32..1.0), 1..20),
+                any::<bool>(),
+                arb_time()
+            )
+                .prop_map(
+                    |(annotation_id, document_id, page, pts, shared, updated_at)| {
+                        Op::AnnotationPut {
+                            annotation_id,
+                            document_id,
+                            version: 1,
+                            page,
+                            shared,
+                            body: AnnotationBody::Ink {
+                                color: "#1f4e9c".into(),
+                                width: 1.5,
+                                strokes: vec![crate::annotation::InkStroke {
+                                    points: pts.into_iter().map(|(x, y, p)| [x, y, p]).collect(),
+                                }],
+                            },
+                            updated_at,
+                        }
+                    }
+                ),
+            arb_id().prop_map(|annotation_id| Op::AnnotationDelete { annotation_id }),
         ]
     }
 

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AgendaItem, Document, Id, Meeting, Membership, Note, OrgUnit, Timestamp, User};
+use crate::{
+    AgendaItem, Annotation, Document, Id, Meeting, Membership, Note, OrgUnit, Timestamp, User,
+};
 
 /// The device a session is opened from; its Ed25519 key signs ballots and ops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +33,7 @@ pub struct LoginResponse {
 }
 
 /// One entry of the change feed. Entities come whole; removals come as tombstones.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     User(User),
@@ -41,6 +43,7 @@ pub enum Change {
     AgendaItem(AgendaItem),
     Document(Document),
     Note(Note),
+    Annotation(Annotation),
     MemberRemoved {
         meeting_id: Id,
         user_id: Id,
@@ -56,6 +59,10 @@ pub enum Change {
     NoteDeleted {
         note_id: Id,
     },
+    /// Deleted by its author, or no longer shared with the caller.
+    AnnotationDeleted {
+        annotation_id: Id,
+    },
     /// The caller may no longer see this meeting (removed from it, or it went back to
     /// draft): drop every row and blob of it.
     MeetingRevoked {
@@ -64,7 +71,7 @@ pub enum Change {
 }
 
 /// `GET /api/v1/changes?since=CURSOR&limit=N`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangesPage {
     pub changes: Vec<Change>,
     /// Pass as `since` for the next page.

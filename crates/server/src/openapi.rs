@@ -72,7 +72,7 @@ pub fn document() -> Value {
                     "cursor": {"type": "integer", "minimum": 0}, "more": {"type": "boolean"}}},
                 "Op": {
                     "type": "object", "required": ["type"],
-                    "properties": {"type": {"type": "string", "enum": ["meeting.create","meeting.update","meeting.publish","meeting.status","item.add","item.update","item.move","item.remove","document.attach","member.add","member.remove","note.put","note.delete"]}},
+                    "properties": {"type": {"type": "string", "enum": ["meeting.create","meeting.update","meeting.publish","meeting.status","item.add","item.update","item.move","item.remove","document.attach","member.add","member.remove","note.put","note.delete","annotation.put","annotation.delete"]}},
                     "additionalProperties": true
                 },
                 "OpEnvelope": {"type": "object", "required": ["id","op"], "properties": {

@@ -6,9 +6,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    AgendaItem, Attendance, Change, ChangesPage, Classification, Document, DocumentKind,
-    DocumentVersion, ErrorCode, Id, Meeting, MeetingKind, MeetingRole, MeetingStatus, Membership,
-    Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256, SignatureSummary, Timestamp, User,
+    AgendaItem, Annotation, Attendance, Change, ChangesPage, Classification, Document,
+    DocumentKind, DocumentVersion, ErrorCode, Id, Meeting, MeetingKind, MeetingRole, MeetingStatus,
+    Membership, Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256, SignatureSummary,
+    Timestamp, User,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
@@ -26,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_audit_append_only.sql"),
     include_str!("migrations/0003_video.sql"),
+    include_str!("migrations/0004_annotations.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -298,6 +300,37 @@ const SOURCES: &[Source] = &[
                 meeting_id: opt_id(r.get(3)?)?,
                 text: r.get(4)?,
                 updated_at: parse_ts(r.get(5)?)?,
+            }))
+        },
+    },
+    // The viewer's own annotations wherever they are; others' where they were ever
+    // shared in a meeting the viewer is a member of (unsharing and deleting reach them
+    // as tombstones).
+    Source {
+        sql: "SELECT seq AS eff, id, owner_id, meeting_id, document_id, version, page, shared, body,
+                     updated_at, deleted, 1 AS own
+              FROM annotations WHERE owner_id = ?2 AND seq > ?1
+              UNION ALL
+              SELECT max(a.seq, v.conf_start) AS eff, a.id, a.owner_id, a.meeting_id, a.document_id,
+                     a.version, a.page, a.shared, a.body, a.updated_at, a.deleted, 0 AS own
+              FROM annotations a JOIN temp.vis v ON v.meeting_id = a.meeting_id
+              WHERE a.owner_id != ?2 AND a.ever_shared = 1 AND v.conf_start IS NOT NULL",
+        map: |_, r| {
+            let annotation_id = parse_id(r.get(1)?)?;
+            let (shared, deleted, own): (bool, bool, bool) = (r.get(7)?, r.get(10)?, r.get(11)?);
+            if deleted || !(own || shared) {
+                return Ok(Change::AnnotationDeleted { annotation_id });
+            }
+            Ok(Change::Annotation(Annotation {
+                id: annotation_id,
+                owner_id: parse_id(r.get(2)?)?,
+                meeting_id: parse_id(r.get(3)?)?,
+                document_id: parse_id(r.get(4)?)?,
+                version: r.get(5)?,
+                page: r.get(6)?,
+                shared,
+                body: from_json(r.get(8)?)?,
+                updated_at: parse_ts(r.get(9)?)?,
             }))
         },
     },
@@ -967,8 +1000,158 @@ fn apply_one(conn: &Connection, actor: &User, op: &Op) -> Result<(), OpError> {
                 }
             }
         }
+        Op::AnnotationPut {
+            annotation_id,
+            document_id,
+            version,
+            page,
+            shared,
+            body,
+            updated_at,
+        } => {
+            let existing: Option<(String, String, u32, String, bool)> = conn
+                .query_row(
+                    "SELECT owner_id, document_id, version, updated_at, deleted FROM annotations WHERE id = ?1",
+                    [annotation_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            if let Some((owner, doc, ver, _, _)) = &existing {
+                if *owner != actor.id.to_string() {
+                    return reject(
+                        ErrorCode::Forbidden,
+                        "this annotation belongs to someone else",
+                    );
+                }
+                if *doc != document_id.to_string() || ver != version {
+                    return reject(
+                        ErrorCode::Conflict,
+                        "an annotation stays on the document version it was made on",
+                    );
+                }
+            }
+            let (meeting_id, pages) = readable_version(conn, actor, *document_id, *version)?;
+            if *page >= pages {
+                return reject(
+                    ErrorCode::Validation,
+                    format!("page {} is past the document's {pages} pages", page + 1),
+                );
+            }
+            match existing {
+                // Deleted stays deleted; an older edit loses to a newer one.
+                Some((_, _, _, _, true)) => {}
+                Some((_, _, _, stored, false)) if parse_ts(stored.clone())? >= *updated_at => {}
+                _ => {
+                    let s = seq.get()?;
+                    conn.execute(
+                        "INSERT INTO annotations (id, owner_id, meeting_id, document_id, version, page, shared,
+                                                  ever_shared, body, updated_at, seq, deleted)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, 0)
+                         ON CONFLICT (id) DO UPDATE SET page = ?6, shared = ?7,
+                            ever_shared = max(ever_shared, ?7), body = ?8, updated_at = ?9, seq = ?10",
+                        params![
+                            annotation_id.to_string(),
+                            actor.id.to_string(),
+                            meeting_id.to_string(),
+                            document_id.to_string(),
+                            version,
+                            page,
+                            shared,
+                            serde_json::to_string(body).unwrap_or_default(),
+                            ts(*updated_at),
+                            s
+                        ],
+                    )?;
+                }
+            }
+        }
+        Op::AnnotationDelete { annotation_id } => {
+            let owner: Option<(String, bool)> = conn
+                .query_row(
+                    "SELECT owner_id, deleted FROM annotations WHERE id = ?1",
+                    [annotation_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match owner {
+                None => {
+                    return reject(
+                        ErrorCode::NotFound,
+                        format!("annotation {annotation_id} does not exist"),
+                    );
+                }
+                Some((o, _)) if o != actor.id.to_string() => {
+                    return reject(
+                        ErrorCode::Forbidden,
+                        "this annotation belongs to someone else",
+                    );
+                }
+                Some((_, true)) => {}
+                Some(_) => {
+                    let s = seq.get()?;
+                    conn.execute(
+                        "UPDATE annotations SET deleted = 1, body = '{}', seq = ?2 WHERE id = ?1",
+                        params![annotation_id.to_string(), s],
+                    )?;
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// The meeting of a live document the actor may read, and the page count of `version`.
+fn readable_version(
+    conn: &Connection,
+    actor: &User,
+    document_id: Id,
+    version: u32,
+) -> Result<(Id, u32), OpError> {
+    let doc: Option<(String, String)> = conn
+        .query_row(
+            "SELECT meeting_id, classification FROM documents WHERE id = ?1 AND removed = 0",
+            [document_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((meeting_id, classification)) = doc else {
+        return reject(
+            ErrorCode::NotFound,
+            format!("document {document_id} does not exist"),
+        );
+    };
+    let member: bool = conn
+        .query_row(
+            "SELECT 1 FROM members x JOIN meetings m ON m.id = x.meeting_id
+             WHERE x.meeting_id = ?1 AND x.user_id = ?2 AND x.removed = 0
+               AND (m.status != 'draft' OR ?3)",
+            params![
+                meeting_id,
+                actor.id.to_string(),
+                actor.role.prepares_meetings()
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    let confidential = from_text::<Classification>(classification)? == Classification::Confidential;
+    if !(member || (actor.role.prepares_meetings() && !confidential)) {
+        return reject(ErrorCode::Forbidden, "you may not read this document");
+    }
+    let pages: Option<u32> = conn
+        .query_row(
+            "SELECT pages FROM document_versions WHERE document_id = ?1 AND version = ?2",
+            params![document_id.to_string(), version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match pages {
+        None => reject(
+            ErrorCode::NotFound,
+            format!("document {document_id} has no version {version}"),
+        ),
+        Some(p) => Ok((parse_id(meeting_id)?, p)),
+    }
 }
 
 fn append_audit(
