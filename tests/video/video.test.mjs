@@ -81,11 +81,18 @@ async function until(what, fn, timeout = 90000) {
   let last;
   while (Date.now() < end) {
     last = await fn();
-    if (last) return last;
+    if (last && !last.waiting) return last;
     await new Promise((r) => setTimeout(r, 250));
   }
   assert.fail(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
+
+// Waits until `page` decodes video; on a timeout the message carries the last stats.
+const decoding = (what, page) =>
+  until(what, async () => {
+    const s = await inbound(page, "video");
+    return s.framesDecoded > 0 ? s : { waiting: true, ...s };
+  });
 
 const inbound = (page, kind) =>
   page.evaluate(async (kind) => {
@@ -127,8 +134,8 @@ test("two members see each other, the chair mutes, a guest joins, leaving cleans
   await open(delegate, `${BASE}/video/meeting/${today.id}#access_token=${delegateToken}`);
 
   // Each decodes the other's video.
-  await until("the delegate decoding the chair", async () => (await inbound(delegate, "video")).framesDecoded > 0);
-  await until("the chair decoding the delegate", async () => (await inbound(chair, "video")).framesDecoded > 0);
+  await decoding("the delegate decoding the chair", delegate);
+  await decoding("the chair decoding the delegate", chair);
   await until("the chair hearing the delegate", async () => (await inbound(chair, "audio")).packetsReceived > 20);
   const delegateId = await delegate.evaluate(() => window.phonghop.me);
   assert.equal(await chair.evaluate(() => window.phonghop.role), "chair");
@@ -155,7 +162,7 @@ test("two members see each other, the chair mutes, a guest joins, leaving cleans
   await guest.goto(`${BASE}${inv.body.url}`);
   await until("the guest page showing the meeting", () => guest.evaluate((t) => document.getElementById("title").textContent.includes(t), today.title));
   await guest.click("#join");
-  await until("the guest decoding video", async () => (await inbound(guest, "video")).framesDecoded > 0);
+  await decoding("the guest decoding video", guest);
   await until("the chair listing the guest", () =>
     chair.evaluate(() => [...window.phonghop.people.values()].some((p) => p.name === "Bà Lê Thị Khách — UBND xã" && p.role === "guest")),
   );

@@ -1323,6 +1323,9 @@ impl Downstream {
             }
             let video = published.kind == RtpCodecKind::Video;
             if video && !vp8_is_keyframe(&pkt.payload) && !self.non_vp8() {
+                // Still waiting for a keyframe: keep asking (throttled per track), since
+                // a request can be lost and encoders send none on their own.
+                published.request_keyframe(ssrc);
                 return;
             }
             self.current.store(ssrc, Ordering::Relaxed);
@@ -1406,7 +1409,8 @@ impl Downstream {
             .unwrap_or_else(|e| e.into_inner())
             .extend([writer, rtcp]);
         self.attached.store(true, Ordering::SeqCst);
-        self.retarget(&self.source.clone());
+        // Join the fan-out before choosing the layer: a layer that opens in between is
+        // then either seen here or retargets this downstream itself.
         if !self.source.closed.load(Ordering::SeqCst) {
             self.source
                 .downstreams
@@ -1414,6 +1418,7 @@ impl Downstream {
                 .unwrap_or_else(|e| e.into_inner())
                 .push(self.clone());
         }
+        self.retarget(&self.source.clone());
         *self
             .source
             .last_pli
