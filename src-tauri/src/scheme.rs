@@ -50,7 +50,12 @@ pub fn png(page: &RenderedPage) -> Result<Vec<u8>, image::ImageError> {
         image::codecs::png::CompressionType::Fast,
         image::codecs::png::FilterType::Sub,
     )
-    .write_image(&rgb, page.width, page.height, image::ExtendedColorType::Rgb8)?;
+    .write_image(
+        &rgb,
+        page.width,
+        page.height,
+        image::ExtendedColorType::Rgb8,
+    )?;
     Ok(out)
 }
 
@@ -93,19 +98,17 @@ pub fn handle<R: Runtime>(
             .render(page, RenderSize::Width(width))
             .instrument(tracing::debug_span!("page", page, width));
         match render.await {
-            Ok(rendered) => {
-                match tokio::task::spawn_blocking(move || png(&rendered)).await {
-                    Ok(Ok(body)) => responder.respond(respond(StatusCode::OK, "image/png", body)),
-                    other => {
-                        tracing::warn!("encode page {page} of {sha}: {other:?}");
-                        responder.respond(respond(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "text/plain",
-                            b"cannot encode the page".to_vec(),
-                        ));
-                    }
+            Ok(rendered) => match tokio::task::spawn_blocking(move || png(&rendered)).await {
+                Ok(Ok(body)) => responder.respond(respond(StatusCode::OK, "image/png", body)),
+                other => {
+                    tracing::warn!("encode page {page} of {sha}: {other:?}");
+                    responder.respond(respond(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "text/plain",
+                        b"cannot encode the page".to_vec(),
+                    ));
                 }
-            }
+            },
             Err(e) => {
                 tracing::warn!("render page {page} of {sha}: {e}");
                 responder.respond(respond(

@@ -39,9 +39,9 @@ pub enum FlatMark {
 impl FlatMark {
     fn page(&self) -> u32 {
         match self {
-            FlatMark::Ink { page, .. } | FlatMark::Highlight { page, .. } | FlatMark::Note { page, .. } => {
-                *page
-            }
+            FlatMark::Ink { page, .. }
+            | FlatMark::Highlight { page, .. }
+            | FlatMark::Note { page, .. } => *page,
         }
     }
 }
@@ -54,7 +54,11 @@ fn pt(v: f32) -> PdfPoints {
     PdfPoints::new(v)
 }
 
-pub(crate) fn flatten(pdfium: &Pdfium, bytes: Vec<u8>, marks: &[FlatMark]) -> Result<Vec<u8>, PdfError> {
+pub(crate) fn flatten(
+    pdfium: &Pdfium,
+    bytes: Vec<u8>,
+    marks: &[FlatMark],
+) -> Result<Vec<u8>, PdfError> {
     let doc = pdfium
         .load_pdf_from_byte_vec(bytes, None)
         .map_err(|e| PdfError::Malformed(format!("{e:?}")))?;
@@ -66,10 +70,7 @@ pub(crate) fn flatten(pdfium: &Pdfium, bytes: Vec<u8>, marks: &[FlatMark]) -> Re
         if index >= count {
             return Err(PdfError::PageOutOfRange { page: index, count });
         }
-        let mut page = doc
-            .pages()
-            .get(index as i32)
-            .map_err(pdfium_err("page"))?;
+        let mut page = doc.pages().get(index as i32).map_err(pdfium_err("page"))?;
         for mark in marks.iter().filter(|m| m.page() == index) {
             match mark {
                 FlatMark::Ink {
@@ -79,7 +80,9 @@ pub(crate) fn flatten(pdfium: &Pdfium, bytes: Vec<u8>, marks: &[FlatMark]) -> Re
                     ..
                 } => {
                     for stroke in strokes {
-                        let Some(first) = stroke.first() else { continue };
+                        let Some(first) = stroke.first() else {
+                            continue;
+                        };
                         let mean = stroke.iter().map(|p| p[2]).sum::<f32>() / stroke.len() as f32;
                         let mut path = PdfPagePathObject::new(
                             &doc,
@@ -91,7 +94,8 @@ pub(crate) fn flatten(pdfium: &Pdfium, bytes: Vec<u8>, marks: &[FlatMark]) -> Re
                         )
                         .map_err(pdfium_err("ink path"))?;
                         for p in stroke.iter().skip(1) {
-                            path.line_to(pt(p[0]), pt(p[1])).map_err(pdfium_err("ink line"))?;
+                            path.line_to(pt(p[0]), pt(p[1]))
+                                .map_err(pdfium_err("ink line"))?;
                         }
                         if stroke.len() == 1 {
                             path.line_to(pt(first[0] + 0.1), pt(first[1]))
@@ -118,7 +122,8 @@ pub(crate) fn flatten(pdfium: &Pdfium, bytes: Vec<u8>, marks: &[FlatMark]) -> Re
                         )
                         .map_err(pdfium_err("highlight path"))?;
                         for [x, y] in [q[1], q[3], q[2]] {
-                            path.line_to(pt(x), pt(y)).map_err(pdfium_err("highlight line"))?;
+                            path.line_to(pt(x), pt(y))
+                                .map_err(pdfium_err("highlight line"))?;
                         }
                         path.close_path().map_err(pdfium_err("highlight close"))?;
                         path.set_blend_mode(PdfPageObjectBlendMode::Multiply)

@@ -131,32 +131,32 @@ pub async fn document_export(state: State<'_, App>, id: String) -> AppResult<Str
         .annotations(doc.id)?
         .into_iter()
         .filter(|a| a.version == version)
-        .filter_map(|a| match a.body {
+        .map(|a| match a.body {
             AnnotationBody::Ink {
                 color,
                 width,
                 strokes,
-            } => Some(FlatMark::Ink {
+            } => FlatMark::Ink {
                 page: a.page,
                 color: rgb(&color),
                 width,
                 strokes: strokes.into_iter().map(|s| s.points).collect(),
-            }),
-            AnnotationBody::Highlight { color, quads, .. } => Some(FlatMark::Highlight {
+            },
+            AnnotationBody::Highlight { color, quads, .. } => FlatMark::Highlight {
                 page: a.page,
                 color: rgb(&color),
                 quads,
-            }),
-            AnnotationBody::Sticky { at, text, .. } => Some(FlatMark::Note {
+            },
+            AnnotationBody::Sticky { at, text, .. } => FlatMark::Note {
                 page: a.page,
                 at,
                 text,
-            }),
-            AnnotationBody::FreeText { rect, text, .. } => Some(FlatMark::Note {
+            },
+            AnnotationBody::FreeText { rect, text, .. } => FlatMark::Note {
                 page: a.page,
                 at: [rect[0], rect[3]],
                 text,
-            }),
+            },
         })
         .collect();
     let out = PdfEngine::global()?.flatten(bytes, marks).await?;

@@ -23,7 +23,11 @@ async fn ink_highlight_and_notes_land_in_the_copy() {
             page: 1,
             color: [0xd0, 0x20, 0x20],
             width: 4.0,
-            strokes: vec![vec![[100.0, 400.0, 0.5], [300.0, 420.0, 0.8], [450.0, 380.0, 0.6]]],
+            strokes: vec![vec![
+                [100.0, 400.0, 0.5],
+                [300.0, 420.0, 0.8],
+                [450.0, 380.0, 0.6],
+            ]],
         },
         FlatMark::Highlight {
             page: 1,
@@ -41,10 +45,16 @@ async fn ink_highlight_and_notes_land_in_the_copy() {
     let copy = engine.open_bytes(out.clone()).await.unwrap();
     assert_eq!(copy.page_count(), original.page_count());
     let after = copy.render(1, RenderSize::Width(600)).await.unwrap();
-    assert!(red(&after.rgba) > red(&before.rgba) + 200, "the ink stroke is not drawn");
+    assert!(
+        red(&after.rgba) > red(&before.rgba) + 200,
+        "the ink stroke is not drawn"
+    );
     // The note survives as a PDF text annotation with its Vietnamese text.
     let text = String::from_utf8_lossy(&out);
-    assert!(text.contains("/Annot") && text.contains("/Text"), "no text annotation");
+    assert!(
+        text.contains("/Annot") && text.contains("/Text"),
+        "no text annotation"
+    );
     // The open original is untouched.
     let again = original.render(1, RenderSize::Width(600)).await.unwrap();
     assert_eq!(red(&again.rgba), red(&before.rgba));
@@ -65,5 +75,8 @@ async fn marks_past_the_last_page_are_refused() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, PdfError::PageOutOfRange { page: 9, count: 3 }), "{err}");
+    assert!(
+        matches!(err, PdfError::PageOutOfRange { page: 9, count: 3 }),
+        "{err}"
+    );
 }
