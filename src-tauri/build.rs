@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "document_open",
     "document_search",
     "page_text",
+    "document_export",
     "annotations_list",
     "annotation_save",
     "annotation_delete",

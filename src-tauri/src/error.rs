@@ -78,4 +78,10 @@ impl From<PdfError> for AppError {
     }
 }
 
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        AppError::new(Code::Storage, e.to_string())
+    }
+}
+
 pub type AppResult<T> = Result<T, AppError>;

@@ -129,6 +129,7 @@ pub fn run() {
             commands::documents::document_open,
             commands::documents::document_search,
             commands::documents::page_text,
+            commands::documents::document_export,
             commands::annotations::annotations_list,
             commands::annotations::annotation_save,
             commands::annotations::annotation_delete,

@@ -14,6 +14,9 @@ use crate::dto::{SignatureStatus, SignatureView};
 use crate::error::{AppError, AppResult, Code};
 use crate::sync::SyncState;
 
+/// Rendered pages the PDF engine keeps (RGBA): about a dozen pages at reading size.
+const RENDER_CACHE_BYTES: usize = 96 * 1024 * 1024;
+
 pub struct App {
     /// The client engine's cache root (`--data-dir`, `PHONGHOP_APP_DATA`, or the OS data dir).
     pub root: PathBuf,
@@ -74,6 +77,10 @@ impl App {
             ));
         }
         let engine = PdfEngine::global()?;
+        // A reader needs the pages around the one on screen, not a whole document's
+        // worth: keep the app's memory modest (the webview caches the images too).
+        static BUDGET: std::sync::Once = std::sync::Once::new();
+        BUDGET.call_once(|| engine.set_cache_budget(RENDER_CACHE_BYTES));
         let opened = engine.open(&path).await?;
         if opened.blob() != &v.sha256 {
             return Err(AppError::new(

@@ -53,7 +53,12 @@ try {
   await shot(b, 'signature');
   await badge.click();
   await (await b.$('[data-testid="open-document"]')).click();
-  await waitFor('page', async () => (await b.$('[data-testid="page-image"]')).isExisting());
+  await waitFor('page painted', () =>
+    b.execute(() => {
+      const img = document.querySelector('[data-testid="page-image"]');
+      return !!img && img.complete && img.naturalWidth > 0;
+    }),
+  );
   await shot(b, 'viewer');
   await (await $t(b, 'search-input')).setValue('chinh quyen dien tu');
   await b.keys('Enter');

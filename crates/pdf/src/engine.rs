@@ -301,6 +301,12 @@ impl PdfEngine {
         })
     }
 
+    /// A copy of the PDF in `bytes` with `marks` drawn into its pages (see
+    /// [`crate::flatten`]); the bytes of the new file.
+    pub fn flatten(&self, bytes: Vec<u8>, marks: Vec<crate::FlatMark>) -> Pending<Vec<u8>> {
+        self.submit(move |w| crate::flatten::flatten(w.pdfium, bytes, &marks))
+    }
+
     /// Keeps the PDFium thread busy from when this returns until the guard is dropped:
     /// jobs queue up behind it. For tests of queueing and cancellation.
     #[doc(hidden)]

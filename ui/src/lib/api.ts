@@ -68,6 +68,7 @@ export const api = {
   openDocument: (id: string) => call<OpenedDocument>('document_open', { id }),
   search: (id: string, query: string) => call<SearchHitView[]>('document_search', { id, query }),
   pageText: (id: string, page: number) => call<CharBox[]>('page_text', { id, page }),
+  exportDocument: (id: string) => call<string>('document_export', { id }),
   annotations: (documentId: string) => call<AnnotationView[]>('annotations_list', { documentId }),
   saveAnnotation: (input: AnnotationInput) => call<string>('annotation_save', { input }),
   deleteAnnotation: (id: string) => call<null>('annotation_delete', { id }),

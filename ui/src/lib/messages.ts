@@ -75,6 +75,9 @@ export interface Dict {
   shareToggle: string;
   stickyPrompt: string;
   annotations: string;
+  exportPdf: string;
+  exported: string;
+  noExportConfidential: string;
   confidential: string;
   room: string;
   time: string;
@@ -160,6 +163,9 @@ export const vi: Dict = {
   shareToggle: 'Chia sẻ chú thích mới',
   stickyPrompt: 'Nội dung ghi chú dán:',
   annotations: 'chú thích',
+  exportPdf: 'Xuất PDF có chú thích',
+  exported: 'Đã lưu bản PDF có chú thích: {path}',
+  noExportConfidential: 'Tài liệu mật không được xuất ra ngoài',
   confidential: 'MẬT',
   room: 'Phòng họp',
   time: 'Thời gian',
@@ -281,6 +287,9 @@ export const en: Dict = {
   shareToggle: 'Share new annotations',
   stickyPrompt: 'Sticky note text:',
   annotations: 'annotations',
+  exportPdf: 'Export with annotations',
+  exported: 'Saved a PDF with the annotations: {path}',
+  noExportConfidential: 'Confidential documents cannot be exported',
   confidential: 'CONFIDENTIAL',
   room: 'Room',
   time: 'Time',

@@ -5,6 +5,7 @@
 // one at a time against the one PDFium thread (each test has its own runtime).
 #![allow(clippy::unwrap_used, clippy::await_holding_lock)]
 
+mod flatten;
 mod malformed;
 mod render;
 mod text;
