@@ -8,7 +8,9 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::Response;
 use phonghop_domain::ops::MAX_OPS_PER_BATCH;
-use phonghop_domain::{ChangesPage, ErrorCode, LiveMessage, OpEnvelope, OpsResponse, Timestamp};
+use phonghop_domain::{
+    ChangesPage, ErrorCode, LiveMessage, Op, OpEnvelope, OpOutcome, OpsResponse, Timestamp, User,
+};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -72,24 +74,41 @@ pub async fn ops(
             .map_err(|e| ApiError::bad_request(ErrorCode::BadOp, format!("op #{i}: {e}")))?;
         ops.push(env);
     }
+    let opens_poll = ops
+        .iter()
+        .any(|e| matches!(e.op, Op::PollOpen { .. }));
     let store = app.store.clone();
     let actor = auth.user.clone();
-    let (results, cursor) = tokio::task::spawn_blocking(move || {
-        let results = store.apply_ops(&actor, &ops)?;
-        Ok::<_, crate::store::StoreError>((results, store.cursor()?))
+    let (applied, cursor) = tokio::task::spawn_blocking(move || {
+        let applied = store.apply_ops_live(&actor, &ops)?;
+        Ok::<_, crate::store::StoreError>((applied, store.cursor()?))
     })
     .await??;
-    app.notify_changed(cursor);
-    Ok(ApiJson(OpsResponse { results, cursor }))
+    if applied.audience_changed {
+        app.hub.audience_changed();
+    }
+    if opens_poll
+        && applied
+            .results
+            .iter()
+            .any(|r| r.outcome == OpOutcome::Accepted)
+    {
+        app.hub.timer.notify_one();
+    }
+    crate::live::publish(&app, cursor, applied.live);
+    Ok(ApiJson(OpsResponse {
+        results: applied.results,
+        cursor,
+    }))
 }
 
 /// `GET /api/v1/live`: tells the client when the feed moved, and keeps the line warm.
 pub async fn live(
     State(app): State<Arc<AppState>>,
-    _auth: Authed,
+    auth: Authed,
     ws: WebSocketUpgrade,
 ) -> Response {
-    ws.on_upgrade(move |socket| live_session(app, socket))
+    ws.on_upgrade(move |socket| live_session(app, socket, auth.user))
 }
 
 async fn send(socket: &mut WebSocket, msg: &LiveMessage) -> bool {
@@ -99,10 +118,15 @@ async fn send(socket: &mut WebSocket, msg: &LiveMessage) -> bool {
     }
 }
 
-async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
+async fn live_session(app: Arc<AppState>, mut socket: WebSocket, user: User) {
     let mut cursor_rx = app.live.subscribe();
+    // Live-meeting events for the meetings this user belongs to; each carries the feed's
+    // cursor, so a `changed` for a cursor already sent is left out.
+    let mut events = app.hub.subscribe();
+    let mut audience = crate::live::Audience::new(user);
+    let mut sent_cursor = *cursor_rx.borrow_and_update();
     let hello = LiveMessage::Hello {
-        cursor: *cursor_rx.borrow_and_update(),
+        cursor: sent_cursor,
     };
     if !send(&mut socket, &hello).await {
         return;
@@ -111,10 +135,29 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket) {
     heartbeat.tick().await;
     loop {
         tokio::select! {
+            biased;
+            event = events.recv() => match event {
+                Ok(ev) => {
+                    if audience.sees(&app, ev.meeting_id).await {
+                        if socket.send(Message::Text(ev.text.clone())).await.is_err() { break; }
+                        sent_cursor = sent_cursor.max(ev.cursor);
+                    }
+                }
+                // Too slow to keep up: the feed has it all; say where it is.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let cursor = *cursor_rx.borrow_and_update();
+                    if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                    sent_cursor = sent_cursor.max(cursor);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
             changed = cursor_rx.changed() => {
                 if changed.is_err() { break; }
                 let cursor = *cursor_rx.borrow_and_update();
-                if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                if cursor > sent_cursor {
+                    if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                    sent_cursor = cursor;
+                }
             }
             _ = heartbeat.tick() => {
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }

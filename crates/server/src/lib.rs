@@ -9,7 +9,9 @@ pub mod auth;
 pub mod blobs;
 pub mod error;
 pub mod inspect;
+pub mod live;
 pub mod openapi;
+pub mod opinions;
 pub mod seed;
 pub mod store;
 
@@ -63,6 +65,8 @@ pub struct AppState {
     pub throttle: auth::Throttle,
     /// The feed's cursor; every live connection watches it.
     pub live: watch::Sender<u64>,
+    /// Live-meeting events for the live channel, and the poll timer's wake-up.
+    pub hub: live::Hub,
 }
 
 impl AppState {
@@ -118,6 +122,7 @@ pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
         blobs,
         inspector: Arc::new(BasicInspector),
         live: watch::channel(cursor).0,
+        hub: live::Hub::default(),
     }))
 }
 
@@ -130,6 +135,9 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/changes", get(api::changes))
         .route("/ops", post(api::ops))
         .route("/live", get(api::live))
+        .route("/opinions/{id}/stats", get(opinions::stats))
+        .route("/opinions/{id}/export.csv", get(opinions::export_csv))
+        .route("/opinions/{id}/export.xlsx", get(opinions::export_xlsx))
         .route(
             "/blobs/{sha256}",
             get(blobs::get_blob)
@@ -165,6 +173,7 @@ pub struct RunningServer {
     pub state: Arc<AppState>,
     handle: axum_server::Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    poll_timer: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -175,11 +184,15 @@ impl RunningServer {
     /// Stops accepting, lets requests in flight finish (up to `grace`), and waits.
     pub async fn shutdown(self, grace: Duration) -> std::io::Result<()> {
         self.handle.graceful_shutdown(Some(grace));
-        self.task.await.unwrap_or(Ok(()))
+        let r = self.task.await.unwrap_or(Ok(()));
+        self.poll_timer.abort();
+        r
     }
 
     pub async fn wait(self) -> std::io::Result<()> {
-        self.task.await.unwrap_or(Ok(()))
+        let r = self.task.await.unwrap_or(Ok(()));
+        self.poll_timer.abort();
+        r
     }
 }
 
@@ -207,10 +220,12 @@ pub async fn start(
             tokio::spawn(async move { server.serve(service).await })
         }
     };
+    let poll_timer = live::spawn_poll_timer(state.clone());
     Ok(RunningServer {
         addr,
         state,
         handle,
         task,
+        poll_timer,
     })
 }

@@ -15,13 +15,20 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 
-use super::{AuditEntry, BlobRecord, NewUser, SessionRecord, Store, StoreError, StoreResult};
+use super::{
+    Applied, AuditEntry, BlobRecord, LiveChange, NewUser, SessionRecord, Store, StoreError,
+    StoreResult,
+};
 use crate::audit;
+
+#[path = "sqlite_live.rs"]
+mod live;
 
 /// Never edit a migration after it landed; add a new one.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_audit_append_only.sql"),
+    include_str!("migrations/0003_live_meeting.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -303,6 +310,14 @@ const SOURCES: &[Source] = &[
                 AND meeting_id NOT IN (SELECT meeting_id FROM temp.vis)",
         map: |_, r| Ok(Change::MeetingRevoked { meeting_id: parse_id(r.get(1)?)? }),
     },
+    live::POLLS,
+    live::BALLOTS,
+    live::SECRET_BALLOTS,
+    live::PRESENCE,
+    live::SPEAK_REQUESTS,
+    live::PROGRESS,
+    live::OPINIONS,
+    live::OPINION_ANSWERS,
 ];
 
 fn fill_visibility(conn: &Connection, viewer: &User) -> rusqlite::Result<()> {
@@ -519,7 +534,12 @@ fn shift_items(
     Ok(())
 }
 
-fn apply_one(conn: &Connection, actor: &User, op: &Op) -> Result<(), OpError> {
+fn apply_one(
+    conn: &Connection,
+    actor: &User,
+    op: &Op,
+    touched: &mut Vec<live::Touched>,
+) -> Result<(), OpError> {
     if let Err(why) = op.validate() {
         return reject(ErrorCode::Validation, why);
     }
@@ -530,6 +550,9 @@ fn apply_one(conn: &Connection, actor: &User, op: &Op) -> Result<(), OpError> {
         );
     }
     let mut seq = Seq { conn, value: None };
+    if !op.prepares_meeting() && !matches!(op, Op::NotePut { .. } | Op::NoteDelete { .. }) {
+        return live::apply(conn, actor, op, &mut seq, touched);
+    }
     match op {
         Op::MeetingCreate {
             meeting_id,
@@ -963,6 +986,8 @@ fn apply_one(conn: &Connection, actor: &User, op: &Op) -> Result<(), OpError> {
                 }
             }
         }
+        // Routed to `live::apply` above.
+        _ => return reject(ErrorCode::BadOp, "unroutable op"),
     }
     Ok(())
 }
@@ -1276,10 +1301,12 @@ impl Store for SqliteStore {
         Ok(visible)
     }
 
-    fn apply_ops(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Vec<OpResult>> {
+    fn apply_ops_live(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Applied> {
         let mut conn = self.writer();
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut results = Vec::with_capacity(ops.len());
+        let mut touched = Vec::new();
+        let mut audience_changed = false;
         for env in ops {
             let seen = tx
                 .query_row(
@@ -1297,8 +1324,13 @@ impl Store for SqliteStore {
             }
             let outcome = {
                 let mut sp = tx.savepoint()?;
-                let outcome = match apply_one(&sp, actor, &env.op) {
-                    Ok(()) => OpOutcome::Accepted,
+                let mut op_touched = Vec::new();
+                let outcome = match apply_one(&sp, actor, &env.op, &mut op_touched) {
+                    Ok(()) => {
+                        touched.append(&mut op_touched);
+                        audience_changed |= env.op.prepares_meeting();
+                        OpOutcome::Accepted
+                    }
                     Err(OpError::Rejected(code, message)) => {
                         sp.rollback()?;
                         OpOutcome::Rejected { code, message }
@@ -1322,15 +1354,63 @@ impl Store for SqliteStore {
                 &tx,
                 &actor.username,
                 &format!("op.{}", env.op.kind()),
-                &serde_json::json!({"id": env.id, "op": env.op, "outcome": outcome}),
+                &serde_json::json!({"id": env.id, "op": env.op.audit_view(), "outcome": outcome}),
             )?;
             results.push(OpResult {
                 id: env.id,
                 outcome,
             });
         }
+        let live = live::load_touched(&tx, touched)?;
         tx.commit()?;
-        Ok(results)
+        Ok(Applied {
+            results,
+            live,
+            audience_changed,
+        })
+    }
+
+    fn close_due_polls(&self, now: Timestamp) -> StoreResult<Vec<LiveChange>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let touched = live::close_due_polls(&tx, now).map_err(|e| match e {
+            OpError::Store(e) => StoreError::from(e),
+            OpError::Rejected(_, m) => StoreError::Conflict(m),
+        })?;
+        let changes = live::load_touched(&tx, touched)?;
+        tx.commit()?;
+        Ok(changes)
+    }
+
+    fn next_poll_close(&self) -> StoreResult<Option<Timestamp>> {
+        let conn = self.reader();
+        let next: Option<String> = conn.query_row(
+            "SELECT min(closes_at) FROM polls WHERE status = 'open' AND closes_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(next.map(parse_ts).transpose()?)
+    }
+
+    fn live_audience(&self, user: &User) -> StoreResult<Option<std::collections::HashSet<Id>>> {
+        if user.role.prepares_meetings() {
+            return Ok(None);
+        }
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.id FROM meetings m JOIN members x ON x.meeting_id = m.id
+             WHERE x.user_id = ?1 AND x.removed = 0 AND m.status != 'draft'",
+        )?;
+        let rows = stmt.query_map([user.id.to_string()], |r| parse_id(r.get(0)?))?;
+        Ok(Some(rows.collect::<rusqlite::Result<_>>()?))
+    }
+
+    fn opinion_stats(&self, viewer: &User, ballot: Id) -> StoreResult<phonghop_domain::OpinionStats> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        let stats = live::opinion_stats(&tx, viewer, ballot)?;
+        tx.commit()?;
+        stats.ok_or_else(|| StoreError::NotFound(format!("no written-opinion ballot {ballot} that you may see")))
     }
 
     fn changes(&self, viewer: &User, since: u64, limit: usize) -> StoreResult<ChangesPage> {

@@ -7,9 +7,11 @@ mod blobs;
 mod cli;
 mod feed;
 mod live;
+mod live_meeting;
 mod ops;
 mod store_conformance;
 mod tls;
+mod votes;
 
 use phonghop_testkit::Api;
 use serde_json::Value;
