@@ -184,6 +184,7 @@ def sign_pdf(
     signing_time: dt.datetime | None = None,
     visible: VisibleSignature | None = None,
     md_algorithm: str = "sha256",
+    prefer_pss: bool = False,
     output: str | Path | None = None,
 ) -> bytes:
     """Sign ``pdf`` (bytes or a path) as ``identity`` and return the signed bytes
@@ -193,7 +194,8 @@ def sign_pdf(
     ("adbe.pkcs7.detached"). ``field_name`` defaults to the first free
     "SignatureN"; an existing empty field of that name is filled. ``name`` defaults to
     the certificate's CN. ``signing_time`` (aware datetime; default now) goes into
-    /M and, for PKCS7, the CMS signing-time attribute. ``visible`` makes a visible
+    /M and, for PKCS7, the CMS signing-time attribute. ``prefer_pss`` signs with
+    RSA-PSS instead of PKCS#1 v1.5 (RSA identities only). ``visible`` makes a visible
     widget; otherwise the field is invisible. The signature is appended as an
     incremental update, so signing a signed file adds a second signature.
     """
@@ -241,7 +243,7 @@ def sign_pdf(
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
         signer = _TimedPdfSigner(
             meta,
-            signer=make_signer(identity),
+            signer=make_signer(identity, prefer_pss=prefer_pss),
             stamp_style=style,
             new_field_spec=field_spec,
             signing_time=when,

@@ -2,7 +2,11 @@
 //! it needs when missing (apt packages when root, else it prints the exact command;
 //! Python packages into a venv under the user's cache) and is idempotent.
 
+mod bench_render;
+mod fixtures;
+mod pdfium;
 mod setup;
+mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +18,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo [--check]        seed the demo province once and serve it on 127.0.0.1:8686
                         (--check: start it, log in once, stop — for CI and fresh clones)
   test                  install what tests need, then run every test of the workspace
-  bench <name>          run a benchmark: sync-server, sync-client
+  bench <name>          run a benchmark: sync-server, sync-client, render
+  pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
+  fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
   lint                  cargo fmt --check and clippy -D warnings";
 
 fn main() {
@@ -31,6 +37,11 @@ fn run() -> Result<()> {
         Some("demo") => demo(rest.contains(&"--check")),
         Some("test") => test(),
         Some("lint") => lint(),
+        Some("pdfium") => {
+            println!("{}", pdfium::ensure_pdfium()?.display());
+            Ok(())
+        }
+        Some("fixtures") => fixtures::run(&rest),
         Some("bench") => match rest.first() {
             Some(name) => bench(name, &rest[1..]),
             None => bail!("which benchmark? {USAGE}"),
@@ -88,6 +99,8 @@ fn lint() -> Result<()> {
 
 fn test() -> Result<()> {
     setup::ensure_test_tools()?;
+    pdfium::ensure_pdfium()?;
+    fixtures::ensure_fixtures()?;
     lint()?;
     run_cmd(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
     // The demo command itself, end to end, as a new user runs it.
@@ -201,6 +214,7 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
             cmd.env("PHONGHOP_CLI_BIN", target_dir().join("release/phonghop"));
             run_cmd(&mut cmd)
         }
-        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client"),
+        "render" => bench_render::render(extra),
+        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client, render"),
     }
 }

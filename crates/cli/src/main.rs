@@ -2,6 +2,7 @@
 //! benchmarks. Errors are one line on stderr and a non-zero exit.
 
 mod client;
+mod pdf;
 
 use std::path::PathBuf;
 
@@ -24,12 +25,16 @@ pub struct Cli {
 pub enum Command {
     #[command(flatten)]
     Client(client::ClientCommand),
+    /// Render, read, search and verify PDF documents.
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Client(c) => client::run(&cli, c),
+        Command::Pdf(p) => pdf::run(p.clone(), cli.json).map(|()| 0),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -3,6 +3,7 @@
 
 mod crash;
 mod offline;
+mod pdf;
 mod sync;
 
 use std::io::Write;

@@ -1,0 +1,225 @@
+//! Trusted roots and certificate paths.
+
+use std::path::Path;
+
+use const_oid::db::rfc4519;
+use der::{Decode, DecodePem, Encode};
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::BasicConstraints;
+use x509_cert::ext::pkix::name::DirectoryString;
+use x509_cert::name::Name;
+
+use super::crypto::{SigError, verify_signature};
+use crate::PdfError;
+
+/// The certificates a signature must chain to: in production the Vietnamese national
+/// CAs, in tests the fixture PKI's roots.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    roots: Vec<Certificate>,
+}
+
+impl TrustStore {
+    /// Loads every certificate in `dir` (files in PEM, possibly several per file, or DER).
+    /// Files that hold no certificate are skipped; a file that looks like one and fails to
+    /// parse is an error, so a broken store is noticed.
+    pub fn from_dir(dir: &Path) -> Result<TrustStore, PdfError> {
+        let err = |why: String| PdfError::TrustStore {
+            path: dir.to_path_buf(),
+            why,
+        };
+        let entries = std::fs::read_dir(dir).map_err(|e| err(e.to_string()))?;
+        let mut roots = Vec::new();
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            if !path.is_file() {
+                continue;
+            }
+            let bytes =
+                std::fs::read(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
+            let found =
+                parse_certificates(&bytes).map_err(|e| err(format!("{}: {e}", path.display())))?;
+            roots.extend(found);
+        }
+        Ok(TrustStore { roots })
+    }
+
+    /// A store holding exactly these roots.
+    pub fn from_certificates(roots: Vec<Certificate>) -> TrustStore {
+        TrustStore { roots }
+    }
+
+    pub fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+
+    pub(crate) fn roots(&self) -> &[Certificate] {
+        &self.roots
+    }
+}
+
+fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let mut out = Vec::new();
+        let mut rest = text;
+        while let Some(start) = rest.find(BEGIN) {
+            let after = &rest[start..];
+            let end = after.find(END).ok_or("unterminated PEM certificate")? + END.len();
+            let cert =
+                Certificate::from_pem(&after.as_bytes()[..end]).map_err(|e| e.to_string())?;
+            out.push(cert);
+            rest = &after[end..];
+        }
+        return Ok(out);
+    }
+    // Binary: a DER certificate starts with a SEQUENCE.
+    if bytes.first() == Some(&0x30) {
+        return Certificate::from_der(bytes)
+            .map(|c| vec![c])
+            .map_err(|e| e.to_string());
+    }
+    Ok(Vec::new())
+}
+
+/// The outcome of building a path from a signer certificate to a trusted root.
+pub(crate) enum Path_ {
+    /// Signer first, root last.
+    Trusted(Vec<Certificate>),
+    /// No path to a trusted root; the text names where the path ended.
+    Untrusted(String),
+    /// A certificate on the way is signed with something we cannot check.
+    Unsupported(String),
+}
+
+pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &TrustStore) -> Path_ {
+    let mut chain = vec![signer.clone()];
+    let mut current = signer.clone();
+    for _ in 0..16 {
+        if store.roots().iter().any(|r| same_cert(r, &current)) {
+            return Path_::Trusted(chain);
+        }
+        let issuer_name = &current.tbs_certificate.issuer;
+        let mut unsupported = None;
+        // Roots first: a path that reaches the store is the one we want.
+        let mut next = None;
+        for cand in store.roots().iter().chain(pool.iter()) {
+            if cand.tbs_certificate.subject != *issuer_name || same_cert(cand, &current) {
+                continue;
+            }
+            if !is_ca(cand) {
+                continue;
+            }
+            match verify_signature(
+                &cand.tbs_certificate.subject_public_key_info,
+                &current.signature_algorithm,
+                None,
+                &match current.tbs_certificate.to_der() {
+                    Ok(d) => d,
+                    Err(_) => continue,
+                },
+                current.signature.raw_bytes(),
+            ) {
+                Ok(_) => {
+                    next = Some(cand.clone());
+                    break;
+                }
+                Err(SigError::Unsupported(why)) => unsupported = Some(why),
+                Err(SigError::Bad(_)) => {}
+            }
+        }
+        match next {
+            Some(n) => {
+                let trusted = store.roots().iter().any(|r| same_cert(r, &n));
+                chain.push(n.clone());
+                if trusted {
+                    return Path_::Trusted(chain);
+                }
+                current = n;
+            }
+            None => {
+                if let Some(why) = unsupported {
+                    return Path_::Unsupported(format!("certificate chain: {why}"));
+                }
+                let top = display_name(&current.tbs_certificate.subject);
+                return Path_::Untrusted(
+                    if current.tbs_certificate.subject == current.tbs_certificate.issuer {
+                        format!(
+                            "the certificate chain ends at root \"{top}\", which is not in the trust store"
+                        )
+                    } else {
+                        format!(
+                            "no issuer found for \"{top}\" (issued by \"{}\") in the signature or the trust store",
+                            display_name(&current.tbs_certificate.issuer)
+                        )
+                    },
+                );
+            }
+        }
+    }
+    Path_::Untrusted("certificate chain too long".into())
+}
+
+fn same_cert(a: &Certificate, b: &Certificate) -> bool {
+    a.tbs_certificate.serial_number == b.tbs_certificate.serial_number
+        && a.tbs_certificate.issuer == b.tbs_certificate.issuer
+        && a.signature == b.signature
+}
+
+/// A certificate may issue others when it says cA=TRUE; a v1 certificate (no extensions)
+/// is accepted as a CA, as old roots are.
+fn is_ca(cert: &Certificate) -> bool {
+    let Some(exts) = &cert.tbs_certificate.extensions else {
+        return true;
+    };
+    match exts
+        .iter()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS)
+    {
+        Some(e) => BasicConstraints::from_der(e.extn_value.as_bytes())
+            .map(|bc| bc.ca)
+            .unwrap_or(false),
+        None => false,
+    }
+}
+
+/// Value of the first attribute `oid` in a name (CN, O …).
+pub(crate) fn name_attr(name: &Name, oid: const_oid::ObjectIdentifier) -> Option<String> {
+    for rdn in name.0.iter() {
+        for atv in rdn.0.iter() {
+            if atv.oid != oid {
+                continue;
+            }
+            if let Ok(ds) = atv
+                .value
+                .to_der()
+                .and_then(|d| DirectoryString::from_der(&d))
+            {
+                return Some(match ds {
+                    DirectoryString::PrintableString(s) => s.to_string(),
+                    DirectoryString::TeletexString(s) => s.to_string(),
+                    DirectoryString::Utf8String(s) => s,
+                });
+            }
+            if let Ok(s) = atv.value.decode_as::<der::asn1::Ia5String>() {
+                return Some(s.to_string());
+            }
+            if let Ok(s) = atv.value.decode_as::<der::asn1::BmpString>() {
+                return Some(s.to_string());
+            }
+        }
+    }
+    None
+}
+
+pub(crate) fn display_name(name: &Name) -> String {
+    name_attr(name, rfc4519::CN)
+        .or_else(|| name_attr(name, rfc4519::O))
+        .unwrap_or_else(|| name.to_string())
+}
