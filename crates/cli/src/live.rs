@@ -102,16 +102,22 @@ pub enum SpeakCommand {
         #[arg(long)]
         item: Option<String>,
     },
-    Withdraw { request: String },
+    Withdraw {
+        request: String,
+    },
     /// Chair: give the floor, optionally for --seconds.
     Grant {
         request: String,
         #[arg(long)]
         seconds: Option<u32>,
     },
-    End { request: String },
+    End {
+        request: String,
+    },
     /// The queue, the speaker and the history.
-    Queue { meeting: String },
+    Queue {
+        meeting: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -151,11 +157,19 @@ pub enum PollCommand {
         #[arg(long)]
         item: Option<String>,
     },
-    Open { poll: String },
-    Close { poll: String },
+    Open {
+        poll: String,
+    },
+    Close {
+        poll: String,
+    },
     /// Counts and, once closed, the result with its arithmetic.
-    Results { poll: String },
-    List { meeting: String },
+    Results {
+        poll: String,
+    },
+    List {
+        meeting: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -180,7 +194,9 @@ pub enum BallotCommand {
     },
     List,
     /// Chair or secretary: answered / not yet, per choice, per member (from the server).
-    Stats { ballot: String },
+    Stats {
+        ballot: String,
+    },
     /// Chair or secretary: the answers as CSV or XLSX (from the server).
     Export {
         ballot: String,
@@ -418,7 +434,11 @@ async fn run_async(cli: &Cli, cmd: &LiveCommand, root: &Path) -> Result<i32> {
                 done(
                     cli,
                     serde_json::json!({"id": id}),
-                    &format!("asked to {} ({}){queued}", kind.label_vi(), phonghop_client::short_id(id)),
+                    &format!(
+                        "asked to {} ({}){queued}",
+                        kind.label_vi(),
+                        phonghop_client::short_id(id)
+                    ),
                 )?;
             }
             SpeakCommand::Withdraw { request } => {
@@ -429,7 +449,11 @@ async fn run_async(cli: &Cli, cmd: &LiveCommand, root: &Path) -> Result<i32> {
             SpeakCommand::Grant { request, seconds } => {
                 let r = client.find_speak_request(request)?;
                 client.speak_grant(r.id, *seconds)?;
-                done(cli, serde_json::json!({"id": r.id}), &format!("floor given{queued}"))?;
+                done(
+                    cli,
+                    serde_json::json!({"id": r.id}),
+                    &format!("floor given{queued}"),
+                )?;
             }
             SpeakCommand::End { request } => {
                 let r = client.find_speak_request(request)?;
@@ -440,7 +464,9 @@ async fn run_async(cli: &Cli, cmd: &LiveCommand, root: &Path) -> Result<i32> {
                 let m = client.find_meeting(meeting)?;
                 let view = client.live_view(m.id, Timestamp::now_utc())?;
                 if cli.json {
-                    print_json(&serde_json::json!({"speaker": view.speaker, "queue": view.queue, "history": view.history}))?;
+                    print_json(
+                        &serde_json::json!({"speaker": view.speaker, "queue": view.queue, "history": view.history}),
+                    )?;
                 } else {
                     print_floor(&client, &view)?;
                 }
@@ -483,7 +509,11 @@ async fn run_async(cli: &Cli, cmd: &LiveCommand, root: &Path) -> Result<i32> {
         LiveCommand::PresentStop { meeting } => {
             let m = client.find_meeting(meeting)?;
             client.present_stop(m.id)?;
-            done(cli, serde_json::json!({"meeting": m.id}), "stopped presenting")?;
+            done(
+                cli,
+                serde_json::json!({"meeting": m.id}),
+                "stopped presenting",
+            )?;
         }
         LiveCommand::Live { meeting } => {
             let m = client.find_meeting(meeting)?;
@@ -557,18 +587,29 @@ async fn run_async(cli: &Cli, cmd: &LiveCommand, root: &Path) -> Result<i32> {
                 done(
                     cli,
                     serde_json::json!({"id": id}),
-                    &format!("poll {} prepared; `phonghop poll open` opens it", phonghop_client::short_id(id)),
+                    &format!(
+                        "poll {} prepared; `phonghop poll open` opens it",
+                        phonghop_client::short_id(id)
+                    ),
                 )?;
             }
             PollCommand::Open { poll } => {
                 let p = client.find_poll(poll)?;
                 client.poll_open(p.id)?;
-                done(cli, serde_json::json!({"id": p.id}), &format!("poll opened{queued}"))?;
+                done(
+                    cli,
+                    serde_json::json!({"id": p.id}),
+                    &format!("poll opened{queued}"),
+                )?;
             }
             PollCommand::Close { poll } => {
                 let p = client.find_poll(poll)?;
                 client.poll_close(p.id)?;
-                done(cli, serde_json::json!({"id": p.id}), &format!("poll closed{queued}"))?;
+                done(
+                    cli,
+                    serde_json::json!({"id": p.id}),
+                    &format!("poll closed{queued}"),
+                )?;
             }
             PollCommand::Results { poll } => {
                 let p = client.find_poll(poll)?;
@@ -627,7 +668,10 @@ async fn run_async(cli: &Cli, cmd: &LiveCommand, root: &Path) -> Result<i32> {
                 done(
                     cli,
                     serde_json::json!({"id": id}),
-                    &format!("ballot {} created, open {days} day(s){queued}", phonghop_client::short_id(id)),
+                    &format!(
+                        "ballot {} created, open {days} day(s){queued}",
+                        phonghop_client::short_id(id)
+                    ),
                 )?;
             }
             BallotCommand::Answer {

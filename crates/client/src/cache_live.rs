@@ -188,7 +188,10 @@ pub(super) const TABLES: [(&str, &str); 7] = [
 
 pub(super) fn drop_meeting(tx: &Connection, meeting: &str) -> rusqlite::Result<()> {
     for (table, _) in TABLES {
-        tx.execute(&format!("DELETE FROM {table} WHERE meeting_id = ?1"), [meeting])?;
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE meeting_id = ?1"),
+            [meeting],
+        )?;
     }
     Ok(())
 }
@@ -211,17 +214,18 @@ fn speak_of(tx: &Connection, id: Id) -> Result<SpeakRequest, ClientError> {
 }
 
 fn progress_of(tx: &Connection, meeting: Id) -> Result<MeetingProgress, ClientError> {
-    Ok(
-        load(tx, "SELECT json FROM progress WHERE meeting_id = ?1", meeting)?.unwrap_or(
-            MeetingProgress {
-                meeting_id: meeting,
-                current_item: None,
-                item_started_at: None,
-                presentation: None,
-                version: 0,
-            },
-        ),
-    )
+    Ok(load(
+        tx,
+        "SELECT json FROM progress WHERE meeting_id = ?1",
+        meeting,
+    )?
+    .unwrap_or(MeetingProgress {
+        meeting_id: meeting,
+        current_item: None,
+        item_started_at: None,
+        presentation: None,
+        version: 0,
+    }))
 }
 
 /// What the client can tell before the server about a live-meeting op.
@@ -272,13 +276,10 @@ pub(super) fn check_local(tx: &Connection, me: &User, op: &Op) -> Result<(), Cli
         Op::SpeakWithdraw { request_id }
         | Op::SpeakGrant { request_id, .. }
         | Op::SpeakEnd { request_id } => speak_of(tx, *request_id).map(|_| ()),
-        Op::PollOpen { poll_id } | Op::PollClose { poll_id } => {
-            poll_of(tx, *poll_id).map(|_| ())
-        }
+        Op::PollOpen { poll_id } | Op::PollClose { poll_id } => poll_of(tx, *poll_id).map(|_| ()),
         Op::OpinionAnswer { ballot_id, .. } => {
-            let b: OpinionBallot =
-                load(tx, "SELECT json FROM opinions WHERE id = ?1", *ballot_id)?
-                    .ok_or_else(|| ClientError::NotFound(format!("ballot {ballot_id}")))?;
+            let b: OpinionBallot = load(tx, "SELECT json FROM opinions WHERE id = ?1", *ballot_id)?
+                .ok_or_else(|| ClientError::NotFound(format!("ballot {ballot_id}")))?;
             if Timestamp::now_utc() > b.deadline {
                 return Err(ClientError::Invalid(format!(
                     "the ballot closed at {}",
@@ -324,27 +325,32 @@ pub(super) fn apply_local(tx: &Connection, me: &User, op: &Op) -> Result<(), Cli
             kind,
             item_id,
         } => {
-            if load::<SpeakRequest>(tx, "SELECT json FROM speak_requests WHERE id = ?1", *request_id)?
-                .is_none()
+            if load::<SpeakRequest>(
+                tx,
+                "SELECT json FROM speak_requests WHERE id = ?1",
+                *request_id,
+            )?
+            .is_some()
             {
-                put_speak(
-                    tx,
-                    &SpeakRequest {
-                        id: *request_id,
-                        meeting_id: *meeting_id,
-                        item_id: *item_id,
-                        user_id: me.id,
-                        kind: *kind,
-                        status: SpeakStatus::Waiting,
-                        order: u64::MAX,
-                        requested_at: now,
-                        granted_at: None,
-                        ended_at: None,
-                        limit_seconds: None,
-                        version: 0,
-                    },
-                )?;
+                return Ok(());
             }
+            put_speak(
+                tx,
+                &SpeakRequest {
+                    id: *request_id,
+                    meeting_id: *meeting_id,
+                    item_id: *item_id,
+                    user_id: me.id,
+                    kind: *kind,
+                    status: SpeakStatus::Waiting,
+                    order: u64::MAX,
+                    requested_at: now,
+                    granted_at: None,
+                    ended_at: None,
+                    limit_seconds: None,
+                    version: 0,
+                },
+            )?;
         }
         Op::SpeakWithdraw { request_id } | Op::SpeakEnd { request_id } => {
             let mut r = speak_of(tx, *request_id)?;
@@ -417,28 +423,29 @@ pub(super) fn apply_local(tx: &Connection, me: &User, op: &Op) -> Result<(), Cli
             item_id,
             spec,
         } => {
-            if load::<Poll>(tx, "SELECT json FROM polls WHERE id = ?1", *poll_id)?.is_none() {
-                put_poll(
-                    tx,
-                    &Poll {
-                        id: *poll_id,
-                        meeting_id: *meeting_id,
-                        item_id: *item_id,
-                        spec: spec.clone(),
-                        status: PollStatus::Draft,
-                        opened_at: None,
-                        closes_at: None,
-                        closed_at: None,
-                        tally: Tally {
-                            cast: 0,
-                            votes: None,
-                        },
-                        result: None,
-                        created_by: me.id,
-                        version: 0,
-                    },
-                )?;
+            if load::<Poll>(tx, "SELECT json FROM polls WHERE id = ?1", *poll_id)?.is_some() {
+                return Ok(());
             }
+            put_poll(
+                tx,
+                &Poll {
+                    id: *poll_id,
+                    meeting_id: *meeting_id,
+                    item_id: *item_id,
+                    spec: spec.clone(),
+                    status: PollStatus::Draft,
+                    opened_at: None,
+                    closes_at: None,
+                    closed_at: None,
+                    tally: Tally {
+                        cast: 0,
+                        votes: None,
+                    },
+                    result: None,
+                    created_by: me.id,
+                    version: 0,
+                },
+            )?;
         }
         Op::PollOpen { poll_id } => {
             let mut p = poll_of(tx, *poll_id)?;
@@ -494,22 +501,23 @@ pub(super) fn apply_local(tx: &Connection, me: &User, op: &Op) -> Result<(), Cli
             days,
         } => {
             if load::<OpinionBallot>(tx, "SELECT json FROM opinions WHERE id = ?1", *ballot_id)?
-                .is_none()
+                .is_some()
             {
-                put_opinion(
-                    tx,
-                    &OpinionBallot {
-                        id: *ballot_id,
-                        meeting_id: *meeting_id,
-                        document_id: *document_id,
-                        question: question.trim().into(),
-                        created_by: me.id,
-                        opened_at: now,
-                        deadline: now + time::Duration::days(i64::from(*days)),
-                        version: 0,
-                    },
-                )?;
+                return Ok(());
             }
+            put_opinion(
+                tx,
+                &OpinionBallot {
+                    id: *ballot_id,
+                    meeting_id: *meeting_id,
+                    document_id: *document_id,
+                    question: question.trim().into(),
+                    created_by: me.id,
+                    opened_at: now,
+                    deadline: now + time::Duration::days(i64::from(*days)),
+                    version: 0,
+                },
+            )?;
         }
         Op::OpinionAnswer {
             ballot_id,

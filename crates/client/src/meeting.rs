@@ -10,8 +10,8 @@ use base64::Engine;
 use ed25519_dalek::Signer;
 use phonghop_domain::opinion::{self, OpinionStats};
 use phonghop_domain::{
-    AgendaItem, AttendanceState, AttendanceSummary, Ballot, Id, LiveMessage, MeetingProgress,
-    Op, OpinionAnswer, OpinionBallot, OpinionChoice, Poll, PollResult, PollSpec, SpeakKind,
+    AgendaItem, AttendanceState, AttendanceSummary, Ballot, Id, LiveMessage, MeetingProgress, Op,
+    OpinionAnswer, OpinionBallot, OpinionChoice, Poll, PollResult, PollSpec, SpeakKind,
     SpeakRequest, Timestamp,
 };
 use serde::Serialize;
@@ -62,8 +62,16 @@ pub enum LiveUpdate {
     Offline { reason: String },
 }
 
-fn pick<T: Clone>(items: Vec<T>, id_of: impl Fn(&T) -> Id, given: &str, what: &str) -> Result<T, ClientError> {
-    let found: Vec<T> = items.into_iter().filter(|i| id_matches(id_of(i), given)).collect();
+fn pick<T: Clone>(
+    items: Vec<T>,
+    id_of: impl Fn(&T) -> Id,
+    given: &str,
+    what: &str,
+) -> Result<T, ClientError> {
+    let found: Vec<T> = items
+        .into_iter()
+        .filter(|i| id_matches(id_of(i), given))
+        .collect();
     match found.len() {
         1 => Ok(found[0].clone()),
         0 => Err(ClientError::NotFound(format!("{what} {given}"))),
@@ -146,7 +154,9 @@ impl Client {
 
     pub fn speak_withdraw(&self, request: Id) -> Result<(), ClientError> {
         self.cache
-            .local_op(Op::SpeakWithdraw { request_id: request })
+            .local_op(Op::SpeakWithdraw {
+                request_id: request,
+            })
             .map(|_| ())
     }
 
@@ -161,7 +171,9 @@ impl Client {
 
     pub fn speak_end(&self, request: Id) -> Result<(), ClientError> {
         self.cache
-            .local_op(Op::SpeakEnd { request_id: request })
+            .local_op(Op::SpeakEnd {
+                request_id: request,
+            })
             .map(|_| ())
     }
 
@@ -367,7 +379,12 @@ impl Client {
     }
 
     pub fn find_opinion(&self, given: &str) -> Result<OpinionBallot, ClientError> {
-        pick(self.cache.opinions()?, |o| o.id, given, "written-opinion ballot")
+        pick(
+            self.cache.opinions()?,
+            |o| o.id,
+            given,
+            "written-opinion ballot",
+        )
     }
 
     /// Answers, signed now by this device's key; works offline until the deadline.

@@ -187,7 +187,9 @@ impl<'a> Roster<'a> {
         let holds: Vec<Id> = self
             .entries
             .iter()
-            .filter(|e| matches!(&e.state, Some(AttendanceState::Proxy { to, .. }) if *to == principal))
+            .filter(
+                |e| matches!(&e.state, Some(AttendanceState::Proxy { to, .. }) if *to == principal),
+            )
             .map(|e| e.user_id)
             .collect();
         if !holds.is_empty() {
@@ -295,7 +297,10 @@ mod tests {
         assert!(roster.may_cast(id(7), id(7)).is_err(), "a guest");
         assert!(roster.may_cast(id(6), id(6)).is_ok(), "checks in by voting");
         assert!(roster.may_cast(id(99), id(99)).is_err(), "not a member");
-        assert!(roster.check_proxy(id(1), id(2)).is_err(), "1 holds 3's proxy");
+        assert!(
+            roster.check_proxy(id(1), id(2)).is_err(),
+            "1 holds 3's proxy"
+        );
         assert!(roster.check_proxy(id(2), id(3)).is_err(), "3 gave theirs");
         assert!(roster.check_proxy(id(2), id(2)).is_err());
         assert!(roster.check_proxy(id(2), id(7)).is_err(), "a guest");

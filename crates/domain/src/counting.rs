@@ -673,10 +673,12 @@ mod tests {
             // Nobody left out (and not tied) who met the threshold has more votes than
             // someone chosen.
             for (i, o) in r.options.iter().enumerate() {
-                if !o.chosen && o.meets_threshold && !r.tied.contains(&(i as u32)) {
-                    if let Some(least) = least_chosen {
-                        prop_assert!(o.votes <= least);
-                    }
+                if !o.chosen
+                    && o.meets_threshold
+                    && !r.tied.contains(&(i as u32))
+                    && let Some(least) = least_chosen
+                {
+                    prop_assert!(o.votes <= least);
                 }
             }
         }

@@ -90,7 +90,9 @@ pub struct OpinionAnswer {
 
 pub fn validate_answer(choice: OpinionChoice, comment: &str) -> Result<(), String> {
     if comment.chars().count() > MAX_COMMENT_CHARS {
-        return Err(format!("a comment is at most {MAX_COMMENT_CHARS} characters"));
+        return Err(format!(
+            "a comment is at most {MAX_COMMENT_CHARS} characters"
+        ));
     }
     if choice == OpinionChoice::Other && comment.trim().is_empty() {
         return Err("\"Ý kiến khác\" needs the opinion written in the comment".into());
@@ -258,7 +260,12 @@ mod tests {
         }
     }
 
-    fn answer(ballot: &OpinionBallot, n: u128, choice: OpinionChoice, comment: &str) -> OpinionAnswer {
+    fn answer(
+        ballot: &OpinionBallot,
+        n: u128,
+        choice: OpinionChoice,
+        comment: &str,
+    ) -> OpinionAnswer {
         OpinionAnswer {
             ballot_id: ballot.id,
             meeting_id: ballot.meeting_id,
@@ -303,7 +310,14 @@ mod tests {
         ];
         let s = stats(&ballot, asked, &answers);
         assert_eq!(
-            (s.asked, s.answered, s.not_answered, s.agree, s.disagree, s.other),
+            (
+                s.asked,
+                s.answered,
+                s.not_answered,
+                s.agree,
+                s.disagree,
+                s.other
+            ),
             (3, 2, 1, 1, 0, 1)
         );
         assert_eq!(s.members[0].full_name, "Lê Thị Hồng Nhung");
@@ -337,6 +351,9 @@ mod tests {
             base,
             opinion_signing_bytes(b, u, OpinionChoice::Other, "ok", at)
         );
-        assert_eq!(OpinionChoice::parse("Đồng ý").unwrap(), OpinionChoice::Agree);
+        assert_eq!(
+            OpinionChoice::parse("Đồng ý").unwrap(),
+            OpinionChoice::Agree
+        );
     }
 }

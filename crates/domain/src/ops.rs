@@ -281,7 +281,9 @@ impl Op {
         match self {
             Op::BallotCast {
                 poll_id, voter_id, ..
-            } => serde_json::json!({"type": "ballot.cast", "poll_id": poll_id, "voter_id": voter_id}),
+            } => {
+                serde_json::json!({"type": "ballot.cast", "poll_id": poll_id, "voter_id": voter_id})
+            }
             other => serde_json::to_value(other).unwrap_or_default(),
         }
     }
@@ -345,9 +347,9 @@ impl Op {
             Op::SpeakGrant {
                 limit_seconds: Some(s),
                 ..
-            } if *s == 0 || *s > MAX_SPEAK_SECONDS => Err(format!(
-                "speaking time is 1 to {MAX_SPEAK_SECONDS} seconds"
-            )),
+            } if *s == 0 || *s > MAX_SPEAK_SECONDS => {
+                Err(format!("speaking time is 1 to {MAX_SPEAK_SECONDS} seconds"))
+            }
             Op::PresentPage { page: 0, .. } => Err("pages are numbered from 1".into()),
             Op::PollCreate { spec, .. } => spec.validate(),
             Op::BallotCast {
@@ -559,13 +561,15 @@ mod tests {
                     updated_at
                 }),
             arb_id().prop_map(|note_id| Op::NoteDelete { note_id }),
-            (arb_id(), arb_id(), arb_id(), arb_text()).prop_map(|(meeting_id, user_id, to, reason)| {
-                Op::AttendanceSet {
-                    meeting_id,
-                    user_id,
-                    state: AttendanceState::Proxy { to, reason },
+            (arb_id(), arb_id(), arb_id(), arb_text()).prop_map(
+                |(meeting_id, user_id, to, reason)| {
+                    Op::AttendanceSet {
+                        meeting_id,
+                        user_id,
+                        state: AttendanceState::Proxy { to, reason },
+                    }
                 }
-            }),
+            ),
             (arb_id(), arb_id(), arb_text()).prop_map(|(poll_id, meeting_id, question)| {
                 Op::PollCreate {
                     poll_id,

@@ -119,9 +119,7 @@ impl PollSpec {
             _ => {}
         }
         if self.kind == PollKind::Secret && self.allow_recast {
-            return Err(
-                "a secret ballot cannot be changed: nothing links it to its voter".into(),
-            );
+            return Err("a secret ballot cannot be changed: nothing links it to its voter".into());
         }
         if self.grace_seconds > MAX_GRACE_SECONDS {
             return Err(format!("grace is at most {MAX_GRACE_SECONDS} s"));
@@ -355,7 +353,10 @@ mod tests {
 
     #[test]
     fn specs_are_checked() {
-        let ok = PollSpec::motion("Thông qua Nghị quyết về chính quyền điện tử", PollKind::Open);
+        let ok = PollSpec::motion(
+            "Thông qua Nghị quyết về chính quyền điện tử",
+            PollKind::Open,
+        );
         assert!(ok.validate().is_ok());
         let secret_recast = PollSpec {
             allow_recast: true,

@@ -65,7 +65,7 @@ pub enum Change {
     MeetingRevoked {
         meeting_id: Id,
     },
-    Poll(Poll),
+    Poll(Box<Poll>),
     /// The caller's own ballots (cast by them or for them), and every ballot of a named poll.
     Ballot(Ballot),
     Presence(Presence),

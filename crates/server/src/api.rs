@@ -74,9 +74,7 @@ pub async fn ops(
             .map_err(|e| ApiError::bad_request(ErrorCode::BadOp, format!("op #{i}: {e}")))?;
         ops.push(env);
     }
-    let opens_poll = ops
-        .iter()
-        .any(|e| matches!(e.op, Op::PollOpen { .. }));
+    let opens_poll = ops.iter().any(|e| matches!(e.op, Op::PollOpen { .. }));
     let store = app.store.clone();
     let actor = auth.user.clone();
     let (applied, cursor) = tokio::task::spawn_blocking(move || {

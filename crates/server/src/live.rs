@@ -111,7 +111,10 @@ pub fn publish(app: &Arc<AppState>, cursor: u64, changes: Vec<LiveChange>) {
         for LiveChange { meeting_id, change } in changes {
             let key = key_of(&change);
             let list = p.by_meeting.entry(meeting_id).or_default();
-            match list.iter_mut().find(|(k, _)| *k == key && key != EntityKey::Other) {
+            match list
+                .iter_mut()
+                .find(|(k, _)| *k == key && key != EntityKey::Other)
+            {
                 Some((_, existing)) => {
                     if change.version() >= existing.version() {
                         *existing = change;

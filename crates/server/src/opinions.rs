@@ -132,7 +132,11 @@ pub fn to_xlsx(stats: &OpinionStats) -> Result<Vec<u8>, XlsxError> {
         det.write_string(r, 3, &m.title)?;
         det.write_string(r, 4, m.choice.map_or("Chưa trả lời", |c| c.label_vi()))?;
         det.write_string_with_format(r, 5, &m.comment, &wrap)?;
-        det.write_string(r, 6, m.answered_at.map(opinion::vn_time).unwrap_or_default())?;
+        det.write_string(
+            r,
+            6,
+            m.answered_at.map(opinion::vn_time).unwrap_or_default(),
+        )?;
     }
     for (c, w) in [6.0, 28.0, 14.0, 30.0, 16.0, 60.0, 22.0].iter().enumerate() {
         det.set_column_width(c as u16, *w)?;

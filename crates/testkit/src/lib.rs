@@ -441,7 +441,12 @@ impl Api {
 
     /// Casts this user's own ballot now; returns the op's result.
     pub async fn vote(&self, poll: Id, choices: &[u32]) -> Value {
-        let op = self.ballot_op(poll, self.user_id(), choices, phonghop_domain::Timestamp::now_utc());
+        let op = self.ballot_op(
+            poll,
+            self.user_id(),
+            choices,
+            phonghop_domain::Timestamp::now_utc(),
+        );
         self.ops(vec![op]).await.remove(0)
     }
 

@@ -28,8 +28,16 @@ async fn an_offline_vote_counts_before_the_deadline_and_status_shows_why_a_late_
     let meeting = today(&chair);
     let poll = chair
         .ok(&[
-            "poll", "create", &meeting, "--question", "Thông qua Tờ trình số 15/TTr-UBND", "--kind", "open",
-            "--grace", "3", "--json",
+            "poll",
+            "create",
+            &meeting,
+            "--question",
+            "Thông qua Tờ trình số 15/TTr-UBND",
+            "--kind",
+            "open",
+            "--grace",
+            "3",
+            "--json",
         ])
         .json()["id"]
         .as_str()
@@ -68,7 +76,11 @@ async fn an_offline_vote_counts_before_the_deadline_and_status_shows_why_a_late_
     // Back online after the grace: refused, and `status` says why.
     std::thread::sleep(Duration::from_millis(3200));
     let out = late.run(&["sync"]);
-    assert_eq!(out.code, 2, "a rejected change makes sync exit 2: {}", out.stderr);
+    assert_eq!(
+        out.code, 2,
+        "a rejected change makes sync exit 2: {}",
+        out.stderr
+    );
     assert!(out.stderr.contains("ballot.cast"), "{}", out.stderr);
     let status = late.ok(&["status", "--json"]).json();
     let rejected: Vec<&Value> = status["rejected"].as_array().unwrap().iter().collect();
@@ -76,7 +88,10 @@ async fn an_offline_vote_counts_before_the_deadline_and_status_shows_why_a_late_
     assert_eq!(rejected[0]["kind"], "ballot.cast");
     assert_eq!(rejected[0]["code"], "deadline_passed");
     let why = rejected[0]["message"].as_str().unwrap();
-    assert!(why.contains("after the deadline") && why.contains("3 s grace"), "{why}");
+    assert!(
+        why.contains("after the deadline") && why.contains("3 s grace"),
+        "{why}"
+    );
     let text = late.ok(&["status"]).stdout;
     assert!(text.contains("after the deadline"), "{text}");
     // The rejected ballot left no trace in the local state.
@@ -102,8 +117,22 @@ async fn a_meeting_run_from_the_terminal() {
 
     // Attendance: self check-in, a proxy, an absence recorded by the secretary.
     d1.ok(&["checkin", &meeting]);
-    d2.ok(&["proxy", &meeting, "--to", "daibieu01", "--reason", "Họp đột xuất tại huyện"]);
-    secretary.ok(&["absent", &meeting, "--for", "daibieu03", "--reason", "Đi công tác"]);
+    d2.ok(&[
+        "proxy",
+        &meeting,
+        "--to",
+        "daibieu01",
+        "--reason",
+        "Họp đột xuất tại huyện",
+    ]);
+    secretary.ok(&[
+        "absent",
+        &meeting,
+        "--for",
+        "daibieu03",
+        "--reason",
+        "Đi công tác",
+    ]);
     for p in [&d1, &d2, &secretary] {
         p.ok(&["sync"]);
     }
@@ -154,11 +183,25 @@ async fn a_meeting_run_from_the_terminal() {
     assert_eq!(live["current_item"]["id"], item.as_str());
     assert_eq!(live["progress"]["presentation"]["page"], 2);
     let text = d2.ok(&["live", &meeting]).stdout;
-    assert!(text.contains("Đang trình chiếu") && text.contains("trang 2"), "{text}");
+    assert!(
+        text.contains("Đang trình chiếu") && text.contains("trang 2"),
+        "{text}"
+    );
 
     // A vote with a proxy: daibieu01 votes for themselves and for daibieu02.
     let poll = chair
-        .ok(&["poll", "create", &meeting, "--question", "Biểu quyết thông qua", "--kind", "named", "--quorum", "none", "--json"])
+        .ok(&[
+            "poll",
+            "create",
+            &meeting,
+            "--question",
+            "Biểu quyết thông qua",
+            "--kind",
+            "named",
+            "--quorum",
+            "none",
+            "--json",
+        ])
         .json()["id"]
         .as_str()
         .unwrap()
@@ -173,11 +216,25 @@ async fn a_meeting_run_from_the_terminal() {
     chair.ok(&["sync"]);
     let r = chair.ok(&["poll", "results", &poll, "--json"]).json();
     assert_eq!(r["poll"]["tally"]["votes"], serde_json::json!([1, 1, 0]));
-    assert_eq!(r["result"]["passed"], false, "1 of 16 is not more than half");
+    assert_eq!(
+        r["result"]["passed"], false,
+        "1 of 16 is not more than half"
+    );
 
     // A written-opinion ballot, answered, counted and exported.
     let ballot = secretary
-        .ok(&["ballot", "create", &meeting, "--question", "Ý kiến về dự thảo Quy chế", "--days", "5", "--document", &doc, "--json"])
+        .ok(&[
+            "ballot",
+            "create",
+            &meeting,
+            "--question",
+            "Ý kiến về dự thảo Quy chế",
+            "--days",
+            "5",
+            "--document",
+            &doc,
+            "--json",
+        ])
         .json()["id"]
         .as_str()
         .unwrap()
@@ -188,20 +245,53 @@ async fn a_meeting_run_from_the_terminal() {
     d1.ok(&["ballot", "answer", &ballot, "agree"]);
     let bad = d2.run(&["ballot", "answer", &ballot, "other"]);
     assert_ne!(bad.code, 0, "other needs a comment");
-    d2.ok(&["ballot", "answer", &ballot, "other", "--comment", "Đề nghị làm rõ Điều 3"]);
+    d2.ok(&[
+        "ballot",
+        "answer",
+        &ballot,
+        "other",
+        "--comment",
+        "Đề nghị làm rõ Điều 3",
+    ]);
     d1.ok(&["sync"]);
     d2.ok(&["sync"]);
     let list = d2.ok(&["ballot", "list"]).stdout;
     assert!(list.contains("Ý kiến khác"), "{list}");
     let stats = secretary.ok(&["ballot", "stats", &ballot, "--json"]).json();
-    assert_eq!((stats["answered"].as_u64(), stats["agree"].as_u64(), stats["other"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (
+            stats["answered"].as_u64(),
+            stats["agree"].as_u64(),
+            stats["other"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
     let denied = d1.run(&["ballot", "stats", &ballot]);
-    assert_ne!(denied.code, 0, "a delegate does not see the others' answers");
+    assert_ne!(
+        denied.code, 0,
+        "a delegate does not see the others' answers"
+    );
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("y-kien.csv");
     let xlsx = dir.path().join("y-kien.xlsx");
-    secretary.ok(&["ballot", "export", &ballot, "--format", "csv", "--out", csv.to_str().unwrap()]);
-    secretary.ok(&["ballot", "export", &ballot, "--format", "xlsx", "--out", xlsx.to_str().unwrap()]);
+    secretary.ok(&[
+        "ballot",
+        "export",
+        &ballot,
+        "--format",
+        "csv",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    secretary.ok(&[
+        "ballot",
+        "export",
+        &ballot,
+        "--format",
+        "xlsx",
+        "--out",
+        xlsx.to_str().unwrap(),
+    ]);
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.contains("Đề nghị làm rõ Điều 3"), "{text}");
     assert_eq!(text.lines().count(), 17);

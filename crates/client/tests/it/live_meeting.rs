@@ -50,7 +50,11 @@ async fn following_the_live_channel_keeps_the_cache_current() {
 
     // The chair opens a poll: the delegate's cache has it open without a manual sync.
     let poll = chair
-        .poll_create(meeting, None, PollSpec::motion("Thông qua chương trình", PollKind::Open))
+        .poll_create(
+            meeting,
+            None,
+            PollSpec::motion("Thông qua chương trình", PollKind::Open),
+        )
         .unwrap();
     chair.poll_open(poll).unwrap();
     chair.sync(None).await.unwrap();
@@ -65,7 +69,9 @@ async fn following_the_live_channel_keeps_the_cache_current() {
     .await;
     // The app is told what changed (the event may trail the cache write by a moment).
     let told = |seen: &[LiveUpdate]| {
-        seen.iter().any(|u| matches!(u, LiveUpdate::Meeting { kinds, .. } if kinds.iter().any(|k| k == "poll")))
+        seen.iter().any(
+            |u| matches!(u, LiveUpdate::Meeting { kinds, .. } if kinds.iter().any(|k| k == "poll")),
+        )
     };
     while !told(&seen) {
         match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
@@ -87,7 +93,11 @@ async fn following_the_live_channel_keeps_the_cache_current() {
     follower.sync(None).await.unwrap();
 
     // The chair's own ballot moves the tally on the delegate's screen.
-    let c = Client::choices(&chair.find_poll(&poll.to_string()).unwrap(), &["1".to_owned()]).unwrap();
+    let c = Client::choices(
+        &chair.find_poll(&poll.to_string()).unwrap(),
+        &["1".to_owned()],
+    )
+    .unwrap();
     chair.vote(poll, c, None).unwrap();
     chair.sync(None).await.unwrap();
     until(&mut rx, || {
@@ -103,10 +113,16 @@ async fn following_the_live_channel_keeps_the_cache_current() {
     assert!(!view.my_ballot_pending);
     assert_eq!(view.poll.tally.votes, Some(vec![2, 0, 0]));
     assert_eq!(view.attendance.present, 2, "casting checked both in");
-    assert_eq!(view.result.unwrap().count.cast, 2, "a preview with today's attendance");
+    assert_eq!(
+        view.result.unwrap().count.cast,
+        2,
+        "a preview with today's attendance"
+    );
 
     // The floor, live.
-    let req = follower.speak_request(meeting, SpeakKind::Question, None).unwrap();
+    let req = follower
+        .speak_request(meeting, SpeakKind::Question, None)
+        .unwrap();
     follower.sync(None).await.unwrap();
     chair.sync(None).await.unwrap();
     chair.speak_grant(req, Some(120)).unwrap();
@@ -131,18 +147,33 @@ async fn what_was_missed_while_away_arrives_with_the_next_sync() {
     let item = secretary.cache.agenda(meeting).unwrap()[3].id;
     secretary.set_current_item(meeting, Some(item)).unwrap();
     secretary
-        .set_attendance(meeting, Some("daibieu08"), phonghop_domain::AttendanceState::Remote)
+        .set_attendance(
+            meeting,
+            Some("daibieu08"),
+            phonghop_domain::AttendanceState::Remote,
+        )
         .unwrap();
     let poll = secretary
-        .poll_create(meeting, Some(item), PollSpec::motion("Biểu quyết", PollKind::Secret))
+        .poll_create(
+            meeting,
+            Some(item),
+            PollSpec::motion("Biểu quyết", PollKind::Secret),
+        )
         .unwrap();
     secretary.poll_open(poll).unwrap();
     secretary.poll_close(poll).unwrap();
     let report = secretary.sync(None).await.unwrap();
-    assert_eq!(report.rejected, 0, "{:?}", secretary.cache.rejected().unwrap());
+    assert_eq!(
+        report.rejected,
+        0,
+        "{:?}",
+        secretary.cache.rejected().unwrap()
+    );
 
     away.sync(None).await.unwrap();
-    let view = away.live_view(meeting, phonghop_domain::Timestamp::now_utc()).unwrap();
+    let view = away
+        .live_view(meeting, phonghop_domain::Timestamp::now_utc())
+        .unwrap();
     assert_eq!(view.current_item.unwrap().id, item);
     assert!(view.item_remaining_seconds.is_some());
     assert_eq!(view.attendance.remote, 1);
@@ -153,6 +184,11 @@ async fn what_was_missed_while_away_arrives_with_the_next_sync() {
     let mut stale = p.clone();
     stale.status = PollStatus::Open;
     stale.version -= 1;
-    away.cache.apply_live(&[phonghop_domain::Change::Poll(stale)]).unwrap();
-    assert_eq!(away.poll_view(poll).unwrap().poll.status, PollStatus::Closed);
+    away.cache
+        .apply_live(&[phonghop_domain::Change::Poll(Box::new(stale))])
+        .unwrap();
+    assert_eq!(
+        away.poll_view(poll).unwrap().poll.status,
+        PollStatus::Closed
+    );
 }

@@ -1405,12 +1405,20 @@ impl Store for SqliteStore {
         Ok(Some(rows.collect::<rusqlite::Result<_>>()?))
     }
 
-    fn opinion_stats(&self, viewer: &User, ballot: Id) -> StoreResult<phonghop_domain::OpinionStats> {
+    fn opinion_stats(
+        &self,
+        viewer: &User,
+        ballot: Id,
+    ) -> StoreResult<phonghop_domain::OpinionStats> {
         let mut conn = self.reader();
         let tx = conn.transaction()?;
         let stats = live::opinion_stats(&tx, viewer, ballot)?;
         tx.commit()?;
-        stats.ok_or_else(|| StoreError::NotFound(format!("no written-opinion ballot {ballot} that you may see")))
+        stats.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no written-opinion ballot {ballot} that you may see"
+            ))
+        })
     }
 
     fn changes(&self, viewer: &User, since: u64, limit: usize) -> StoreResult<ChangesPage> {

@@ -68,9 +68,18 @@ fn poll_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Poll> {
         item_id: opt_id(r.get(at + 2)?)?,
         spec,
         status,
-        opened_at: r.get::<_, Option<String>>(at + 5)?.map(parse_ts).transpose()?,
-        closes_at: r.get::<_, Option<String>>(at + 6)?.map(parse_ts).transpose()?,
-        closed_at: r.get::<_, Option<String>>(at + 7)?.map(parse_ts).transpose()?,
+        opened_at: r
+            .get::<_, Option<String>>(at + 5)?
+            .map(parse_ts)
+            .transpose()?,
+        closes_at: r
+            .get::<_, Option<String>>(at + 6)?
+            .map(parse_ts)
+            .transpose()?,
+        closed_at: r
+            .get::<_, Option<String>>(at + 7)?
+            .map(parse_ts)
+            .transpose()?,
         tally: Tally {
             cast: r.get(at + 8)?,
             votes,
@@ -97,7 +106,10 @@ fn ballot_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<Ballot> {
             .get::<_, Option<String>>(at + 4)?
             .map(from_json::<Vec<u32>>)
             .transpose()?,
-        cast_at: r.get::<_, Option<String>>(at + 5)?.map(parse_ts).transpose()?,
+        cast_at: r
+            .get::<_, Option<String>>(at + 5)?
+            .map(parse_ts)
+            .transpose()?,
         version: r.get(at + 6)?,
     })
 }
@@ -135,8 +147,14 @@ fn speak_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<SpeakRequest> {
         status: from_text::<SpeakStatus>(r.get(at + 5)?)?,
         order: r.get(at + 6)?,
         requested_at: parse_ts(r.get(at + 7)?)?,
-        granted_at: r.get::<_, Option<String>>(at + 8)?.map(parse_ts).transpose()?,
-        ended_at: r.get::<_, Option<String>>(at + 9)?.map(parse_ts).transpose()?,
+        granted_at: r
+            .get::<_, Option<String>>(at + 8)?
+            .map(parse_ts)
+            .transpose()?,
+        ended_at: r
+            .get::<_, Option<String>>(at + 9)?
+            .map(parse_ts)
+            .transpose()?,
         limit_seconds: r.get(at + 10)?,
         version: r.get(at + 11)?,
     })
@@ -152,7 +170,10 @@ fn progress_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<MeetingProgress
     Ok(MeetingProgress {
         meeting_id: parse_id(r.get(at)?)?,
         current_item: opt_id(r.get(at + 1)?)?,
-        item_started_at: r.get::<_, Option<String>>(at + 2)?.map(parse_ts).transpose()?,
+        item_started_at: r
+            .get::<_, Option<String>>(at + 2)?
+            .map(parse_ts)
+            .transpose()?,
         presentation: r
             .get::<_, Option<String>>(at + 3)?
             .map(from_json::<Presentation>)
@@ -208,7 +229,7 @@ pub(super) const POLLS: Source = Source {
         poll_cols!(),
         " FROM polls p JOIN temp.vis v ON v.meeting_id = p.meeting_id"
     ),
-    map: |_, r| Ok(Change::Poll(poll_from_row(r, 1)?)),
+    map: |_, r| Ok(Change::Poll(Box::new(poll_from_row(r, 1)?))),
 };
 
 /// Open and named polls: the viewer's own ballots (cast by or for them); every ballot
@@ -316,7 +337,7 @@ pub(super) fn load_touched(
             continue;
         }
         let change = match t {
-            Touched::Poll(id) => load_poll(conn, id)?.map(Change::Poll),
+            Touched::Poll(id) => load_poll(conn, id)?.map(|p| Change::Poll(Box::new(p))),
             Touched::Ballot(poll, voter) => one(
                 conn,
                 concat!(
@@ -492,7 +513,10 @@ fn verify_signature(
         );
     };
     if revoked {
-        return reject(ErrorCode::DeviceRevoked, "it was signed on a revoked device");
+        return reject(
+            ErrorCode::DeviceRevoked,
+            "it was signed on a revoked device",
+        );
     }
     let b64 = base64::engine::general_purpose::STANDARD;
     let key: Option<[u8; 32]> = b64.decode(key).ok().and_then(|k| k.try_into().ok());
@@ -574,9 +598,7 @@ fn store_result(conn: &Connection, poll_id: Id, p: &PollRow, s: u64) -> rusqlite
         let mut votes = vec![0u32; p.spec.options.len()];
         let mut stmt =
             conn.prepare_cached("SELECT choices FROM secret_ballots WHERE poll_id = ?1")?;
-        let rows = stmt.query_map([poll_id.to_string()], |r| {
-            from_json::<Vec<u32>>(r.get(0)?)
-        })?;
+        let rows = stmt.query_map([poll_id.to_string()], |r| from_json::<Vec<u32>>(r.get(0)?))?;
         for choices in rows {
             for c in choices? {
                 if let Some(v) = votes.get_mut(c as usize) {
@@ -618,12 +640,7 @@ fn store_result(conn: &Connection, poll_id: Id, p: &PollRow, s: u64) -> rusqlite
     Ok(())
 }
 
-fn close_poll(
-    conn: &Connection,
-    poll_id: Id,
-    closed_at: Timestamp,
-    s: u64,
-) -> Result<(), OpError> {
+fn close_poll(conn: &Connection, poll_id: Id, closed_at: Timestamp, s: u64) -> Result<(), OpError> {
     conn.execute(
         "UPDATE polls SET status = 'closed', closed_at = ?2, seq = ?3 WHERE id = ?1",
         params![poll_id.to_string(), ts(utc(closed_at)), s],
@@ -697,7 +714,9 @@ fn cast_ballot(
         received,
     ) {
         let code = match status {
-            PollStatus::Closed if cast_at <= received + time::Duration::seconds(MAX_CLOCK_SKEW_SECONDS) => {
+            PollStatus::Closed
+                if cast_at <= received + time::Duration::seconds(MAX_CLOCK_SKEW_SECONDS) =>
+            {
                 ErrorCode::DeadlinePassed
             }
             PollStatus::Closed | PollStatus::Open => ErrorCode::Validation,
@@ -724,9 +743,8 @@ fn cast_ballot(
         .optional()?;
     let recast = previous.is_some();
     if let Some(by) = previous {
-        let may_recast = p.spec.allow_recast
-            && p.spec.kind != PollKind::Secret
-            && status == PollStatus::Open;
+        let may_recast =
+            p.spec.allow_recast && p.spec.kind != PollKind::Secret && status == PollStatus::Open;
         if !may_recast {
             let who = if voter_id != actor.id {
                 "this member's ballot was cast already"
@@ -801,9 +819,7 @@ fn cast_ballot(
             signature,
             s
         ])?;
-        let votes = p
-            .votes
-            .get_or_insert_with(|| vec![0; p.spec.options.len()]);
+        let votes = p.votes.get_or_insert_with(|| vec![0; p.spec.options.len()]);
         for &c in choices {
             if let Some(v) = votes.get_mut(c as usize) {
                 *v += 1;
@@ -979,7 +995,11 @@ pub(super) fn apply(
                     "only members of the meeting ask for the floor",
                 );
             }
-            if exists(conn, "SELECT 1 FROM speak_requests WHERE id = ?1", *request_id)? {
+            if exists(
+                conn,
+                "SELECT 1 FROM speak_requests WHERE id = ?1",
+                *request_id,
+            )? {
                 return reject(
                     ErrorCode::Conflict,
                     format!("request {request_id} exists already"),
@@ -1207,7 +1227,10 @@ pub(super) fn apply(
                 return reject(ErrorCode::Conflict, "the meeting has ended");
             }
             if exists(conn, "SELECT 1 FROM polls WHERE id = ?1", *poll_id)? {
-                return reject(ErrorCode::Conflict, format!("poll {poll_id} exists already"));
+                return reject(
+                    ErrorCode::Conflict,
+                    format!("poll {poll_id} exists already"),
+                );
             }
             check_item(conn, *meeting_id, *item_id)?;
             let s = seq.get()?;
@@ -1244,10 +1267,7 @@ pub(super) fn apply(
                 );
             }
             if p.status != PollStatus::Draft {
-                return reject(
-                    ErrorCode::Conflict,
-                    "the poll has been opened already",
-                );
+                return reject(ErrorCode::Conflict, "the poll has been opened already");
             }
             let closes_at = p
                 .spec
@@ -1304,7 +1324,11 @@ pub(super) fn apply(
                     "only the chair or the secretary asks for written opinions",
                 );
             }
-            if exists(conn, "SELECT 1 FROM opinion_ballots WHERE id = ?1", *ballot_id)? {
+            if exists(
+                conn,
+                "SELECT 1 FROM opinion_ballots WHERE id = ?1",
+                *ballot_id,
+            )? {
                 return reject(
                     ErrorCode::Conflict,
                     format!("ballot {ballot_id} exists already"),
@@ -1404,7 +1428,11 @@ pub(super) fn apply(
                 )
                 .optional()?;
             // The latest answer made wins, whatever order they arrive in.
-            if existing.map(parse_ts).transpose()?.is_some_and(|e| e > *answered_at) {
+            if existing
+                .map(parse_ts)
+                .transpose()?
+                .is_some_and(|e| e > *answered_at)
+            {
                 return Ok(());
             }
             let s = seq.get()?;
@@ -1445,7 +1473,11 @@ pub(super) fn opinion_stats(
 ) -> rusqlite::Result<Option<OpinionStats>> {
     let Some(b) = one(
         conn,
-        concat!("SELECT ", opinion_cols!(), " FROM opinion_ballots o WHERE o.id = ?1"),
+        concat!(
+            "SELECT ",
+            opinion_cols!(),
+            " FROM opinion_ballots o WHERE o.id = ?1"
+        ),
         [ballot.to_string()],
         opinion_from_row,
     )?

@@ -14,9 +14,8 @@ use uuid::Uuid;
 
 use crate::votes::{close_poll, motion, open_poll, poll_in_feed, today};
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn connect(server: &TestServer, api: &Api) -> Ws {
     let mut req = format!("ws://{}/api/v1/live", server.addr)
@@ -105,7 +104,10 @@ async fn tallies_reach_the_members_live_and_no_one_else() {
     let mut secretary_ws = connect(&server, &secretary).await;
 
     let poll = open_poll(&secretary, &meeting, motion("Biểu quyết trực tiếp", "open")).await;
-    let opened = wait_for(&mut member_ws, |c| c["type"] == "poll" && c["status"] == "open").await;
+    let opened = wait_for(&mut member_ws, |c| {
+        c["type"] == "poll" && c["status"] == "open"
+    })
+    .await;
     assert_eq!(opened["id"], json!(poll));
     for name in ["daibieu01", "daibieu02", "daibieu03"] {
         let v = server.login(name).await;
@@ -118,11 +120,19 @@ async fn tallies_reach_the_members_live_and_no_one_else() {
     assert_eq!(seen.last().unwrap()["tally"]["votes"], json!([3, 0, 0]));
     // Casting checked them in: attendance moves live too.
     assert!(seen.iter().any(|c| c["type"] == "presence"), "{seen:?}");
-    wait_for(&mut secretary_ws, |c| c["type"] == "poll" && c["tally"]["cast"] == 3).await;
+    wait_for(&mut secretary_ws, |c| {
+        c["type"] == "poll" && c["tally"]["cast"] == 3
+    })
+    .await;
 
     // Someone outside the meeting hears that the feed moved, and nothing of the meeting.
     let deadline = Instant::now() + Duration::from_millis(800);
-    while let Some(m) = next(&mut stranger_ws, deadline.saturating_duration_since(Instant::now())).await {
+    while let Some(m) = next(
+        &mut stranger_ws,
+        deadline.saturating_duration_since(Instant::now()),
+    )
+    .await
+    {
         assert_ne!(m["type"], "meeting", "an outsider got {m}");
     }
     // Added to the meeting, they start hearing it.
@@ -131,7 +141,10 @@ async fn tallies_reach_the_members_live_and_no_one_else() {
         .await;
     assert_eq!(r[0]["status"], "accepted");
     close_poll(&secretary, poll).await;
-    let closed = wait_for(&mut stranger_ws, |c| c["type"] == "poll" && c["status"] == "closed").await;
+    let closed = wait_for(&mut stranger_ws, |c| {
+        c["type"] == "poll" && c["status"] == "closed"
+    })
+    .await;
     assert_eq!(closed["result"]["count"]["members"], 17);
 }
 
@@ -144,46 +157,80 @@ async fn attendance_proxies_count_once_and_do_not_chain() {
     let set = |user: &Api, state: Value| json!({"type": "attendance.set", "meeting_id": m, "user_id": user.user_id(), "state": state});
 
     // An absence needs its reason; members record only their own attendance.
-    let r = secretary.ops(vec![set(&d[1], json!({"status": "absent", "reason": " "}))]).await;
+    let r = secretary
+        .ops(vec![set(&d[1], json!({"status": "absent", "reason": " "}))])
+        .await;
     assert_eq!(status(&r[0]), ("rejected", "validation"));
-    let r = d[0].ops(vec![set(&d[1], json!({"status": "in_room"}))]).await;
+    let r = d[0]
+        .ops(vec![set(&d[1], json!({"status": "in_room"}))])
+        .await;
     assert_eq!(status(&r[0]), ("rejected", "forbidden"));
     let r = secretary
-        .ops(vec![set(&d[1], json!({"status": "absent", "reason": "Đi công tác tại Hà Nội"}))])
+        .ops(vec![set(
+            &d[1],
+            json!({"status": "absent", "reason": "Đi công tác tại Hà Nội"}),
+        )])
         .await;
     assert_eq!(r[0]["status"], "accepted", "{r:?}");
 
     // daibieu03 gives their proxy to daibieu04, who is in the room.
     let proxy = json!({"status": "proxy", "to": d[3].user_id(), "reason": "Bận việc đột xuất"});
-    assert_eq!(d[2].ops(vec![set(&d[2], proxy)]).await[0]["status"], "accepted");
-    assert_eq!(d[3].ops(vec![set(&d[3], json!({"status": "in_room"}))]).await[0]["status"], "accepted");
+    assert_eq!(
+        d[2].ops(vec![set(&d[2], proxy)]).await[0]["status"],
+        "accepted"
+    );
+    assert_eq!(
+        d[3].ops(vec![set(&d[3], json!({"status": "in_room"}))])
+            .await[0]["status"],
+        "accepted"
+    );
     // No chains: not to someone who gave theirs away, not from someone holding others'.
     let r = d[4]
-        .ops(vec![set(&d[4], json!({"status": "proxy", "to": d[2].user_id()}))])
+        .ops(vec![set(
+            &d[4],
+            json!({"status": "proxy", "to": d[2].user_id()}),
+        )])
         .await;
     assert_eq!(status(&r[0]), ("rejected", "conflict"));
     let r = d[3]
-        .ops(vec![set(&d[3], json!({"status": "proxy", "to": d[5].user_id()}))])
+        .ops(vec![set(
+            &d[3],
+            json!({"status": "proxy", "to": d[5].user_id()}),
+        )])
         .await;
     assert_eq!(status(&r[0]), ("rejected", "conflict"));
     assert!(r[0]["message"].as_str().unwrap().contains("chain"), "{r:?}");
 
-    let poll = open_poll(&secretary, &meeting, motion("Biểu quyết có ủy quyền", "open")).await;
+    let poll = open_poll(
+        &secretary,
+        &meeting,
+        motion("Biểu quyết có ủy quyền", "open"),
+    )
+    .await;
     let now = phonghop_domain::Timestamp::now_utc;
     // The holder votes for themselves and for the principal; each vote counts once.
     assert_eq!(d[3].vote(poll, &[0]).await["status"], "accepted");
     let for_principal = d[3].ballot_op(poll, d[2].user_id(), &[1], now());
     assert_eq!(d[3].ops(vec![for_principal]).await[0]["status"], "accepted");
     let again = d[3].ballot_op(poll, d[2].user_id(), &[0], now());
-    assert_eq!(status(&d[3].ops(vec![again]).await[0]), ("rejected", "conflict"));
+    assert_eq!(
+        status(&d[3].ops(vec![again]).await[0]),
+        ("rejected", "conflict")
+    );
     // The principal cannot vote too; the absent member cannot vote at all.
     let r = d[2].vote(poll, &[0]).await;
     assert_eq!(status(&r), ("rejected", "forbidden"));
     assert!(r["message"].as_str().unwrap().contains("proxy"), "{r}");
-    assert_eq!(status(&d[1].vote(poll, &[0]).await), ("rejected", "forbidden"));
+    assert_eq!(
+        status(&d[1].vote(poll, &[0]).await),
+        ("rejected", "forbidden")
+    );
     // Someone else cannot use the proxy.
     let stolen = d[0].ballot_op(poll, d[2].user_id(), &[0], now());
-    assert_eq!(status(&d[0].ops(vec![stolen]).await[0]), ("rejected", "forbidden"));
+    assert_eq!(
+        status(&d[0].ops(vec![stolen]).await[0]),
+        ("rejected", "forbidden")
+    );
 
     close_poll(&secretary, poll).await;
     let p = poll_in_feed(&secretary, poll).await;
@@ -221,39 +268,67 @@ async fn the_speaker_queue_the_floor_and_its_history() {
     let mut watcher = connect(&server, &d[2]).await;
     let ask = |kind: &str| {
         let id = Uuid::now_v7();
-        (id, json!({"type": "speak.request", "request_id": id, "meeting_id": m, "kind": kind}))
+        (
+            id,
+            json!({"type": "speak.request", "request_id": id, "meeting_id": m, "kind": kind}),
+        )
     };
     let (r1, op1) = ask("speak");
     let (r2, op2) = ask("question");
     assert_eq!(d[0].ops(vec![op1]).await[0]["status"], "accepted");
     assert_eq!(d[1].ops(vec![op2]).await[0]["status"], "accepted");
     let (_, dup) = ask("question");
-    assert_eq!(status(&d[0].ops(vec![dup]).await[0]), ("rejected", "conflict"));
-    let queued = wait_for(&mut watcher, |c| c["type"] == "speak_request" && c["id"] == json!(r2)).await;
+    assert_eq!(
+        status(&d[0].ops(vec![dup]).await[0]),
+        ("rejected", "conflict")
+    );
+    let queued = wait_for(&mut watcher, |c| {
+        c["type"] == "speak_request" && c["id"] == json!(r2)
+    })
+    .await;
     assert_eq!(queued["status"], "waiting");
     assert_eq!(queued["kind"], "question");
 
     // Only the chair gives the floor.
     let grant = |id: Uuid, secs: u32| json!({"type": "speak.grant", "request_id": id, "limit_seconds": secs});
-    assert_eq!(status(&d[1].ops(vec![grant(r2, 60)]).await[0]), ("rejected", "forbidden"));
-    assert_eq!(chair.ops(vec![grant(r1, 180)]).await[0]["status"], "accepted");
-    let speaking = wait_for(&mut watcher, |c| c["id"] == json!(r1) && c["status"] == "speaking").await;
+    assert_eq!(
+        status(&d[1].ops(vec![grant(r2, 60)]).await[0]),
+        ("rejected", "forbidden")
+    );
+    assert_eq!(
+        chair.ops(vec![grant(r1, 180)]).await[0]["status"],
+        "accepted"
+    );
+    let speaking = wait_for(&mut watcher, |c| {
+        c["id"] == json!(r1) && c["status"] == "speaking"
+    })
+    .await;
     assert_eq!(speaking["limit_seconds"], 180);
     assert!(speaking["granted_at"].is_string());
     // Giving the floor to the next ends the current turn.
-    assert_eq!(chair.ops(vec![grant(r2, 120)]).await[0]["status"], "accepted");
-    let ended = wait_for(&mut watcher, |c| c["id"] == json!(r1) && c["status"] == "done").await;
+    assert_eq!(
+        chair.ops(vec![grant(r2, 120)]).await[0]["status"],
+        "accepted"
+    );
+    let ended = wait_for(&mut watcher, |c| {
+        c["id"] == json!(r1) && c["status"] == "done"
+    })
+    .await;
     assert!(ended["ended_at"].is_string());
     // The speaker may end their own turn.
     assert_eq!(
-        d[1].ops(vec![json!({"type": "speak.end", "request_id": r2})]).await[0]["status"],
+        d[1].ops(vec![json!({"type": "speak.end", "request_id": r2})])
+            .await[0]["status"],
         "accepted"
     );
     // Withdrawing a waiting request; not someone else's.
     let (r3, op3) = ask("speak");
     assert_eq!(d[2].ops(vec![op3]).await[0]["status"], "accepted");
     let w = json!({"type": "speak.withdraw", "request_id": r3});
-    assert_eq!(status(&d[0].ops(vec![w.clone()]).await[0]), ("rejected", "forbidden"));
+    assert_eq!(
+        status(&d[0].ops(vec![w.clone()]).await[0]),
+        ("rejected", "forbidden")
+    );
     assert_eq!(d[2].ops(vec![w]).await[0]["status"], "accepted");
 
     let (changes, _, _) = d[0].pull(0, 5000).await;
@@ -291,7 +366,9 @@ async fn the_chair_moves_the_agenda_and_followers_jump_to_the_presenters_page() 
     assert!(pages >= 2, "the demo PDFs have several pages");
 
     let r = chair
-        .ops(vec![json!({"type": "agenda.current", "meeting_id": m, "item_id": items[1]["id"]})])
+        .ops(vec![
+            json!({"type": "agenda.current", "meeting_id": m, "item_id": items[1]["id"]}),
+        ])
         .await;
     assert_eq!(r[0]["status"], "accepted", "{r:?}");
     let progress = wait_for(&mut follower, |c| c["type"] == "progress").await;
@@ -300,25 +377,47 @@ async fn the_chair_moves_the_agenda_and_followers_jump_to_the_presenters_page() 
 
     let page = |n: u64| json!({"type": "present.page", "meeting_id": m, "document_id": doc["id"], "page": n});
     assert_eq!(chair.ops(vec![page(2)]).await[0]["status"], "accepted");
-    let shown = wait_for(&mut follower, |c| c["type"] == "progress" && c["presentation"]["page"] == 2).await;
+    let shown = wait_for(&mut follower, |c| {
+        c["type"] == "progress" && c["presentation"]["page"] == 2
+    })
+    .await;
     assert_eq!(shown["presentation"]["document_id"], doc["id"]);
-    assert_eq!(shown["presentation"]["presenter_id"], json!(chair.user_id()));
-    assert_eq!(shown["current_item"], items[1]["id"], "presenting keeps the item");
-    assert_eq!(status(&chair.ops(vec![page(pages + 1)]).await[0]), ("rejected", "validation"));
+    assert_eq!(
+        shown["presentation"]["presenter_id"],
+        json!(chair.user_id())
+    );
+    assert_eq!(
+        shown["current_item"], items[1]["id"],
+        "presenting keeps the item"
+    );
+    assert_eq!(
+        status(&chair.ops(vec![page(pages + 1)]).await[0]),
+        ("rejected", "validation")
+    );
 
     // A member presents only with the floor.
-    assert_eq!(status(&member.ops(vec![page(1)]).await[0]), ("rejected", "forbidden"));
+    assert_eq!(
+        status(&member.ops(vec![page(1)]).await[0]),
+        ("rejected", "forbidden")
+    );
     let req = Uuid::now_v7();
     member
-        .ops(vec![json!({"type": "speak.request", "request_id": req, "meeting_id": m, "kind": "speak"})])
+        .ops(vec![
+            json!({"type": "speak.request", "request_id": req, "meeting_id": m, "kind": "speak"}),
+        ])
         .await;
     chair
         .ops(vec![json!({"type": "speak.grant", "request_id": req})])
         .await;
     assert_eq!(member.ops(vec![page(1)]).await[0]["status"], "accepted");
-    let r = member.ops(vec![json!({"type": "present.stop", "meeting_id": m})]).await;
+    let r = member
+        .ops(vec![json!({"type": "present.stop", "meeting_id": m})])
+        .await;
     assert_eq!(r[0]["status"], "accepted");
-    let stopped = wait_for(&mut follower, |c| c["type"] == "progress" && c["presentation"].is_null()).await;
+    let stopped = wait_for(&mut follower, |c| {
+        c["type"] == "progress" && c["presentation"].is_null()
+    })
+    .await;
     assert_eq!(stopped["current_item"], items[1]["id"]);
 }
 
@@ -329,7 +428,11 @@ async fn written_opinion_ballots_with_statistics_and_exports() {
     let (changes, _, _) = secretary.pull(0, 5000).await;
     let draft = changes
         .iter()
-        .find(|c| c["type"] == "document" && c["meeting_id"] == meeting["id"] && c["kind"] == "draft_resolution")
+        .find(|c| {
+            c["type"] == "document"
+                && c["meeting_id"] == meeting["id"]
+                && c["kind"] == "draft_resolution"
+        })
         .expect("a draft resolution")
         .clone();
     let ballot = Uuid::now_v7();
@@ -344,68 +447,142 @@ async fn written_opinion_ballots_with_statistics_and_exports() {
     let answer = |a: &Api, c, comment: &str| a.opinion_op(ballot, c, comment, now());
     // "Ý kiến khác" needs the opinion itself.
     let (status_code, body) = d[2]
-        .post("/api/v1/ops", json!({"ops": [{"id": Uuid::now_v7(), "op": answer(&d[2], Other, "")}]}))
+        .post(
+            "/api/v1/ops",
+            json!({"ops": [{"id": Uuid::now_v7(), "op": answer(&d[2], Other, "")}]}),
+        )
         .await;
     assert_eq!(status_code, StatusCode::OK);
     assert_eq!(status(&body["results"][0]), ("rejected", "validation"));
-    assert_eq!(d[0].ops(vec![answer(&d[0], Disagree, "")]).await[0]["status"], "accepted");
+    assert_eq!(
+        d[0].ops(vec![answer(&d[0], Disagree, "")]).await[0]["status"],
+        "accepted"
+    );
     tokio::time::sleep(Duration::from_millis(5)).await;
     // Changing one's mind before the deadline: the latest answer counts.
-    assert_eq!(d[0].ops(vec![answer(&d[0], Agree, "")]).await[0]["status"], "accepted");
-    assert_eq!(d[1].ops(vec![answer(&d[1], Disagree, "Chưa rõ nguồn kinh phí")]).await[0]["status"], "accepted");
+    assert_eq!(
+        d[0].ops(vec![answer(&d[0], Agree, "")]).await[0]["status"],
+        "accepted"
+    );
+    assert_eq!(
+        d[1].ops(vec![answer(&d[1], Disagree, "Chưa rõ nguồn kinh phí")])
+            .await[0]["status"],
+        "accepted"
+    );
     let comment = "Đề nghị bổ sung \"Điều 5\", ví dụ: =SUM(A1)";
-    assert_eq!(d[2].ops(vec![answer(&d[2], Other, comment)]).await[0]["status"], "accepted");
+    assert_eq!(
+        d[2].ops(vec![answer(&d[2], Other, comment)]).await[0]["status"],
+        "accepted"
+    );
     // Guests are not asked; the signature must match.
     let guest = server.login("khach01").await;
-    assert_eq!(status(&guest.ops(vec![answer(&guest, Agree, "")]).await[0]), ("rejected", "forbidden"));
+    assert_eq!(
+        status(&guest.ops(vec![answer(&guest, Agree, "")]).await[0]),
+        ("rejected", "forbidden")
+    );
 
-    let (code, stats) = secretary.get(&format!("/api/v1/opinions/{ballot}/stats")).await;
+    let (code, stats) = secretary
+        .get(&format!("/api/v1/opinions/{ballot}/stats"))
+        .await;
     assert_eq!(code, StatusCode::OK, "{stats}");
     assert_eq!(
-        (&stats["asked"], &stats["answered"], &stats["not_answered"], &stats["agree"], &stats["disagree"], &stats["other"]),
-        (&json!(16), &json!(3), &json!(13), &json!(1), &json!(1), &json!(1))
+        (
+            &stats["asked"],
+            &stats["answered"],
+            &stats["not_answered"],
+            &stats["agree"],
+            &stats["disagree"],
+            &stats["other"]
+        ),
+        (
+            &json!(16),
+            &json!(3),
+            &json!(13),
+            &json!(1),
+            &json!(1),
+            &json!(1)
+        )
     );
     // A delegate may not read the others' answers.
     let (code, _) = d[0].get(&format!("/api/v1/opinions/{ballot}/stats")).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
     let (changes, _, _) = d[0].pull(0, 5000).await;
-    let answers: Vec<&Value> = changes.iter().filter(|c| c["type"] == "opinion_answer").collect();
+    let answers: Vec<&Value> = changes
+        .iter()
+        .filter(|c| c["type"] == "opinion_answer")
+        .collect();
     assert_eq!(answers.len(), 1, "only their own answer");
     assert_eq!(answers[0]["choice"], "agree");
 
     let resp = secretary
-        .request(reqwest::Method::GET, &format!("/api/v1/opinions/{ballot}/export.csv"))
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/opinions/{ballot}/export.csv"),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()["content-disposition"].to_str().unwrap().contains(".csv"));
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".csv")
+    );
     let csv = resp.text().await.unwrap();
     assert!(csv.starts_with('\u{feff}'));
-    assert_eq!(csv.lines().count(), 17, "a header and one row per member asked");
-    assert!(csv.contains("\"Không đồng ý\",\"Chưa rõ nguồn kinh phí\""), "{csv}");
-    assert!(csv.contains("\"Đề nghị bổ sung \"\"Điều 5\"\", ví dụ: =SUM(A1)\""), "{csv}");
+    assert_eq!(
+        csv.lines().count(),
+        17,
+        "a header and one row per member asked"
+    );
+    assert!(
+        csv.contains("\"Không đồng ý\",\"Chưa rõ nguồn kinh phí\""),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\"Đề nghị bổ sung \"\"Điều 5\"\", ví dụ: =SUM(A1)\""),
+        "{csv}"
+    );
 
     let resp = secretary
-        .request(reqwest::Method::GET, &format!("/api/v1/opinions/{ballot}/export.xlsx"))
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/opinions/{ballot}/export.xlsx"),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let bytes = resp.bytes().await.unwrap();
     use calamine::Reader;
-    let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
     assert_eq!(wb.sheet_names(), ["Tổng hợp", "Chi tiết"]);
     let sum = wb.worksheet_range("Tổng hợp").unwrap();
-    let cell = |r: &calamine::Range<calamine::Data>, row: u32, col: u32| r.get_value((row, col)).map(|v| v.to_string()).unwrap_or_default();
-    assert_eq!(cell(&sum, 1, 1), "Ý kiến về Dự thảo Nghị quyết chính quyền điện tử");
+    let cell = |r: &calamine::Range<calamine::Data>, row: u32, col: u32| {
+        r.get_value((row, col))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        cell(&sum, 1, 1),
+        "Ý kiến về Dự thảo Nghị quyết chính quyền điện tử"
+    );
     assert_eq!(cell(&sum, 5, 0), "Đã trả lời");
     assert_eq!(cell(&sum, 5, 1), "3");
     let det = wb.worksheet_range("Chi tiết").unwrap();
     assert_eq!(det.height(), 17);
-    let rows: Vec<String> = (1..17).map(|r| format!("{}|{}", cell(&det, r, 4), cell(&det, r, 5))).collect();
+    let rows: Vec<String> = (1..17)
+        .map(|r| format!("{}|{}", cell(&det, r, 4), cell(&det, r, 5)))
+        .collect();
     assert!(rows.contains(&format!("Ý kiến khác|{comment}")), "{rows:?}");
-    assert_eq!(rows.iter().filter(|r| r.starts_with("Chưa trả lời")).count(), 13);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.starts_with("Chưa trả lời"))
+            .count(),
+        13
+    );
 
     // After the deadline the server refuses, with the reason.
     let db = rusqlite::Connection::open(server.data_dir().join("phonghop.db")).unwrap();
@@ -418,7 +595,13 @@ async fn written_opinion_ballots_with_statistics_and_exports() {
     let late = server.login("daibieu04").await;
     let r = late.ops(vec![answer(&late, Agree, "")]).await;
     assert_eq!(status(&r[0]), ("rejected", "deadline_passed"));
-    assert!(r[0]["message"].as_str().unwrap().contains("after the deadline"), "{r:?}");
+    assert!(
+        r[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("after the deadline"),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]
@@ -437,16 +620,22 @@ async fn a_client_that_missed_the_events_catches_up_from_the_feed() {
     asker
         .ops(vec![json!({"type": "speak.request", "request_id": req, "meeting_id": meeting["id"], "kind": "question"})])
         .await;
-    let poll = open_poll(&secretary, &meeting, motion("Biểu quyết khi vắng kết nối", "open")).await;
+    let poll = open_poll(
+        &secretary,
+        &meeting,
+        motion("Biểu quyết khi vắng kết nối", "open"),
+    )
+    .await;
     assert_eq!(asker.vote(poll, &[0]).await["status"], "accepted");
     close_poll(&secretary, poll).await;
 
     let (changes, _, _) = late.pull(cursor, 5000).await;
-    let kinds: std::collections::HashSet<&str> = changes.iter().filter_map(|c| c["type"].as_str()).collect();
+    let kinds: std::collections::HashSet<&str> =
+        changes.iter().filter_map(|c| c["type"].as_str()).collect();
     for k in ["progress", "speak_request", "poll", "presence"] {
         assert!(kinds.contains(k), "{k} missing from the feed: {kinds:?}");
     }
-    let p = changes.iter().filter(|c| c["type"] == "poll").last().unwrap();
+    let p = changes.iter().rfind(|c| c["type"] == "poll").unwrap();
     assert_eq!(p["status"], "closed");
     assert_eq!(p["result"]["count"]["cast"], 1);
     // The same state as everyone else's, whenever pulled.
@@ -456,10 +645,19 @@ async fn a_client_that_missed_the_events_catches_up_from_the_feed() {
 #[tokio::test]
 async fn the_openapi_document_describes_the_vote_routes() {
     let server = TestServer::empty().await;
-    let (code, doc) = Api::anonymous(&server.url()).get("/api/v1/openapi.json").await;
+    let (code, doc) = Api::anonymous(&server.url())
+        .get("/api/v1/openapi.json")
+        .await;
     assert_eq!(code, StatusCode::OK);
-    for path in ["/opinions/{id}/stats", "/opinions/{id}/export.csv", "/opinions/{id}/export.xlsx"] {
-        assert!(doc["paths"][path]["get"].is_object(), "{path} is not described");
+    for path in [
+        "/opinions/{id}/stats",
+        "/opinions/{id}/export.csv",
+        "/opinions/{id}/export.xlsx",
+    ] {
+        assert!(
+            doc["paths"][path]["get"].is_object(),
+            "{path} is not described"
+        );
     }
     let ops: Vec<&str> = doc["components"]["schemas"]["Op"]["properties"]["type"]["enum"]
         .as_array()
@@ -467,7 +665,13 @@ async fn the_openapi_document_describes_the_vote_routes() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    for kind in ["ballot.cast", "poll.create", "attendance.set", "speak.grant", "opinion.answer"] {
+    for kind in [
+        "ballot.cast",
+        "poll.create",
+        "attendance.set",
+        "speak.grant",
+        "opinion.answer",
+    ] {
         assert!(ops.contains(&kind), "{kind} is not described");
     }
 }

@@ -52,8 +52,7 @@ pub async fn poll_in_feed(api: &Api, poll: Uuid) -> Value {
     let (changes, _, _) = api.pull(0, 5000).await;
     changes
         .into_iter()
-        .filter(|c| c["type"] == "poll" && c["id"] == json!(poll))
-        .last()
+        .rfind(|c| c["type"] == "poll" && c["id"] == json!(poll))
         .unwrap_or_else(|| panic!("poll {poll} is not in the feed"))
 }
 
@@ -94,9 +93,16 @@ async fn one_ballot_per_eligible_voter_and_the_result_shows_its_arithmetic() {
     }
 
     // The same op sent again is a duplicate; a second ballot is refused.
-    let op = voters[0].ballot_op(poll, voters[0].user_id(), &[1], phonghop_domain::Timestamp::now_utc());
+    let op = voters[0].ballot_op(
+        poll,
+        voters[0].user_id(),
+        &[1],
+        phonghop_domain::Timestamp::now_utc(),
+    );
     let env = json!({"id": Uuid::now_v7(), "op": op});
-    let (_, first) = voters[0].post("/api/v1/ops", json!({"ops": [env.clone()]})).await;
+    let (_, first) = voters[0]
+        .post("/api/v1/ops", json!({"ops": [env.clone()]}))
+        .await;
     let why = rejected(&first["results"][0], "conflict");
     assert!(why.contains("already"), "{why}");
     let (_, again) = voters[0].post("/api/v1/ops", json!({"ops": [env]})).await;
@@ -123,12 +129,22 @@ async fn one_ballot_per_eligible_voter_and_the_result_shows_its_arithmetic() {
     let why = rejected(&outsider.vote(poll, &[0]).await, "forbidden");
     assert!(why.contains("not a member"), "{why}");
     // Someone else's vote, without their proxy.
-    let op = voters[1].ballot_op(poll, server.login("daibieu13").await.user_id(), &[0], phonghop_domain::Timestamp::now_utc());
+    let op = voters[1].ballot_op(
+        poll,
+        server.login("daibieu13").await.user_id(),
+        &[0],
+        phonghop_domain::Timestamp::now_utc(),
+    );
     rejected(&voters[1].ops(vec![op]).await[0], "forbidden");
 
     // A ballot whose signature does not match its content counts for nothing.
     let late_voter = server.login("daibieu14").await;
-    let mut forged = late_voter.ballot_op(poll, late_voter.user_id(), &[0], phonghop_domain::Timestamp::now_utc());
+    let mut forged = late_voter.ballot_op(
+        poll,
+        late_voter.user_id(),
+        &[0],
+        phonghop_domain::Timestamp::now_utc(),
+    );
     forged["choices"] = json!([1]);
     rejected(&late_voter.ops(vec![forged]).await[0], "bad_signature");
 
@@ -142,7 +158,10 @@ async fn one_ballot_per_eligible_voter_and_the_result_shows_its_arithmetic() {
     let result = &closed["result"];
     assert_eq!(closed["status"], "closed");
     assert_eq!(result["count"]["members"], 16, "chair + 15 delegates vote");
-    assert_eq!(result["count"]["present"], 12, "casting checked the voters in");
+    assert_eq!(
+        result["count"]["present"], 12,
+        "casting checked the voters in"
+    );
     assert_eq!(result["quorum"]["met"], true);
     assert_eq!(result["base"], 16);
     assert_eq!(result["required"], 9);
@@ -157,7 +176,10 @@ async fn one_ballot_per_eligible_voter_and_the_result_shows_its_arithmetic() {
         arithmetic.last().unwrap().contains("THÔNG QUA"),
         "{arithmetic:?}"
     );
-    assert!(arithmetic.iter().any(|l| l.contains("16")), "{arithmetic:?}");
+    assert!(
+        arithmetic.iter().any(|l| l.contains("16")),
+        "{arithmetic:?}"
+    );
 
     // After the close, no more ballots.
     let why = rejected(&late_voter.vote(poll, &[0]).await, "deadline_passed");
@@ -185,13 +207,20 @@ async fn the_council_rule_fails_half_of_those_present() {
     }
     let poll = open_poll(&secretary, &meeting, motion("Biểu quyết", "named")).await;
     for (i, v) in delegates(&server, 14).await.iter().enumerate() {
-        assert_eq!(v.vote(poll, &[u32::from(i >= 8)]).await["status"], "accepted");
+        assert_eq!(
+            v.vote(poll, &[u32::from(i >= 8)]).await["status"],
+            "accepted"
+        );
     }
     close_poll(&secretary, poll).await;
     let p = poll_in_feed(&secretary, poll).await;
     assert_eq!(p["result"]["count"]["present"], 16);
     assert_eq!(p["result"]["options"][0]["votes"], 8);
-    assert_eq!(p["result"]["passed"], false, "{}", p["result"]["arithmetic"]);
+    assert_eq!(
+        p["result"]["passed"], false,
+        "{}",
+        p["result"]["arithmetic"]
+    );
 
     // A named poll: every member sees who voted what.
     let other = server.login("daibieu15").await;
@@ -208,7 +237,12 @@ async fn the_council_rule_fails_half_of_those_present() {
 async fn secret_polls_store_no_link_from_voter_to_choice() {
     let server = TestServer::demo().await;
     let (secretary, meeting) = today(&server).await;
-    let poll = open_poll(&secretary, &meeting, motion("Bỏ phiếu kín miễn nhiệm", "secret")).await;
+    let poll = open_poll(
+        &secretary,
+        &meeting,
+        motion("Bỏ phiếu kín miễn nhiệm", "secret"),
+    )
+    .await;
     let voters = delegates(&server, 12).await;
     let mut expected = [0u32; 3];
     for (i, v) in voters.iter().enumerate() {
@@ -246,7 +280,10 @@ async fn secret_polls_store_no_link_from_voter_to_choice() {
             .collect()
     };
     assert_eq!(cols("secret_ballots"), ["poll_id", "ballot_key", "choices"]);
-    assert_eq!(cols("poll_voters"), ["poll_id", "voter_id", "cast_by", "seq"]);
+    assert_eq!(
+        cols("poll_voters"),
+        ["poll_id", "voter_id", "cast_by", "seq"]
+    );
     let ids: HashSet<String> = voters.iter().map(|v| v.user_id().to_string()).collect();
     let names: HashSet<String> = (1..=12).map(|i| format!("daibieu{i:02}")).collect();
     let tables: Vec<String> = db
@@ -282,7 +319,9 @@ async fn secret_polls_store_no_link_from_voter_to_choice() {
             if t == "secret_ballots" {
                 assert!(!names_voter, "a secret ballot names its voter: {cells:?}");
                 assert!(
-                    !cells.iter().any(|c| c.contains("2026-") || c.contains("T0") || c.contains("T1")),
+                    !cells
+                        .iter()
+                        .any(|c| c.contains("2026-") || c.contains("T0") || c.contains("T1")),
                     "a secret ballot carries a time: {cells:?}"
                 );
             }
@@ -302,12 +341,14 @@ async fn secret_polls_store_no_link_from_voter_to_choice() {
         .collect();
     let arrival: Vec<String> = (0..12).map(|i| format!("[{}]", i % 3)).collect();
     assert_eq!(stored.len(), 12);
-    assert_ne!(stored, arrival, "secret ballots are stored in arrival order");
+    assert_ne!(
+        stored, arrival,
+        "secret ballots are stored in arrival order"
+    );
 }
 
 #[tokio::test]
-async fn an_offline_ballot_counts_until_close_plus_grace_and_is_refused_after_with_its_reason()
-{
+async fn an_offline_ballot_counts_until_close_plus_grace_and_is_refused_after_with_its_reason() {
     let server = TestServer::demo().await;
     let (secretary, meeting) = today(&server).await;
     let mut spec = motion("Biểu quyết có thời gian ân hạn", "open");
@@ -331,7 +372,12 @@ async fn an_offline_ballot_counts_until_close_plus_grace_and_is_refused_after_wi
     assert_eq!(p["tally"]["votes"], json!([1, 0, 0]));
 
     // A ballot cast after the close is refused even within the grace.
-    let after = voters[2].ballot_op(poll, voters[2].user_id(), &[0], phonghop_domain::Timestamp::now_utc());
+    let after = voters[2].ballot_op(
+        poll,
+        voters[2].user_id(),
+        &[0],
+        phonghop_domain::Timestamp::now_utc(),
+    );
     let why = rejected(&voters[2].ops(vec![after]).await[0], "deadline_passed");
     assert!(why.contains("after the poll closed"), "{why}");
 
@@ -460,7 +506,10 @@ async fn a_server_killed_mid_poll_loses_no_acknowledged_ballot() {
     };
     let wait_up = || async {
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
@@ -471,12 +520,26 @@ async fn a_server_killed_mid_poll_loses_no_acknowledged_ballot() {
     wait_up().await;
     let base = format!("http://127.0.0.1:{port}");
     let anon = Api::anonymous(&base);
-    let secretary = anon.login("thuky", phonghop_testkit::DEMO_PASSWORD).await.unwrap();
+    let secretary = anon
+        .login("thuky", phonghop_testkit::DEMO_PASSWORD)
+        .await
+        .unwrap();
     let meeting = secretary.meetings_by_date().await[1].clone();
-    let poll = open_poll(&secretary, &meeting, motion("Biểu quyết khi máy chủ gặp sự cố", "secret")).await;
+    let poll = open_poll(
+        &secretary,
+        &meeting,
+        motion("Biểu quyết khi máy chủ gặp sự cố", "secret"),
+    )
+    .await;
     let mut voters = Vec::new();
-    for name in std::iter::once("chutoa".to_owned()).chain((1..=15).map(|i| format!("daibieu{i:02}"))) {
-        voters.push(anon.login(&name, phonghop_testkit::DEMO_PASSWORD).await.unwrap());
+    for name in
+        std::iter::once("chutoa".to_owned()).chain((1..=15).map(|i| format!("daibieu{i:02}")))
+    {
+        voters.push(
+            anon.login(&name, phonghop_testkit::DEMO_PASSWORD)
+                .await
+                .unwrap(),
+        );
     }
     // Each voter's ballot op, with its id, made once: resending it is idempotent.
     let envelopes: Vec<Value> = voters
