@@ -350,18 +350,19 @@ async fn run_async(cli: &Cli, cmd: &ClientCommand, root: &Path) -> Result<i32> {
             if cli.json {
                 let out: Vec<serde_json::Value> = docs
                     .iter()
-                    .map(|d| {
+                    .map(|d| -> Result<serde_json::Value> {
                         let v = d.current();
-                        serde_json::json!({
+                        let signature = v.map(|v| client.signature_of(v)).transpose()?;
+                        Ok(serde_json::json!({
                             "id": d.id, "item_id": d.item_id, "title": d.title, "kind": d.kind,
                             "classification": d.classification,
                             "version": v.map(|v| v.version), "sha256": v.map(|v| v.sha256.to_string()),
                             "size": v.map(|v| v.size), "pages": v.map(|v| v.pages),
                             "downloaded": v.is_some_and(|v| client.blobs.has(&v.sha256)),
-                            "signature": v.map(|v| &v.signature),
-                        })
+                            "signature": signature,
+                        }))
                     })
-                    .collect();
+                    .collect::<Result<_>>()?;
                 print_json(&out)?;
             } else {
                 for d in docs {
@@ -656,9 +657,11 @@ async fn watch_loop(cli: &Cli, client: &Client) -> Result<i32> {
             Ok(mut live) => loop {
                 let next = tokio::time::timeout(Duration::from_secs(120), live.next()).await;
                 match next {
-                    Ok(Ok(phonghop_domain::LiveMessage::Changed { cursor }))
-                        if cursor > client.cache.cursor()? =>
-                    {
+                    // `hello` too: something may have changed between the sync and the connect.
+                    Ok(Ok(
+                        phonghop_domain::LiveMessage::Changed { cursor }
+                        | phonghop_domain::LiveMessage::Hello { cursor },
+                    )) if cursor > client.cache.cursor()? => {
                         break;
                     }
                     Ok(Ok(_)) => {}

@@ -118,6 +118,15 @@ impl ServerApi {
         Ok(())
     }
 
+    /// The root certificates the server checks signatures against (PEM).
+    pub async fn trust(&self) -> Result<Vec<String>, ClientError> {
+        let resp = self.req(reqwest::Method::GET, "/trust").send().await?;
+        if !resp.status().is_success() {
+            return Err(error_of(resp).await);
+        }
+        Ok(resp.json().await?)
+    }
+
     /// Cheap check of the line and the session.
     pub async fn me(&self, timeout: Duration) -> Result<phonghop_domain::User, ClientError> {
         let resp = self

@@ -23,7 +23,8 @@ pub mod live;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
-    include_str!("migrations/0002_live_meeting.sql"),
+    include_str!("migrations/0002_verdicts.sql"),
+    include_str!("migrations/0003_live_meeting.sql"),
 ];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -397,6 +398,35 @@ impl Cache {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- signature verdicts ------------------------------------------------------------
+
+    pub fn set_verdict(&self, sha: &Sha256, verdict: &SignatureSummary) -> Result<(), ClientError> {
+        self.conn().execute(
+            "INSERT INTO verdicts (sha256, json, checked_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (sha256) DO UPDATE SET json = ?2, checked_at = ?3",
+            params![sha.as_str(), to_json(verdict), now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn verdict(&self, sha: &Sha256) -> Result<Option<SignatureSummary>, ClientError> {
+        let json: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT json FROM verdicts WHERE sha256 = ?1",
+                [sha.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(json.map(|j| from_json(&j)).transpose()?)
+    }
+
+    /// Forgets every verdict (the trust roots changed).
+    pub fn clear_verdicts(&self) -> Result<(), ClientError> {
+        self.conn().execute("DELETE FROM verdicts", [])?;
+        Ok(())
     }
 
     // ---- reads ----------------------------------------------------------------------

@@ -305,6 +305,23 @@ impl Client {
         }
     }
 
+    /// Where this profile keeps the trust roots it checks signatures against.
+    pub fn trust_dir(&self) -> PathBuf {
+        self.dir.join("trust")
+    }
+
+    /// This device's verdict on a document version when it has checked the file, else
+    /// what the server found on upload.
+    pub fn signature_of(
+        &self,
+        v: &phonghop_domain::DocumentVersion,
+    ) -> Result<phonghop_domain::SignatureSummary, ClientError> {
+        Ok(self
+            .cache
+            .verdict(&v.sha256)?
+            .unwrap_or_else(|| v.signature.clone()))
+    }
+
     pub fn me(&self) -> Result<User, ClientError> {
         self.cache.me()?.ok_or(ClientError::NotLoggedIn)
     }

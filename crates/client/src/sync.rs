@@ -149,6 +149,9 @@ impl Client {
             );
         }
 
+        // The roots documents are checked against on this device.
+        self.refresh_trust(retry).await?;
+
         // 2. Pull. After a rejection the local state holds effects the server refused:
         // rebuild it from a full pull, atomically.
         if report.rejected > 0 {
@@ -243,6 +246,9 @@ impl Client {
             }
         }
 
+        // Every document on disk gets this device's own signature check.
+        self.verify_documents().await?;
+
         // 4. Files nothing refers to any more (a revoked meeting, say) leave the disk.
         let keep = self.cache.referenced_blobs()?;
         report.removed_files = self.blobs.collect_garbage(&keep)?;
@@ -253,6 +259,62 @@ impl Client {
                 .unwrap_or_default(),
         )?;
         Ok(report)
+    }
+
+    /// Stores the server's trust roots under the profile; a change forgets old verdicts.
+    async fn refresh_trust(&self, retry: Retry) -> Result<(), ClientError> {
+        let pems = retrying(retry, || self.api.trust()).await?;
+        let joined = pems.join("\n");
+        let dir = self.trust_dir();
+        let file = dir.join("server-roots.pem");
+        if std::fs::read_to_string(&file).ok().as_deref() == Some(joined.as_str()) {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join("server-roots.pem.tmp");
+        std::fs::write(&tmp, &joined)?;
+        std::fs::rename(&tmp, &file)?;
+        self.cache.clear_verdicts()?;
+        Ok(())
+    }
+
+    /// Checks the signatures of every current document file that has no verdict yet.
+    pub async fn verify_documents(&self) -> Result<usize, ClientError> {
+        let mut todo = Vec::new();
+        for (sha, _) in self.cache.wanted_blobs()? {
+            if self.blobs.has(&sha) && self.cache.verdict(&sha)?.is_none() {
+                todo.push(sha);
+            }
+        }
+        if todo.is_empty() {
+            return Ok(0);
+        }
+        let (blobs, trust_dir) = (self.blobs.clone(), self.trust_dir());
+        let verdicts = tokio::task::spawn_blocking(move || {
+            let trust = if trust_dir.is_dir() {
+                phonghop_pdf::TrustStore::from_dir(&trust_dir).unwrap_or_default()
+            } else {
+                phonghop_pdf::TrustStore::default()
+            };
+            todo.into_iter()
+                .map(|sha| {
+                    let verdict = match phonghop_pdf::verify_pdf(
+                        &std::fs::read(blobs.path(&sha)).unwrap_or_default(),
+                        &trust,
+                    ) {
+                        Ok(report) => phonghop_pdf::summarize(&report),
+                        Err(e) => phonghop_domain::SignatureSummary::Invalid { why: e.to_string() },
+                    };
+                    (sha, verdict)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+        for (sha, v) in &verdicts {
+            self.cache.set_verdict(sha, v)?;
+        }
+        Ok(verdicts.len())
     }
 
     /// Fetches one file into its `.part`, resuming what is there; checks it; renames.

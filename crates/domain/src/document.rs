@@ -83,19 +83,36 @@ pub enum Classification {
     Confidential,
 }
 
-/// What the server's upload check said of a version's digital signatures.
-/// The PDF engine fills it; until then the server records `not_checked`.
+/// What a check of a version's digital signatures (ký số) found: the server's on
+/// upload, against its trust store, and the client's again on arrival.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum SignatureSummary {
     NotChecked,
     Unsigned,
-    SignedUnmodified {
+    /// Hợp lệ: every signature verifies, chains to a trusted root, and nothing was
+    /// changed after signing.
+    Valid {
         signer: String,
         organization: Option<String>,
+        signing_time: Option<String>,
     },
-    ModifiedAfterSigning,
+    /// Chưa được tin cậy: correct, but the certificate does not chain to a trusted root.
+    Untrusted {
+        signer: String,
+        organization: Option<String>,
+        signing_time: Option<String>,
+    },
+    /// Bytes were changed or added after the (otherwise correct) signature.
+    ModifiedAfterSigning {
+        signer: Option<String>,
+    },
+    /// Không hợp lệ.
     Invalid {
+        why: String,
+    },
+    /// A format or algorithm we cannot check.
+    Unsupported {
         why: String,
     },
 }
@@ -174,9 +191,10 @@ mod tests {
                 size: 12345,
                 pages: 4,
                 added_at: time::macros::datetime!(2026-11-20 09:00 UTC),
-                signature: SignatureSummary::SignedUnmodified {
+                signature: SignatureSummary::Valid {
                     signer: "Nguyễn Văn An".into(),
                     organization: Some("Văn phòng UBND tỉnh Quảng Bình".into()),
+                    signing_time: Some("2026-11-20T02:00:00Z".into()),
                 },
             }],
         };

@@ -87,3 +87,51 @@ fn inspect_bytes(bytes: &[u8], trust: &TrustStore) -> Result<Inspection, PdfErro
         report,
     })
 }
+
+/// The one-line verdict the app shows on a document's badge, from a full report.
+pub fn summarize(report: &VerifyReport) -> phonghop_domain::SignatureSummary {
+    use phonghop_domain::SignatureSummary as S;
+    let first = report.signatures.first();
+    let signer = || first.and_then(|s| s.signer.clone()).unwrap_or_default();
+    let organization = || first.and_then(|s| s.organization.clone());
+    let signing_time = || first.and_then(|s| s.signing_time.clone());
+    let why_of = |v: Verdict| {
+        report
+            .signatures
+            .iter()
+            .find(|s| s.verdict == v)
+            .map(|s| s.why.clone().unwrap_or_else(|| v.as_str().to_owned()))
+    };
+    if report.document == DocumentVerdict::Unsigned {
+        return S::Unsigned;
+    }
+    if let Some(why) = why_of(Verdict::Invalid) {
+        return S::Invalid { why };
+    }
+    if report.document == DocumentVerdict::ModifiedAfterSigning {
+        return S::ModifiedAfterSigning {
+            signer: first.and_then(|s| s.signer.clone()),
+        };
+    }
+    if let Some(why) = why_of(Verdict::Unsupported) {
+        return S::Unsupported { why };
+    }
+    if why_of(Verdict::Untrusted).is_some() {
+        return S::Untrusted {
+            signer: signer(),
+            organization: organization(),
+            signing_time: signing_time(),
+        };
+    }
+    S::Valid {
+        signer: signer(),
+        organization: organization(),
+        signing_time: signing_time(),
+    }
+}
+
+impl Inspection {
+    pub fn summary(&self) -> phonghop_domain::SignatureSummary {
+        summarize(&self.report)
+    }
+}

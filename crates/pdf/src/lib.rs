@@ -22,7 +22,7 @@ mod text;
 pub use engine::{EngineStats, PdfDocument, PdfEngine, RenderSize, RenderedPage};
 pub use error::PdfError;
 pub use image_enc::ImageFormat;
-pub use inspect::{Inspection, PdfSource, inspect_pdf, inspect_pdf_with};
+pub use inspect::{Inspection, PdfSource, inspect_pdf, inspect_pdf_with, summarize};
 pub use library::{PDFIUM_API_BUILD, PDFIUM_PINNED_BUILD, PdfiumLibrary, locate_pdfium};
 pub use search::SearchHit;
 pub use signature::{

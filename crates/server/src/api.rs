@@ -169,4 +169,26 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket, user: User) {
     }
 }
 
+/// `GET /api/v1/trust`: the root certificates (PEM) this server checks signatures
+/// against, for clients to check documents again on arrival.
+pub async fn trust(
+    State(app): State<Arc<AppState>>,
+    _auth: Authed,
+) -> ApiResult<ApiJson<Vec<String>>> {
+    let dir = app.config.data_dir.join("trust");
+    let mut pems = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(&dir) {
+        let mut paths: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if let Ok(text) = std::fs::read_to_string(&p)
+                && text.contains("-----BEGIN CERTIFICATE-----")
+            {
+                pems.push(text);
+            }
+        }
+    }
+    Ok(ApiJson(pems))
+}
+
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(20);

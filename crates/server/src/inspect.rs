@@ -1,10 +1,11 @@
-//! The upload check of documents. The server accepts only PDFs; the full check
-//! (PDFium page count, digital-signature verification against `DATA/trust`) plugs in
-//! through [`DocumentInspector`] once the PDF engine is wired in.
+//! The upload check of documents: a PDF with 1..=MAX_PAGES pages, its digital signatures
+//! verified against the data directory's `trust/` (PDF engine, pure Rust: no PDFium).
 
 use std::path::Path;
+use std::sync::RwLock;
 
 use phonghop_domain::SignatureSummary;
+use phonghop_pdf::{PdfSource, TrustStore};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection {
@@ -17,12 +18,28 @@ pub trait DocumentInspector: Send + Sync + 'static {
     fn inspect(&self, path: &Path) -> Result<Inspection, String>;
 }
 
-/// Parses the PDF structure (lopdf) and counts pages; signatures are not checked yet.
-pub struct BasicInspector;
-
 pub const MAX_PAGES: usize = 20_000;
 
-impl DocumentInspector for BasicInspector {
+/// Page count and signature verdict by the PDF engine.
+pub struct PdfInspector {
+    trust: RwLock<TrustStore>,
+}
+
+impl PdfInspector {
+    /// Loads the trust store once; an empty or missing directory trusts nothing.
+    pub fn from_trust_dir(dir: &Path) -> Result<PdfInspector, String> {
+        let trust = if dir.is_dir() {
+            TrustStore::from_dir(dir).map_err(|e| e.to_string())?
+        } else {
+            TrustStore::default()
+        };
+        Ok(PdfInspector {
+            trust: RwLock::new(trust),
+        })
+    }
+}
+
+impl DocumentInspector for PdfInspector {
     fn inspect(&self, path: &Path) -> Result<Inspection, String> {
         let mut head = [0u8; 5];
         {
@@ -34,17 +51,18 @@ impl DocumentInspector for BasicInspector {
         if &head != b"%PDF-" {
             return Err("the file is not a PDF (it does not start with %PDF-)".into());
         }
-        let doc =
-            lopdf::Document::load(path).map_err(|e| format!("the PDF cannot be read: {e}"))?;
-        let pages = doc.get_pages().len();
-        if pages == 0 || pages > MAX_PAGES {
+        let trust = self.trust.read().unwrap_or_else(|p| p.into_inner());
+        let inspection = phonghop_pdf::inspect_pdf_with(PdfSource::Path(path), &trust)
+            .map_err(|e| format!("the PDF cannot be read: {e}"))?;
+        if inspection.pages as usize > MAX_PAGES {
             return Err(format!(
-                "the PDF has {pages} pages; expected 1 to {MAX_PAGES}"
+                "the PDF has {} pages; at most {MAX_PAGES} are accepted",
+                inspection.pages
             ));
         }
         Ok(Inspection {
-            pages: pages as u32,
-            signature: SignatureSummary::NotChecked,
+            pages: inspection.pages,
+            signature: inspection.summary(),
         })
     }
 }

@@ -29,7 +29,7 @@ use tokio::sync::watch;
 
 use crate::blobs::BlobStore;
 use crate::error::ApiError;
-use crate::inspect::{BasicInspector, DocumentInspector};
+use crate::inspect::{DocumentInspector, PdfInspector};
 use crate::store::{SqliteStore, Store};
 
 pub const DB_FILE: &str = "phonghop.db";
@@ -88,6 +88,8 @@ pub enum OpenError {
     NotInitialised(String),
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    #[error("the trust store {0}")]
+    Trust(String),
     #[error("cannot prepare {path}: {source}")]
     Io {
         path: String,
@@ -115,12 +117,14 @@ pub fn open_data(dir: &Path, create: bool) -> Result<(SqliteStore, BlobStore), O
 pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
     let (store, blobs) = open_data(&config.data_dir, false)?;
     let cursor = store.cursor()?;
+    let inspector =
+        PdfInspector::from_trust_dir(&config.data_dir.join("trust")).map_err(OpenError::Trust)?;
     Ok(Arc::new(AppState {
         throttle: auth::Throttle::new(config.login_max_failures, config.login_lock),
         config,
         store: Arc::new(store),
         blobs,
-        inspector: Arc::new(BasicInspector),
+        inspector: Arc::new(inspector),
         live: watch::channel(cursor).0,
         hub: live::Hub::default(),
     }))
@@ -132,6 +136,7 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/sessions", post(auth::login))
         .route("/sessions/current", delete(auth::logout))
         .route("/me", get(auth::me))
+        .route("/trust", get(api::trust))
         .route("/changes", get(api::changes))
         .route("/ops", post(api::ops))
         .route("/live", get(api::live))

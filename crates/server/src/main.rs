@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use phonghop_domain::{Id, Role};
 use phonghop_server::store::{NewUser, Store};
-use phonghop_server::{Config, Tls, audit, auth, inspect, open_data, seed};
+use phonghop_server::{Config, Tls, audit, auth, open_data, seed};
 
 #[derive(Parser)]
 #[command(
@@ -247,14 +247,7 @@ fn run() -> anyhow::Result<()> {
         Command::SeedDemo { data, assets } => {
             let (store, blobs) = open_data(&data, false)?;
             let assets = assets.unwrap_or_else(seed::default_assets_dir);
-            let report = seed::seed_demo(
-                &store,
-                &blobs,
-                &inspect::BasicInspector,
-                &assets,
-                &data,
-                seed::today_in_vietnam(),
-            )?;
+            let report = seed::seed_demo(&store, &blobs, &assets, &data, seed::today_in_vietnam())?;
             if report.already_seeded {
                 println!("the demo province is seeded already; nothing changed");
             } else {

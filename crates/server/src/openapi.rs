@@ -114,7 +114,12 @@ fn base_document() -> Value {
                     "status": {"type": "string", "enum": ["accepted","duplicate","rejected"]},
                     "code": {"type": "string"}, "message": {"type": "string"}}},
                 "Blob": {"type": "object", "properties": {
-                    "sha256": {"type": "string"}, "size": {"type": "integer"}, "pages": {"type": "integer"}, "signature": {"type": "object"}}},
+                    "sha256": {"type": "string"}, "size": {"type": "integer"}, "pages": {"type": "integer"},
+                    "signature": {"$ref": "#/components/schemas/SignatureSummary"}}},
+                "SignatureSummary": {"type": "object", "required": ["status"], "properties": {
+                    "status": {"type": "string", "enum": ["not_checked","unsigned","valid","untrusted","modified_after_signing","invalid","unsupported"]},
+                    "signer": {"type": ["string","null"]}, "organization": {"type": ["string","null"]},
+                    "signing_time": {"type": ["string","null"]}, "why": {"type": "string"}}},
                 "LiveMessage": {"type": "object", "required": ["type"], "properties": {
                     "type": {"type": "string", "enum": ["hello","changed","heartbeat","meeting"]},
                     "meeting_id": {"type": "string", "format": "uuid"}, "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
@@ -133,6 +138,8 @@ fn base_document() -> Value {
                 "responses": with(json!({"204": {"description": "Session ended"}}), error_responses(&["401"]))}},
             "/me": {"get": {"summary": "The caller", "security": auth,
                 "responses": with(json!({"200": {"description": "User", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}}}), error_responses(&["401"]))}},
+            "/trust": {"get": {"summary": "The root certificates (PEM) document signatures are checked against", "security": auth,
+                "responses": with(json!({"200": {"description": "PEM texts", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}}}), error_responses(&["401"]))}},
             "/changes": {"get": {
                 "summary": "The change feed: everything the caller may see that changed after `since`",
                 "security": auth,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use time::{Date, Duration, OffsetDateTime, Time, UtcOffset};
 
 use crate::blobs::BlobStore;
-use crate::inspect::DocumentInspector;
+use crate::inspect::{DocumentInspector, PdfInspector};
 use crate::store::{BlobRecord, NewUser, Store};
 
 /// Where the demo recipes live in a source checkout.
@@ -124,7 +124,6 @@ fn at(day: Date, hhmm: &str) -> anyhow::Result<Timestamp> {
 pub fn seed_demo(
     store: &dyn Store,
     blobs: &BlobStore,
-    inspector: &dyn DocumentInspector,
     assets: &Path,
     data_dir: &Path,
     today: Date,
@@ -144,6 +143,20 @@ pub fn seed_demo(
             already_seeded: true,
         });
     }
+
+    let trust_src = assets.join("trust");
+    if trust_src.is_dir() {
+        let trust_dst = data_dir.join("trust");
+        std::fs::create_dir_all(&trust_dst)?;
+        for e in std::fs::read_dir(&trust_src)?.flatten() {
+            if e.path().is_file() {
+                std::fs::copy(e.path(), trust_dst.join(e.file_name()))?;
+            }
+        }
+    }
+    // The demo documents are checked like any upload, against the demo CA now trusted.
+    let inspector =
+        PdfInspector::from_trust_dir(&data_dir.join("trust")).map_err(anyhow::Error::msg)?;
 
     let mut units = std::collections::HashMap::new();
     for u in &p.org_units {
@@ -284,16 +297,6 @@ pub fn seed_demo(
         }
     }
 
-    let trust_src = assets.join("trust");
-    if trust_src.is_dir() {
-        let trust_dst = data_dir.join("trust");
-        std::fs::create_dir_all(&trust_dst)?;
-        for e in std::fs::read_dir(&trust_src)?.flatten() {
-            if e.path().is_file() {
-                std::fs::copy(e.path(), trust_dst.join(e.file_name()))?;
-            }
-        }
-    }
     Ok(SeedReport {
         users: created,
         meetings: p.meetings.len(),

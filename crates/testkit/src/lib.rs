@@ -11,7 +11,7 @@ use base64::Engine;
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{Id, LoginRequest, LoginResponse, Role};
 use phonghop_server::store::{NewUser, Store};
-use phonghop_server::{Config, RunningServer, inspect, open_data, seed};
+use phonghop_server::{Config, RunningServer, open_data, seed};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -61,7 +61,6 @@ fn demo_template() -> &'static Path {
             seed::seed_demo(
                 &store,
                 &blobs,
-                &inspect::BasicInspector,
                 &seed::default_assets_dir(),
                 &dir,
                 seed::today_in_vietnam(),

@@ -176,6 +176,7 @@ async fn the_openapi_document_describes_every_route() {
         ("/sessions", "post"),
         ("/sessions/current", "delete"),
         ("/me", "get"),
+        ("/trust", "get"),
         ("/changes", "get"),
         ("/ops", "post"),
         ("/live", "get"),

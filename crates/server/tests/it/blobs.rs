@@ -182,11 +182,21 @@ async fn uploads_are_checked_before_anything_is_stored() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["sha256"], sha);
     assert!(body["pages"].as_u64().unwrap() >= 1);
-    assert_eq!(blob_count(&server), before + 1);
+    // Bytes were appended after the signature: the upload check says so.
+    assert_eq!(
+        body["signature"]["status"], "modified_after_signing",
+        "{body}"
+    );
+    // An unsigned file is accepted as unsigned.
+    let plain = phonghop_testkit::big_pdf(10_000, 1);
+    let (status, body) = put(&secretary, hex_sha(&plain), plain).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(body["signature"]["status"], "unsigned");
+    assert_eq!(blob_count(&server), before + 2);
     // Again: nothing new.
     let (status, _) = put(&secretary, sha.clone(), changed.clone()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(blob_count(&server), before + 1);
+    assert_eq!(blob_count(&server), before + 2);
     // The uploader may read it back; the delegate may not until it is attached.
     assert_eq!(
         secretary.get(&format!("/api/v1/blobs/{sha}")).await.0,

@@ -250,3 +250,29 @@ async fn bad_feed_queries_are_refused() {
     let (status, _) = api.get("/api/v1/changes?since=-1").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn demo_documents_are_checked_as_validly_signed_on_upload() {
+    let server = TestServer::demo().await;
+    let api = server.login("thuky").await;
+    let (changes, _, _) = api.pull(0, 5000).await;
+    let docs: Vec<&Value> = changes.iter().filter(|c| c["type"] == "document").collect();
+    assert!(docs.len() >= 30);
+    for d in docs {
+        let sig = &d["versions"][0]["signature"];
+        assert_eq!(sig["status"], "valid", "{}: {sig}", d["title"]);
+        assert_eq!(sig["signer"], "Hoàng Minh Tuấn");
+        assert!(sig["signing_time"].is_string());
+    }
+    // Clients fetch the roots to check again on arrival.
+    let (status, roots) = api.get("/api/v1/trust").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(roots[0].as_str().unwrap().contains("BEGIN CERTIFICATE"));
+    assert_eq!(
+        phonghop_testkit::Api::anonymous(&server.url())
+            .get("/api/v1/trust")
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+}
