@@ -18,7 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo [--check]        seed the demo province once and serve it on 127.0.0.1:8686
                         (--check: start it, log in once, stop — for CI and fresh clones)
   test                  install what tests need, then run every test of the workspace
-  bench <name>          run a benchmark: sync-server, sync-client, render
+  bench <name>          run a benchmark: sync-server, sync-client, render, votes
   pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
   fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
   lint                  cargo fmt --check and clippy -D warnings";
@@ -215,6 +215,23 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
             run_cmd(&mut cmd)
         }
         "render" => bench_render::render(extra),
-        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client, render"),
+        "votes" => {
+            run_cmd(cargo().args([
+                "build",
+                "--release",
+                "-p",
+                "phonghop-server",
+                "-p",
+                "phonghop-bench",
+            ]))?;
+            let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
+            cmd.arg("votes").args(extra);
+            cmd.env(
+                "PHONGHOP_SERVER_BIN",
+                target_dir().join("release/phonghop-server"),
+            );
+            run_cmd(&mut cmd)
+        }
+        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client, render, votes"),
     }
 }
