@@ -310,6 +310,11 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         ops.push(json!({"type": "meeting.publish", "meeting_id": meeting_id}));
         ops.push(json!({"type": "meeting.status", "meeting_id": meeting_id, "status": "in_progress"}));
+        // Roll call at the opening, as the secretary takes it: everyone is in the room
+        // before the vote.
+        for a in &apis {
+            ops.push(json!({"type": "attendance.set", "meeting_id": meeting_id, "user_id": a.user_id(), "state": {"status": "in_room"}}));
+        }
         for chunk in ops.chunks(400) {
             let r = admin.ops(chunk.to_vec()).await;
             if r.iter().any(|x| x["status"] != "accepted") {

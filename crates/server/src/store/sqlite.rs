@@ -2,7 +2,7 @@
 //! recorded schema version (`PRAGMA user_version`).
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
@@ -38,6 +38,118 @@ const READERS: usize = 4;
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
+    /// Batches of ops waiting for the writer (group commit).
+    queue: Mutex<Vec<Arc<Job>>>,
+}
+
+/// One caller's batch of ops, and its result once applied.
+struct Job {
+    actor: User,
+    ops: Vec<OpEnvelope>,
+    result: Mutex<Option<StoreResult<Applied>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Applies the jobs in one transaction, each within its own savepoint: a job that fails
+/// for a storage reason is undone alone. If the commit fails, every job fails.
+fn apply_jobs(conn: &mut Connection, jobs: &[Arc<Job>]) -> Vec<StoreResult<Applied>> {
+    let failed_all = |e: &dyn std::fmt::Display| {
+        jobs.iter()
+            .map(|_| Err(StoreError::Backend(e.to_string())))
+            .collect()
+    };
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return failed_all(&e),
+    };
+    let mut out = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+            return failed_all(&e);
+        }
+        match apply_job(&tx, &job.actor, &job.ops) {
+            Ok(applied) => {
+                if let Err(e) = tx.execute_batch("RELEASE job") {
+                    return failed_all(&e);
+                }
+                out.push(Ok(applied));
+            }
+            Err(e) => {
+                if let Err(e2) = tx.execute_batch("ROLLBACK TO job; RELEASE job") {
+                    return failed_all(&e2);
+                }
+                out.push(Err(e));
+            }
+        }
+    }
+    match tx.commit() {
+        Ok(()) => out,
+        Err(e) => failed_all(&e),
+    }
+}
+
+/// One caller's ops, in order, each at most once and atomically with its audit row.
+fn apply_job(tx: &Connection, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Applied> {
+    let mut results = Vec::with_capacity(ops.len());
+    let mut touched = Vec::new();
+    let mut audience_changed = false;
+    for env in ops {
+        let seen = tx
+            .prepare_cached("SELECT 1 FROM applied_ops WHERE op_id = ?1")?
+            .query_row([env.id.to_string()], |_| Ok(()))
+            .optional()?;
+        if seen.is_some() {
+            results.push(OpResult {
+                id: env.id,
+                outcome: OpOutcome::Duplicate,
+            });
+            continue;
+        }
+        tx.execute_batch("SAVEPOINT op")?;
+        let mut op_touched = Vec::new();
+        let outcome = match apply_one(tx, actor, &env.op, &mut op_touched) {
+            Ok(()) => {
+                touched.append(&mut op_touched);
+                audience_changed |= env.op.prepares_meeting();
+                tx.execute_batch("RELEASE op")?;
+                OpOutcome::Accepted
+            }
+            Err(OpError::Rejected(code, message)) => {
+                tx.execute_batch("ROLLBACK TO op; RELEASE op")?;
+                OpOutcome::Rejected { code, message }
+            }
+            Err(OpError::Store(e)) => return Err(e.into()),
+        };
+        tx.prepare_cached(
+            "INSERT INTO applied_ops (op_id, user_id, kind, outcome, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            env.id.to_string(),
+            actor.id.to_string(),
+            env.op.kind(),
+            serde_json::to_string(&outcome).unwrap_or_default(),
+            ts(now())
+        ])?;
+        append_audit(
+            tx,
+            &actor.username,
+            &format!("op.{}", env.op.kind()),
+            &serde_json::json!({"id": env.id, "op": env.op.audit_view(), "outcome": outcome}),
+        )?;
+        results.push(OpResult {
+            id: env.id,
+            outcome,
+        });
+    }
+    let live = live::load_touched(tx, touched)?;
+    Ok(Applied {
+        results,
+        live,
+        audience_changed,
+    })
 }
 
 fn open_connection(path: &Path) -> StoreResult<Connection> {
@@ -62,6 +174,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             readers,
+            queue: Mutex::new(Vec::new()),
         })
     }
 
@@ -1302,72 +1415,29 @@ impl Store for SqliteStore {
     }
 
     fn apply_ops_live(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Applied> {
+        // Group commit: whoever holds the writer applies every batch queued so far in one
+        // transaction — one fsync for many voters — and hands each its result before
+        // letting go, so an answer still means "committed".
+        let job = Arc::new(Job {
+            actor: actor.clone(),
+            ops: ops.to_vec(),
+            result: Mutex::new(None),
+        });
+        lock(&self.queue).push(job.clone());
         let mut conn = self.writer();
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut results = Vec::with_capacity(ops.len());
-        let mut touched = Vec::new();
-        let mut audience_changed = false;
-        for env in ops {
-            let seen = tx
-                .query_row(
-                    "SELECT 1 FROM applied_ops WHERE op_id = ?1",
-                    [env.id.to_string()],
-                    |_| Ok(()),
-                )
-                .optional()?;
-            if seen.is_some() {
-                results.push(OpResult {
-                    id: env.id,
-                    outcome: OpOutcome::Duplicate,
-                });
-                continue;
-            }
-            let outcome = {
-                let mut sp = tx.savepoint()?;
-                let mut op_touched = Vec::new();
-                let outcome = match apply_one(&sp, actor, &env.op, &mut op_touched) {
-                    Ok(()) => {
-                        touched.append(&mut op_touched);
-                        audience_changed |= env.op.prepares_meeting();
-                        OpOutcome::Accepted
-                    }
-                    Err(OpError::Rejected(code, message)) => {
-                        sp.rollback()?;
-                        OpOutcome::Rejected { code, message }
-                    }
-                    Err(OpError::Store(e)) => return Err(e.into()),
-                };
-                sp.commit()?;
-                outcome
-            };
-            tx.execute(
-                "INSERT INTO applied_ops (op_id, user_id, kind, outcome, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    env.id.to_string(),
-                    actor.id.to_string(),
-                    env.op.kind(),
-                    serde_json::to_string(&outcome).unwrap_or_default(),
-                    ts(now())
-                ],
-            )?;
-            append_audit(
-                &tx,
-                &actor.username,
-                &format!("op.{}", env.op.kind()),
-                &serde_json::json!({"id": env.id, "op": env.op.audit_view(), "outcome": outcome}),
-            )?;
-            results.push(OpResult {
-                id: env.id,
-                outcome,
-            });
+        if let Some(done) = lock(&job.result).take() {
+            return done;
         }
-        let live = live::load_touched(&tx, touched)?;
-        tx.commit()?;
-        Ok(Applied {
-            results,
-            live,
-            audience_changed,
-        })
+        let batch = std::mem::take(&mut *lock(&self.queue));
+        let mut mine = None;
+        for (j, r) in batch.iter().zip(apply_jobs(&mut conn, &batch)) {
+            if Arc::ptr_eq(j, &job) {
+                mine = Some(r);
+            } else {
+                *lock(&j.result) = Some(r);
+            }
+        }
+        mine.unwrap_or_else(|| Err(StoreError::Backend("a batch of ops went missing".into())))
     }
 
     fn close_due_polls(&self, now: Timestamp) -> StoreResult<Vec<LiveChange>> {

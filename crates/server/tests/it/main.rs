@@ -10,6 +10,7 @@ mod live;
 mod live_meeting;
 mod ops;
 mod store_conformance;
+mod store_live_conformance;
 mod tls;
 mod votes;
 
