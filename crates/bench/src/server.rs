@@ -116,7 +116,10 @@ pub fn serve(data: &Path) -> Result<(ServerProcess, String)> {
     let child = Command::new(&bin)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
         .arg(data)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("PHONGHOP_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .spawn()?;
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -118,8 +118,7 @@ async fn send(socket: &mut WebSocket, msg: &LiveMessage) -> bool {
 
 async fn live_session(app: Arc<AppState>, mut socket: WebSocket, user: User) {
     let mut cursor_rx = app.live.subscribe();
-    // Live-meeting events for the meetings this user belongs to; each carries the feed's
-    // cursor, so a `changed` for a cursor already sent is left out.
+    // Live-meeting events for the meetings this user belongs to.
     let mut events = app.hub.subscribe();
     let mut audience = crate::live::Audience::new(user);
     let mut sent_cursor = *cursor_rx.borrow_and_update();
@@ -136,9 +135,10 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket, user: User) {
             biased;
             event = events.recv() => match event {
                 Ok(ev) => {
-                    if audience.sees(&app, ev.meeting_id).await {
-                        if socket.send(Message::Text(ev.text.clone())).await.is_err() { break; }
-                        sent_cursor = sent_cursor.max(ev.cursor);
+                    if audience.sees(&app, ev.meeting_id).await
+                        && socket.send(Message::Text(ev.text.clone())).await.is_err()
+                    {
+                        break;
                     }
                 }
                 // Too slow to keep up: the feed has it all; say where it is.

@@ -40,7 +40,17 @@ pub struct SqliteStore {
     readers: Vec<Mutex<Connection>>,
     /// Batches of ops waiting for the writer (group commit).
     queue: Mutex<Vec<Arc<Job>>>,
+    stop_checkpoints: Arc<std::sync::atomic::AtomicBool>,
 }
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.stop_checkpoints
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// One caller's batch of ops, and its result once applied.
 struct Job {
@@ -65,16 +75,18 @@ fn apply_jobs(conn: &mut Connection, jobs: &[Arc<Job>]) -> Vec<StoreResult<Appli
         Ok(tx) => tx,
         Err(e) => return failed_all(&e),
     };
-    let mut out = Vec::with_capacity(jobs.len());
+    let mut out: Vec<StoreResult<Applied>> = Vec::with_capacity(jobs.len());
+    let mut touched = Vec::new();
     for job in jobs {
         if let Err(e) = tx.execute_batch("SAVEPOINT job") {
             return failed_all(&e);
         }
         match apply_job(&tx, &job.actor, &job.ops) {
-            Ok(applied) => {
+            Ok((applied, mut t)) => {
                 if let Err(e) = tx.execute_batch("RELEASE job") {
                     return failed_all(&e);
                 }
+                touched.append(&mut t);
                 out.push(Ok(applied));
             }
             Err(e) => {
@@ -85,14 +97,35 @@ fn apply_jobs(conn: &mut Connection, jobs: &[Arc<Job>]) -> Vec<StoreResult<Appli
             }
         }
     }
-    match tx.commit() {
+    // The newest state of everything the group touched, loaded once, rides with the last
+    // caller's answer: the live channel keeps only the newest state of each anyway.
+    match live::load_touched(&tx, touched) {
+        Ok(changes) => {
+            if let Some(Ok(last)) = out.iter_mut().rev().find(|r| r.is_ok()) {
+                last.live = changes;
+            }
+        }
+        Err(e) => return failed_all(&e),
+    }
+    let committing = std::time::Instant::now();
+    let committed = tx.commit();
+    tracing::trace!(
+        ms = committing.elapsed().as_secs_f64() * 1e3,
+        "commit"
+    );
+    match committed {
         Ok(()) => out,
         Err(e) => failed_all(&e),
     }
 }
 
-/// One caller's ops, in order, each at most once and atomically with its audit row.
-fn apply_job(tx: &Connection, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Applied> {
+/// One caller's ops, in order, each at most once and atomically with its audit row; the
+/// live-meeting entities they touched are loaded once per group (see `apply_jobs`).
+fn apply_job(
+    tx: &Connection,
+    actor: &User,
+    ops: &[OpEnvelope],
+) -> StoreResult<(Applied, Vec<live::Touched>)> {
     let mut results = Vec::with_capacity(ops.len());
     let mut touched = Vec::new();
     let mut audience_changed = false;
@@ -144,12 +177,14 @@ fn apply_job(tx: &Connection, actor: &User, ops: &[OpEnvelope]) -> StoreResult<A
             outcome,
         });
     }
-    let live = live::load_touched(tx, touched)?;
-    Ok(Applied {
-        results,
-        live,
-        audience_changed,
-    })
+    Ok((
+        Applied {
+            results,
+            live: Vec::new(),
+            audience_changed,
+        },
+        touched,
+    ))
 }
 
 fn open_connection(path: &Path) -> StoreResult<Connection> {
@@ -168,13 +203,29 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         let mut writer = open_connection(path)?;
         migrate(&mut writer)?;
+        // Checkpoints run beside the writer (below), not inside a commit that someone's
+        // ballot waits for; the writer does one itself only if the WAL grows very large.
+        writer.execute_batch("PRAGMA wal_autocheckpoint = 20000;")?;
         let readers = (0..READERS)
             .map(|_| open_connection(path).map(Mutex::new))
             .collect::<StoreResult<Vec<_>>>()?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let checkpointer = open_connection(path)?;
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Acquire) {
+                    std::thread::sleep(CHECKPOINT_EVERY);
+                    let _ = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE);");
+                }
+            })
+            .map_err(|e| StoreError::Backend(format!("cannot start the checkpointer: {e}")))?;
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             readers,
             queue: Mutex::new(Vec::new()),
+            stop_checkpoints: stop,
         })
     }
 
@@ -551,11 +602,10 @@ impl Seq<'_> {
         if let Some(v) = self.value {
             return Ok(v);
         }
-        let v: u64 = self.conn.query_row(
-            "UPDATE seq SET value = value + 1 RETURNING value",
-            [],
-            |r| r.get(0),
-        )?;
+        let v: u64 = self
+            .conn
+            .prepare_cached("UPDATE seq SET value = value + 1 RETURNING value")?
+            .query_row([], |r| r.get(0))?;
         self.value = Some(v);
         Ok(v)
     }
@@ -571,11 +621,8 @@ struct MeetingState {
 
 fn meeting_state(conn: &Connection, id: Id) -> Result<MeetingState, OpError> {
     let status: Option<String> = conn
-        .query_row(
-            "SELECT status FROM meetings WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT status FROM meetings WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
         .optional()?;
     match status {
         None => reject(ErrorCode::NotFound, format!("meeting {id} does not exist")),
@@ -1112,11 +1159,8 @@ fn append_audit(
     detail: &serde_json::Value,
 ) -> rusqlite::Result<()> {
     let last: Option<(u64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev_hash) = match last {
         Some((s, h)) => (s + 1, h),
@@ -1125,14 +1169,14 @@ fn append_audit(
     let at = ts(now());
     let detail = detail.to_string();
     let hash = audit::row_hash(&prev_hash, seq, &at, actor, action, &detail);
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![seq, at, actor, action, detail, prev_hash, hash],
-    )?;
-    conn.execute(
+    )?
+    .execute(params![seq, at, actor, action, detail, prev_hash, hash])?;
+    conn.prepare_cached(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2",
-        params![seq, hash],
-    )?;
+    )?
+    .execute(params![seq, hash])?;
     Ok(())
 }
 
@@ -1429,8 +1473,15 @@ impl Store for SqliteStore {
             return done;
         }
         let batch = std::mem::take(&mut *lock(&self.queue));
+        let started = std::time::Instant::now();
+        let results = apply_jobs(&mut conn, &batch);
+        tracing::debug!(
+            jobs = batch.len(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "group commit"
+        );
         let mut mine = None;
-        for (j, r) in batch.iter().zip(apply_jobs(&mut conn, &batch)) {
+        for (j, r) in batch.iter().zip(results) {
             if Arc::ptr_eq(j, &job) {
                 mine = Some(r);
             } else {

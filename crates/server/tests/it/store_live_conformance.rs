@@ -223,6 +223,47 @@ pub fn run_live_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
         store.opinion_stats(&voter, ballot),
         Err(StoreError::NotFound(_))
     ));
+
+    // Many callers at once (a vote's rush): each is answered for its own ops, nothing is
+    // lost or applied twice, and the audit chain stays whole.
+    let before = store.cursor().unwrap();
+    let audited = store.audit_entries().unwrap().len();
+    let results: Vec<Vec<OpOutcome>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..24)
+            .map(|t| {
+                let voter = &voter;
+                s.spawn(move || {
+                    let ops: Vec<OpEnvelope> = (0..5)
+                        .map(|i| {
+                            env(Op::NotePut {
+                                note_id: Id::now_v7(),
+                                meeting_id: None,
+                                text: format!("Ghi chú {t}-{i}"),
+                                updated_at: Timestamp::now_utc(),
+                            })
+                        })
+                        .collect();
+                    let applied = store.apply_ops_live(voter, &ops).unwrap();
+                    assert_eq!(
+                        applied.results.iter().map(|r| r.id).collect::<Vec<_>>(),
+                        ops.iter().map(|e| e.id).collect::<Vec<_>>(),
+                        "answered for its own ops, in order"
+                    );
+                    applied.results.into_iter().map(|r| r.outcome).collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(results.iter().flatten().all(|o| *o == OpOutcome::Accepted));
+    assert_eq!(store.cursor().unwrap(), before + 120);
+    let entries = store.audit_entries().unwrap();
+    assert_eq!(entries.len(), audited + 120);
+    let head = store.audit_head().unwrap();
+    assert_eq!(
+        phonghop_server::audit::verify(&entries, head.as_ref().map(|(s, h)| (*s, h.as_str()))),
+        Ok(entries.len() as u64)
+    );
 }
 
 #[test]
