@@ -2,11 +2,13 @@
 //! it needs when missing (apt packages when root, else it prints the exact command;
 //! Python packages into a venv under the user's cache) and is idempotent.
 
+mod app;
 mod bench_render;
 mod fixtures;
 mod pdfium;
 mod setup;
 mod tools;
+mod video;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,8 +19,14 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   demo [--check]        seed the demo province once and serve it on 127.0.0.1:8686
                         (--check: start it, log in once, stop — for CI and fresh clones)
+                        …and open the desktop app signed in as daibieu01 (Xvfb when
+                        there is no display; prints where it saved a screenshot)
   test                  install what tests need, then run every test of the workspace
-  bench <name>          run a benchmark: sync-server, sync-client, render, votes
+                        (the app's WebDriver suite included)
+  e2e                   the desktop app end to end: tauri-driver + WebKitWebDriver, Xvfb
+  bundle                build the desktop app's .deb
+  screenshots           every app screen into docs/screenshots (Xvfb)
+  bench <name>          run a benchmark: sync-server, sync-client, render, sfu, app, votes
   pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
   fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
   lint                  cargo fmt --check and clippy -D warnings";
@@ -37,6 +45,9 @@ fn run() -> Result<()> {
         Some("demo") => demo(rest.contains(&"--check")),
         Some("test") => test(),
         Some("lint") => lint(),
+        Some("e2e") => app::run_e2e(),
+        Some("bundle") => app::bundle(),
+        Some("screenshots") => app::screenshots(),
         Some("pdfium") => {
             println!("{}", pdfium::ensure_pdfium()?.display());
             Ok(())
@@ -60,12 +71,15 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Runs a command from the workspace root, failing with its exit status.
+/// Runs a command (from the workspace root unless it has a directory of its own),
+/// failing with its exit status.
 pub fn run_cmd(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     eprintln!("xtask: $ {shown}");
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
     let status = cmd
-        .current_dir(root())
         .status()
         .with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
@@ -101,8 +115,16 @@ fn test() -> Result<()> {
     setup::ensure_test_tools()?;
     pdfium::ensure_pdfium()?;
     fixtures::ensure_fixtures()?;
+    video::ensure_video_tools()?;
+    app::ensure_app_tools()?;
+    // The app's crate embeds ui/dist: build the UI before anything compiles it.
+    app::build_app(false)?;
     lint()?;
     run_cmd(cargo().args(["test", "--workspace", "--no-fail-fast"]))?;
+    // Two real browsers in a video room through the real server.
+    video::run_browser_tests()?;
+    // The desktop app through WebDriver against the real server.
+    app::run_e2e()?;
     // The demo command itself, end to end, as a new user runs it.
     demo(true)?;
     eprintln!("xtask: every test passed");
@@ -158,7 +180,20 @@ fn demo(check: bool) -> Result<()> {
         .spawn()
         .context("start the demo server")?;
     if !check {
+        let url = format!("http://{addr}");
+        let app = setup::wait_for_port(addr).and_then(|()| app::demo_app(&url));
+        let mut app = match app {
+            Ok(a) => Some(a),
+            Err(e) => {
+                eprintln!("xtask: the desktop app did not start: {e:#}");
+                None
+            }
+        };
         let status = child.wait()?;
+        if let Some(a) = &mut app {
+            let _ = a.kill();
+            let _ = a.wait();
+        }
         if !status.success() {
             bail!("the demo server stopped: {status}");
         }
@@ -232,6 +267,12 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
             );
             run_cmd(&mut cmd)
         }
-        other => bail!("no benchmark called {other:?}; known: sync-server, sync-client, render, votes"),
+        "sfu" => video::bench_sfu(extra),
+        "app" => app::bench_app(),
+        other => {
+            bail!(
+                "no benchmark called {other:?}; known: sync-server, sync-client, render, sfu, app, votes"
+            )
+        }
     }
 }

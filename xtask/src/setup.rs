@@ -79,6 +79,18 @@ pub fn run_with_stdin(cmd: &mut Command, input: &str) -> Result<()> {
     Ok(())
 }
 
+/// Waits until something accepts connections on `addr`.
+pub fn wait_for_port(addr: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match TcpStream::connect(addr) {
+            Ok(_) => return Ok(()),
+            Err(e) if Instant::now() > deadline => bail!("nothing listens on {addr}: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
 /// Waits for the server, then logs in with a plain HTTP/1.1 request.
 pub fn check_demo_login(addr: &str, username: &str, password: &str) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -3,6 +3,7 @@
 
 mod nginx;
 mod server;
+mod sfu;
 mod sync_client;
 mod sync_server;
 mod votes;
@@ -13,8 +14,10 @@ fn main() {
         Some("sync-server") => sync_server::run(&args[1..]),
         Some("sync-client") => sync_client::run(&args[1..]),
         Some("votes") => votes::run(&args[1..]),
+        Some("sfu") => sfu::run(&args[1..]),
+        Some("sfu-relay") => sfu::relay_main(&args[1..]),
         _ => Err(anyhow::anyhow!(
-            "usage: phonghop-bench sync-server [--clients N] | sync-client | votes [--voters N]"
+            "usage: phonghop-bench sync-server [--clients N] | sync-client | sfu [--subscribers 10,50] [--seconds S] | votes [--voters N]"
         )),
     };
     if let Err(e) = result {

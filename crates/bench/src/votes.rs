@@ -70,7 +70,8 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
 }
 
 async fn connect_live(base: &str, token: &str, seen: Seen) -> Result<()> {
-    let mut req = format!("{}/api/v1/live", base.replacen("http", "ws", 1)).into_client_request()?;
+    let mut req =
+        format!("{}/api/v1/live", base.replacen("http", "ws", 1)).into_client_request()?;
     req.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
@@ -116,7 +117,12 @@ struct Round {
     window_s: f64,
 }
 
-async fn vote_round(admin: &Api, meeting: &Value, voters: &Arc<Vec<Voter>>, pid: u32) -> Result<Round> {
+async fn vote_round(
+    admin: &Api,
+    meeting: &Value,
+    voters: &Arc<Vec<Voter>>,
+    pid: u32,
+) -> Result<Round> {
     let poll = uuid::Uuid::now_v7();
     let spec = json!({"question": "Biểu quyết thông qua Nghị quyết (bench)", "kind": "open", "mode": "motion",
         "options": ["Tán thành", "Không tán thành", "Không biểu quyết"], "max_choices": 1,
@@ -148,7 +154,12 @@ async fn vote_round(admin: &Api, meeting: &Value, voters: &Arc<Vec<Voter>>, pid:
             tokio::time::sleep_until(at.into()).await;
             let v = &voters[i].api;
             let cast = Instant::now();
-            let op = v.ballot_op(poll, v.user_id(), &[(i % 3) as u32], phonghop_domain::Timestamp::now_utc());
+            let op = v.ballot_op(
+                poll,
+                v.user_id(),
+                &[(i % 3) as u32],
+                phonghop_domain::Timestamp::now_utc(),
+            );
             let resp = v
                 .request(reqwest::Method::POST, "/api/v1/ops")
                 .json(&json!({"ops": [{"id": uuid::Uuid::now_v7(), "op": op}]}))
@@ -206,9 +217,7 @@ async fn vote_round(admin: &Api, meeting: &Value, voters: &Arc<Vec<Voter>>, pid:
         })
         .collect();
     let first_at = |view: &[(u64, Instant)], version: u64| {
-        view.iter()
-            .find(|(v, _)| *v >= version)
-            .map(|(_, at)| *at)
+        view.iter().find(|(v, _)| *v >= version).map(|(_, at)| *at)
     };
     let mut latencies = Vec::with_capacity(n);
     let mut final_at = start;

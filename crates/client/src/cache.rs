@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use phonghop_domain::{
-    AgendaItem, Change, ChangesPage, Document, DocumentVersion, Id, Meeting, MeetingRole,
-    MeetingStatus, Membership, Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256,
-    SignatureSummary, Timestamp, User,
+    AgendaItem, Annotation, Change, ChangesPage, Document, DocumentVersion, Id, Meeting,
+    MeetingRole, MeetingStatus, Membership, Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit,
+    Sha256, SignatureSummary, Timestamp, User,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
@@ -24,7 +24,8 @@ pub mod live;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_verdicts.sql"),
-    include_str!("migrations/0003_live_meeting.sql"),
+    include_str!("migrations/0003_annotations.sql"),
+    include_str!("migrations/0004_live_meeting.sql"),
 ];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -154,7 +155,8 @@ impl Cache {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(
             "DELETE FROM users; DELETE FROM org_units; DELETE FROM meetings; DELETE FROM members;
-             DELETE FROM agenda_items; DELETE FROM documents; DELETE FROM notes;",
+             DELETE FROM agenda_items; DELETE FROM documents; DELETE FROM notes;
+             DELETE FROM annotations;",
         )?;
         for (table, _) in live::TABLES {
             tx.execute(&format!("DELETE FROM {table}"), [])?;
@@ -483,6 +485,23 @@ impl Cache {
         }
     }
 
+    /// Annotations on a document, every version, oldest first.
+    pub fn annotations(&self, document: Id) -> Result<Vec<Annotation>, ClientError> {
+        self.rows(
+            "SELECT json FROM annotations WHERE document_id = ?1 ORDER BY updated_at, id",
+            [document.to_string()],
+        )
+    }
+
+    pub fn annotation(&self, id: Id) -> Result<Option<Annotation>, ClientError> {
+        Ok(self
+            .rows(
+                "SELECT json FROM annotations WHERE id = ?1",
+                [id.to_string()],
+            )?
+            .pop())
+    }
+
     pub fn users(&self) -> Result<Vec<User>, ClientError> {
         self.rows("SELECT json FROM users", [])
     }
@@ -518,6 +537,7 @@ impl Cache {
             ("agenda_items", "id"),
             ("documents", "id"),
             ("notes", "id"),
+            ("annotations", "id"),
         ]
         .into_iter()
         .chain(live::TABLES)
@@ -607,8 +627,31 @@ fn put_note(tx: &Connection, n: &Note) -> rusqlite::Result<()> {
     Ok(())
 }
 
+fn put_annotation(tx: &Connection, a: &Annotation) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO annotations (id, meeting_id, document_id, owner_id, updated_at, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET updated_at = ?5, json = ?6",
+        params![
+            a.id.to_string(),
+            a.meeting_id.to_string(),
+            a.document_id.to_string(),
+            a.owner_id.to_string(),
+            ts(a.updated_at),
+            to_json(a)
+        ],
+    )?;
+    Ok(())
+}
+
 fn drop_meeting(tx: &Connection, meeting: Id) -> rusqlite::Result<()> {
     let m = meeting.to_string();
+    // The user's own annotations live on (the server keeps them for them); others' go.
+    tx.execute(
+        "DELETE FROM annotations WHERE meeting_id = ?1
+         AND owner_id != coalesce((SELECT json_extract(value, '$.id') FROM meta WHERE key = 'me'), '')",
+        [&m],
+    )?;
     for table in [
         "meetings WHERE id",
         "members WHERE meeting_id",
@@ -645,6 +688,13 @@ fn apply_changes(tx: &Connection, changes: &[Change]) -> Result<Vec<Id>, ClientE
             Change::AgendaItem(i) => put_item(tx, i)?,
             Change::Document(d) => put_document(tx, d)?,
             Change::Note(n) => put_note(tx, n)?,
+            Change::Annotation(a) => put_annotation(tx, a)?,
+            Change::AnnotationDeleted { annotation_id } => {
+                tx.execute(
+                    "DELETE FROM annotations WHERE id = ?1",
+                    [annotation_id.to_string()],
+                )?;
+            }
             Change::MemberRemoved {
                 meeting_id,
                 user_id,
@@ -663,6 +713,10 @@ fn apply_changes(tx: &Connection, changes: &[Change]) -> Result<Vec<Id>, ClientE
             Change::DocumentRemoved { document_id, .. } => {
                 tx.execute(
                     "DELETE FROM documents WHERE id = ?1",
+                    [document_id.to_string()],
+                )?;
+                tx.execute(
+                    "DELETE FROM annotations WHERE document_id = ?1",
                     [document_id.to_string()],
                 )?;
             }
@@ -749,6 +803,54 @@ fn check_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
             load::<Note>(tx, "SELECT json FROM notes WHERE id = ?1", *note_id)?
                 .map(|_| ())
                 .ok_or_else(|| ClientError::NotFound(format!("note {note_id}")))
+        }
+        Op::AnnotationPut {
+            annotation_id,
+            document_id,
+            version,
+            page,
+            ..
+        } => {
+            let doc =
+                load::<Document>(tx, "SELECT json FROM documents WHERE id = ?1", *document_id)?
+                    .ok_or_else(|| ClientError::NotFound(format!("document {document_id}")))?;
+            let v = doc
+                .versions
+                .iter()
+                .find(|v| v.version == *version)
+                .ok_or_else(|| {
+                    ClientError::NotFound(format!("version {version} of document {document_id}"))
+                })?;
+            if v.pages > 0 && *page >= v.pages {
+                return Err(ClientError::Invalid(format!(
+                    "page {} is past the document's {} pages",
+                    page + 1,
+                    v.pages
+                )));
+            }
+            match load::<Annotation>(
+                tx,
+                "SELECT json FROM annotations WHERE id = ?1",
+                *annotation_id,
+            )? {
+                Some(a) if a.owner_id != me.id => Err(ClientError::Forbidden(
+                    "this annotation belongs to someone else".into(),
+                )),
+                _ => Ok(()),
+            }
+        }
+        Op::AnnotationDelete { annotation_id } => {
+            match load::<Annotation>(
+                tx,
+                "SELECT json FROM annotations WHERE id = ?1",
+                *annotation_id,
+            )? {
+                None => Err(ClientError::NotFound(format!("annotation {annotation_id}"))),
+                Some(a) if a.owner_id != me.id => Err(ClientError::Forbidden(
+                    "this annotation belongs to someone else".into(),
+                )),
+                Some(_) => Ok(()),
+            }
         }
         other => live::check_local(tx, me, other),
     }
@@ -996,6 +1098,50 @@ fn apply_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
         }
         Op::NoteDelete { note_id } => {
             tx.execute("DELETE FROM notes WHERE id = ?1", [note_id.to_string()])?;
+        }
+        Op::AnnotationPut {
+            annotation_id,
+            document_id,
+            version,
+            page,
+            shared,
+            body,
+            updated_at,
+        } => {
+            let existing: Option<Annotation> = load(
+                tx,
+                "SELECT json FROM annotations WHERE id = ?1",
+                *annotation_id,
+            )?;
+            if existing
+                .as_ref()
+                .is_some_and(|a| a.updated_at > *updated_at)
+            {
+                return Ok(());
+            }
+            let doc =
+                load::<Document>(tx, "SELECT json FROM documents WHERE id = ?1", *document_id)?
+                    .ok_or_else(|| ClientError::NotFound(format!("document {document_id}")))?;
+            put_annotation(
+                tx,
+                &Annotation {
+                    id: *annotation_id,
+                    owner_id: me.id,
+                    meeting_id: doc.meeting_id,
+                    document_id: *document_id,
+                    version: *version,
+                    page: *page,
+                    shared: *shared,
+                    body: body.clone(),
+                    updated_at: *updated_at,
+                },
+            )?;
+        }
+        Op::AnnotationDelete { annotation_id } => {
+            tx.execute(
+                "DELETE FROM annotations WHERE id = ?1",
+                [annotation_id.to_string()],
+            )?;
         }
         other => live::apply_local(tx, me, other)?,
     }

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    Attendance, Classification, DocumentKind, Id, Meeting, MeetingKind, MeetingRole, Note, Op,
-    Timestamp, User,
+    AnnotationBody, Attendance, Classification, DocumentKind, Id, Meeting, MeetingKind,
+    MeetingRole, Note, Op, Timestamp, User,
 };
 use serde::{Deserialize, Serialize};
 
@@ -481,6 +481,37 @@ impl Client {
         };
         self.cache.local_op(Op::NoteDelete { note_id: note.id })?;
         Ok(note.id)
+    }
+
+    /// Creates (`annotation_id: None`) or replaces one of the user's annotations on a
+    /// document version; returns its id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn annotation_put(
+        &self,
+        annotation_id: Option<Id>,
+        document: Id,
+        version: u32,
+        page: u32,
+        shared: bool,
+        body: AnnotationBody,
+    ) -> Result<Id, ClientError> {
+        let annotation_id = annotation_id.unwrap_or_else(Id::now_v7);
+        self.cache.local_op(Op::AnnotationPut {
+            annotation_id,
+            document_id: document,
+            version,
+            page,
+            shared,
+            body,
+            updated_at: Timestamp::now_utc(),
+        })?;
+        Ok(annotation_id)
+    }
+
+    pub fn annotation_delete(&self, annotation_id: Id) -> Result<(), ClientError> {
+        self.cache
+            .local_op(Op::AnnotationDelete { annotation_id })
+            .map(|_| ())
     }
 
     pub fn meeting_create(

@@ -8,6 +8,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use phonghop_domain::{ChangesPage, Sha256};
 use serde::Serialize;
+use sha2::Digest;
+use std::io::Read as _;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -225,11 +227,23 @@ impl Client {
             .collect()
             .await;
         report.bytes += received.load(Ordering::Relaxed);
+        // Durable before visible, with one filesystem flush for the whole round instead
+        // of one per file: flush the parts, rename them, flush the renames.
+        if results.iter().any(|(_, r)| r.is_ok()) {
+            self.blobs.sync_all_files()?;
+        }
         for (sha, r) in results {
             match r {
                 Ok(()) => {
+                    self.blobs.publish_part(&sha)?;
                     report.downloaded += 1;
                     self.cache.clear_blob_error(&sha)?;
+                    emit(
+                        &events,
+                        SyncEvent::BlobDone {
+                            sha256: sha.to_string(),
+                        },
+                    );
                 }
                 Err(ClientError::Invalid(reason)) => {
                     report.failed += 1;
@@ -244,6 +258,10 @@ impl Client {
                 }
                 Err(e) => return Err(e),
             }
+        }
+
+        if report.downloaded > 0 {
+            self.blobs.sync_all_files()?;
         }
 
         // Every document on disk gets this device's own signature check.
@@ -298,10 +316,12 @@ impl Client {
             };
             todo.into_iter()
                 .map(|sha| {
-                    let verdict = match phonghop_pdf::verify_pdf(
-                        &std::fs::read(blobs.path(&sha)).unwrap_or_default(),
-                        &trust,
-                    ) {
+                    let bytes = std::fs::read(blobs.path(&sha)).unwrap_or_default();
+                    // A PDF without a /ByteRange has no signature: no need to parse it.
+                    if memchr::memmem::find(&bytes, b"/ByteRange").is_none() {
+                        return (sha, phonghop_domain::SignatureSummary::Unsigned);
+                    }
+                    let verdict = match phonghop_pdf::verify_pdf(&bytes, &trust) {
                         Ok(report) => phonghop_pdf::summarize(&report),
                         Err(e) => phonghop_domain::SignatureSummary::Invalid { why: e.to_string() },
                     };
@@ -330,70 +350,88 @@ impl Client {
             self.blobs.discard_part(sha);
             have = 0;
         }
-        let mut resp = self.api.get_blob(sha, have).await?;
-        if resp.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
+        // Hash as the bytes arrive (and what a resumed part already holds), so the
+        // file is not read back to be checked.
+        let hash_part = |len: u64| {
+            let (blobs, sha2) = (self.blobs.clone(), sha.clone());
+            async move {
+                tokio::task::spawn_blocking(move || -> std::io::Result<sha2::Sha256> {
+                    let mut h = sha2::Sha256::new();
+                    std::io::copy(
+                        &mut std::fs::File::open(blobs.part_path(&sha2))?.take(len),
+                        &mut h,
+                    )?;
+                    Ok(h)
+                })
+                .await
+                .map_err(|e| ClientError::Io(std::io::Error::other(e)))?
+                .map_err(ClientError::Io)
+            }
+        };
+        let hasher = if have == size && size > 0 {
+            // A complete part left by a cut round: nothing to fetch.
+            hash_part(have).await?
+        } else {
+            let mut resp = self.api.get_blob(sha, have).await?;
+            if resp.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
+                self.blobs.discard_part(sha);
+                have = 0;
+                resp = self.api.get_blob(sha, 0).await?;
+            }
+            let resume = resp.status() == reqwest::StatusCode::PARTIAL_CONTENT;
+            if !resume {
+                have = 0;
+            }
+            let mut hasher = if resume {
+                hash_part(have).await?
+            } else {
+                sha2::Sha256::new()
+            };
+            let file = self.blobs.open_part(sha, resume)?;
+            let mut file =
+                tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(file));
+            let mut done = have;
+            let mut last_event = 0;
+            let mut body = resp.bytes_stream();
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk?;
+                hasher.update(&chunk);
+                file.write_all(&chunk).await?;
+                done += chunk.len() as u64;
+                received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                if done - last_event >= 256 * 1024 {
+                    last_event = done;
+                    emit(
+                        events,
+                        SyncEvent::Blob {
+                            sha256: sha.to_string(),
+                            done,
+                            total: size,
+                        },
+                    );
+                }
+                if done > size {
+                    break;
+                }
+            }
+            file.flush().await?;
+            emit(
+                events,
+                SyncEvent::Blob {
+                    sha256: sha.to_string(),
+                    done,
+                    total: size,
+                },
+            );
+            hasher
+        };
+        let got = Sha256::from_digest(&hasher.finalize().into());
+        if &got != sha {
             self.blobs.discard_part(sha);
-            have = 0;
-            resp = self.api.get_blob(sha, 0).await?;
-        }
-        let resume = resp.status() == reqwest::StatusCode::PARTIAL_CONTENT;
-        if !resume {
-            have = 0;
-        }
-        let file = self.blobs.open_part(sha, resume)?;
-        let mut file = tokio::fs::File::from_std(file);
-        let mut done = have;
-        let mut last_event = 0;
-        let mut body = resp.bytes_stream();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
-            file.write_all(&chunk).await?;
-            done += chunk.len() as u64;
-            received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            if done - last_event >= 256 * 1024 {
-                last_event = done;
-                emit(
-                    events,
-                    SyncEvent::Blob {
-                        sha256: sha.to_string(),
-                        done,
-                        total: size,
-                    },
-                );
-            }
-            if done > size {
-                break;
-            }
-        }
-        file.flush().await?;
-        file.sync_all().await?;
-        drop(file);
-        let blobs = self.blobs.clone();
-        let sha2 = sha.clone();
-        let checked = tokio::task::spawn_blocking(move || blobs.finish_part(&sha2))
-            .await
-            .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
-        match checked {
-            Ok(()) => {
-                emit(
-                    events,
-                    SyncEvent::Blob {
-                        sha256: sha.to_string(),
-                        done,
-                        total: size,
-                    },
-                );
-                emit(
-                    events,
-                    SyncEvent::BlobDone {
-                        sha256: sha.to_string(),
-                    },
-                );
-                Ok(())
-            }
-            Err(got) => Err(ClientError::Invalid(format!(
+            return Err(ClientError::Invalid(format!(
                 "the server sent a file whose SHA-256 is {got}, not {sha}; it was discarded"
-            ))),
+            )));
         }
+        Ok(())
     }
 }

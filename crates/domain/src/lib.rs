@@ -1,6 +1,7 @@
 //! Pure PhòngHọp domain: the types every other crate speaks, the validation rules of
 //! client ops, vote counting, and the messages of the sync protocol. No I/O and no async runtime here.
 
+pub mod annotation;
 pub mod attendance;
 pub mod counting;
 pub mod document;
@@ -14,6 +15,7 @@ pub mod speaker;
 pub mod sync;
 pub mod user;
 
+pub use annotation::{Annotation, AnnotationBody, InkPoint, InkStroke, QuadPoints};
 pub use document::{
     Classification, Document, DocumentKind, DocumentVersion, Sha256, SignatureSummary,
 };

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::annotation::AnnotationBody;
 use crate::attendance::AttendanceState;
 use crate::document::{Classification, DocumentKind, Sha256};
 use crate::error::ErrorCode;
@@ -15,7 +16,7 @@ use crate::speaker::{MAX_SPEAK_SECONDS, SpeakKind};
 use crate::{Id, Timestamp};
 
 /// One change requested by a client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", deny_unknown_fields)]
 pub enum Op {
     #[serde(rename = "meeting.create")]
@@ -207,6 +208,21 @@ pub enum Op {
         /// Ed25519 over `opinion::opinion_signing_bytes`, standard base64.
         signature: String,
     },
+    /// Create or replace one of the author's annotations (last writer wins).
+    #[serde(rename = "annotation.put")]
+    AnnotationPut {
+        annotation_id: Id,
+        document_id: Id,
+        version: u32,
+        page: u32,
+        #[serde(default)]
+        shared: bool,
+        body: AnnotationBody,
+        #[serde(with = "time::serde::rfc3339")]
+        updated_at: Timestamp,
+    },
+    #[serde(rename = "annotation.delete")]
+    AnnotationDelete { annotation_id: Id },
 }
 
 impl Op {
@@ -239,6 +255,8 @@ impl Op {
             Op::BallotCast { .. } => "ballot.cast",
             Op::OpinionCreate { .. } => "opinion.create",
             Op::OpinionAnswer { .. } => "opinion.answer",
+            Op::AnnotationPut { .. } => "annotation.put",
+            Op::AnnotationDelete { .. } => "annotation.delete",
         }
     }
 
@@ -373,6 +391,12 @@ impl Op {
                 opinion::validate_answer(*choice, comment)?;
                 check_signature_shape(signature)
             }
+            Op::AnnotationPut { version, body, .. } => {
+                if *version == 0 {
+                    return Err("document versions start at 1".into());
+                }
+                body.validate()
+            }
             Op::MeetingPublish { .. }
             | Op::MeetingSetStatus { .. }
             | Op::ItemRemove { .. }
@@ -387,7 +411,8 @@ impl Op {
             | Op::PresentPage { .. }
             | Op::PresentStop { .. }
             | Op::PollOpen { .. }
-            | Op::PollClose { .. } => Ok(()),
+            | Op::PollClose { .. }
+            | Op::AnnotationDelete { .. } => Ok(()),
         }
     }
 }
@@ -420,7 +445,7 @@ fn check_position(position: Option<u32>) -> Result<(), String> {
 }
 
 /// An op with the client-made id that makes it idempotent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpEnvelope {
     /// UUIDv7 made by the client when the user acted.
@@ -429,7 +454,7 @@ pub struct OpEnvelope {
 }
 
 /// `POST /api/v1/ops`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpsRequest {
     pub ops: Vec<OpEnvelope>,
 }
@@ -605,6 +630,34 @@ mod tests {
                     signature: "A".repeat(86) + "==",
                 }
             ),
+            (
+                arb_id(),
+                arb_id(),
+                0u32..500,
+                proptest::collection::vec((0f32..600.0, 0f32..850.0, 0f32..1.0), 1..20),
+                any::<bool>(),
+                arb_time()
+            )
+                .prop_map(
+                    |(annotation_id, document_id, page, pts, shared, updated_at)| {
+                        Op::AnnotationPut {
+                            annotation_id,
+                            document_id,
+                            version: 1,
+                            page,
+                            shared,
+                            body: AnnotationBody::Ink {
+                                color: "#1f4e9c".into(),
+                                width: 1.5,
+                                strokes: vec![crate::annotation::InkStroke {
+                                    points: pts.into_iter().map(|(x, y, p)| [x, y, p]).collect(),
+                                }],
+                            },
+                            updated_at,
+                        }
+                    }
+                ),
+            arb_id().prop_map(|annotation_id| Op::AnnotationDelete { annotation_id }),
         ]
     }
 

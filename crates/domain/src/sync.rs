@@ -6,7 +6,9 @@ use crate::attendance::Presence;
 use crate::opinion::{OpinionAnswer, OpinionBallot};
 use crate::poll::{Ballot, Poll};
 use crate::speaker::{MeetingProgress, SpeakRequest};
-use crate::{AgendaItem, Document, Id, Meeting, Membership, Note, OrgUnit, Timestamp, User};
+use crate::{
+    AgendaItem, Annotation, Document, Id, Meeting, Membership, Note, OrgUnit, Timestamp, User,
+};
 
 /// The device a session is opened from; its Ed25519 key signs ballots and ops.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +37,7 @@ pub struct LoginResponse {
 }
 
 /// One entry of the change feed. Entities come whole; removals come as tombstones.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     User(User),
@@ -45,6 +47,7 @@ pub enum Change {
     AgendaItem(AgendaItem),
     Document(Document),
     Note(Note),
+    Annotation(Annotation),
     MemberRemoved {
         meeting_id: Id,
         user_id: Id,
@@ -59,6 +62,10 @@ pub enum Change {
     },
     NoteDeleted {
         note_id: Id,
+    },
+    /// Deleted by its author, or no longer shared with the caller.
+    AnnotationDeleted {
+        annotation_id: Id,
     },
     /// The caller may no longer see this meeting (removed from it, or it went back to
     /// draft): drop every row and blob of it.
@@ -93,7 +100,7 @@ impl Change {
 }
 
 /// `GET /api/v1/changes?since=CURSOR&limit=N`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChangesPage {
     pub changes: Vec<Change>,
     /// Pass as `since` for the next page.
@@ -103,7 +110,7 @@ pub struct ChangesPage {
 }
 
 /// Server → client messages on `GET /api/v1/live`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveMessage {
     /// Sent once on connect.

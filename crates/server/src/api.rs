@@ -1,16 +1,19 @@
 //! The JSON endpoints that are neither auth nor blobs: the change feed, client ops, the
-//! live channel and the OpenAPI document.
+//! live channel (which also carries video signaling) and the OpenAPI document.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use phonghop_domain::ops::MAX_OPS_PER_BATCH;
 use phonghop_domain::{
     ChangesPage, ErrorCode, LiveMessage, Op, OpEnvelope, OpOutcome, OpsResponse, Timestamp, User,
 };
+use phonghop_rtc::Identity;
+use phonghop_rtc::link::Signaling;
+use phonghop_rtc::signal::{ClientSignal, ServerSignal, SignalErrorCode};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -34,7 +37,7 @@ pub async fn changes(
     State(app): State<Arc<AppState>>,
     auth: Authed,
     query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<ApiJson<ChangesPage>> {
+) -> ApiResult<Response> {
     let Query(q) =
         query.map_err(|e| ApiError::bad_request(ErrorCode::BadRequest, e.body_text()))?;
     if q.limit == 0 || q.limit > 5000 {
@@ -43,10 +46,27 @@ pub async fn changes(
             "limit must be between 1 and 5000",
         ));
     }
-    let store = app.store.clone();
-    let page =
-        tokio::task::spawn_blocking(move || store.changes(&auth.user, q.since, q.limit)).await??;
-    Ok(ApiJson(page))
+    // Many members pull the same pages right after a meeting is published.
+    let cursor = app.cursor();
+    let key = (auth.user.id, q.since, q.limit);
+    let body = match app.caches.feed_page(cursor, key) {
+        Some(body) => body,
+        None => {
+            let store = app.store.clone();
+            let page: ChangesPage =
+                tokio::task::spawn_blocking(move || store.changes(&auth.user, q.since, q.limit))
+                    .await??;
+            let body =
+                axum::body::Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
+            app.caches.put_feed_page(cursor, key, body.clone());
+            body
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/ops`: the whole batch is checked first; one malformed op refuses the
@@ -100,25 +120,66 @@ pub async fn ops(
     }))
 }
 
-/// `GET /api/v1/live`: tells the client when the feed moved, and keeps the line warm.
-pub async fn live(
-    State(app): State<Arc<AppState>>,
-    auth: Authed,
-    ws: WebSocketUpgrade,
-) -> Response {
-    ws.on_upgrade(move |socket| live_session(app, socket, auth.user))
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    /// A guest's invitation token, for those without an account (video only).
+    #[serde(default)]
+    invite: Option<String>,
 }
 
-async fn send(socket: &mut WebSocket, msg: &LiveMessage) -> bool {
+/// `GET /api/v1/live`: tells the client when the feed moved, keeps the line warm, and
+/// carries video signaling both ways (see crates/rtc `signal`). Guests connect with
+/// `?invite=TOKEN` instead of a session and get video signaling only.
+pub async fn live(
+    State(app): State<Arc<AppState>>,
+    auth: Result<Authed, ApiError>,
+    query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let invite = query.ok().and_then(|Query(q)| q.invite);
+    let (who, guest, user) = match (auth, invite) {
+        (Ok(a), _) => (
+            Identity {
+                user_id: Some(a.user.id),
+                name: a.user.full_name.clone(),
+                invited_to: None,
+            },
+            false,
+            Some(a.user),
+        ),
+        (Err(_), Some(token)) => {
+            let inv = crate::video::invitation(&app, &token).await?;
+            (
+                Identity {
+                    user_id: None,
+                    name: inv.name,
+                    invited_to: Some(inv.meeting_id),
+                },
+                true,
+                None,
+            )
+        }
+        (Err(e), None) => return Err(e),
+    };
+    Ok(ws.on_upgrade(move |socket| live_session(app, socket, who, guest, user)))
+}
+
+async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
     match serde_json::to_string(msg) {
         Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
         Err(_) => false,
     }
 }
 
-async fn live_session(app: Arc<AppState>, mut socket: WebSocket, user: User) {
+async fn live_session(
+    app: Arc<AppState>,
+    mut socket: WebSocket,
+    who: Identity,
+    guest: bool,
+    user: Option<User>,
+) {
     let mut cursor_rx = app.live.subscribe();
-    // Live-meeting events for the meetings this user belongs to.
+    // Live-meeting events for the meetings this user belongs to (guests: none).
     let mut events = app.hub.subscribe();
     let mut audience = crate::live::Audience::new(user);
     let mut sent_cursor = *cursor_rx.borrow_and_update();
@@ -128,6 +189,8 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket, user: User) {
     if !send(&mut socket, &hello).await {
         return;
     }
+    let (video_tx, mut video_rx) = tokio::sync::mpsc::unbounded_channel::<ServerSignal>();
+    let mut video = Signaling::new(app.video.clone(), who, video_tx);
     let mut heartbeat = tokio::time::interval(app.config.heartbeat);
     heartbeat.tick().await;
     loop {
@@ -152,7 +215,8 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket, user: User) {
             changed = cursor_rx.changed() => {
                 if changed.is_err() { break; }
                 let cursor = *cursor_rx.borrow_and_update();
-                if cursor > sent_cursor {
+                // Guests have no feed to pull.
+                if !guest && cursor > sent_cursor {
                     if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
                     sent_cursor = cursor;
                 }
@@ -160,13 +224,24 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket, user: User) {
             _ = heartbeat.tick() => {
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
             }
+            Some(signal) = video_rx.recv() => {
+                if !send(&mut socket, &signal).await { break; }
+            }
             incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientSignal>(&text) {
+                    Ok(msg) => video.on_message(msg).await,
+                    Err(e) => {
+                        let err = ServerSignal::error(SignalErrorCode::BadRequest, format!("not a message this channel takes: {e}"));
+                        if !send(&mut socket, &err).await { break; }
+                    }
+                },
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                // Client → server messages come with the live-meeting features.
                 Some(Ok(_)) => {}
             },
         }
     }
+    // A closed socket leaves the video room: nothing is forwarded to a gone client.
+    video.close().await;
 }
 
 /// `GET /api/v1/trust`: the root certificates (PEM) this server checks signatures

@@ -93,9 +93,18 @@ impl FromRequestParts<Arc<AppState>> for Authed {
             ));
         };
         let hash = token_hash(&token);
-        let store = app.store.clone();
-        let h2 = hash.clone();
-        let session = tokio::task::spawn_blocking(move || store.session(&h2)).await??;
+        let session = match app.caches.session(&hash) {
+            Some(s) => Some(s),
+            None => {
+                let store = app.store.clone();
+                let h2 = hash.clone();
+                let s = tokio::task::spawn_blocking(move || store.session(&h2)).await??;
+                if let Some(s) = &s {
+                    app.caches.put_session(&hash, s.clone());
+                }
+                s
+            }
+        };
         let Some(s) = session else {
             return Err(ApiError::unauthenticated(
                 "the session has ended; log in again",
@@ -322,6 +331,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
 pub async fn logout(State(app): State<Arc<AppState>>, auth: Authed) -> ApiResult<StatusCode> {
     let store = app.store.clone();
     let username = auth.user.username.clone();
+    app.caches.forget_session(&auth.token_hash);
     tokio::task::spawn_blocking(move || {
         store.delete_session(&auth.token_hash)?;
         store.audit(

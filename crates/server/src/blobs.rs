@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use phonghop_domain::{ErrorCode, Sha256};
 use sha2::Digest;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio_util::io::ReaderStream;
 
 use crate::AppState;
@@ -118,10 +118,7 @@ pub async fn get_blob(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let sha = parse_sha(&raw)?;
-    let (store, viewer, sha2) = (app.store.clone(), auth.user.clone(), sha.clone());
-    let visible =
-        tokio::task::spawn_blocking(move || store.blob_visible_to(&viewer, &sha2)).await??;
-    if !visible || !app.blobs.exists(&sha) {
+    if !visible_to(&app, &auth, &sha).await? || !app.blobs.exists(&sha) {
         // The same answer whether it exists or not: no probing for documents.
         return Err(ApiError::not_found(
             "no such document file, or it is not yours to read",
@@ -135,28 +132,52 @@ pub async fn get_blob(
     {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response());
     }
+    let range_header = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let path = app.blobs.path(&sha);
-    let mut file = tokio::fs::File::open(&path)
-        .await
-        .map_err(ApiError::internal)?;
-    let size = file.metadata().await.map_err(ApiError::internal)?.len();
-    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
-        Some(h) => match parse_range(h, size) {
-            Ok(r) => r,
-            Err(()) => {
-                let mut resp = ApiError::new(
-                    StatusCode::RANGE_NOT_SATISFIABLE,
-                    ErrorCode::RangeNotSatisfiable,
-                    format!("the range {h:?} is outside the file's {size} bytes"),
-                )
-                .into_response();
-                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
-                    resp.headers_mut().insert(header::CONTENT_RANGE, v);
-                }
-                return Ok(resp);
+    // One trip to the blocking pool: open, size, and — for the usual meeting document —
+    // the bytes themselves. Big files stream.
+    let opened = tokio::task::spawn_blocking(move || -> io::Result<Opened> {
+        use std::io::{Read, Seek};
+        let mut file = std::fs::File::open(&path)?;
+        let size = file.metadata()?.len();
+        let range = match &range_header {
+            Some(h) => parse_range(h, size),
+            None => Ok(None),
+        };
+        let (start, len) = match range {
+            Ok(Some((s, e))) => (s, e - s + 1),
+            Ok(None) => (0, size),
+            Err(()) => return Ok((size, range, Served::Nothing)),
+        };
+        file.seek(io::SeekFrom::Start(start))?;
+        if len <= INLINE_BYTES {
+            let mut buf = Vec::with_capacity(len as usize);
+            file.take(len).read_to_end(&mut buf)?;
+            Ok((size, range, Served::Bytes(buf)))
+        } else {
+            Ok((size, range, Served::Stream(file, len)))
+        }
+    })
+    .await?
+    .map_err(ApiError::internal)?;
+    let (size, range, served) = opened;
+    let range = match range {
+        Ok(r) => r,
+        Err(()) => {
+            let mut resp = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                ErrorCode::RangeNotSatisfiable,
+                format!("the range asked for is outside the file's {size} bytes"),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                resp.headers_mut().insert(header::CONTENT_RANGE, v);
             }
-        },
-        None => None,
+            return Ok(resp);
+        }
     };
     let mut builder = Response::builder()
         .header(header::CONTENT_TYPE, "application/pdf")
@@ -166,29 +187,67 @@ pub async fn get_blob(
             header::CACHE_CONTROL,
             "private, max-age=31536000, immutable",
         );
-    let body = match range {
-        Some((start, end)) => {
-            file.seek(io::SeekFrom::Start(start))
-                .await
-                .map_err(ApiError::internal)?;
-            let len = end - start + 1;
-            builder = builder
-                .status(StatusCode::PARTIAL_CONTENT)
-                .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"))
-                .header(header::CONTENT_LENGTH, len);
-            Body::from_stream(ReaderStream::with_capacity(
-                tokio::io::AsyncReadExt::take(file, len),
-                64 * 1024,
-            ))
-        }
-        None => {
-            builder = builder
-                .status(StatusCode::OK)
-                .header(header::CONTENT_LENGTH, size);
-            Body::from_stream(ReaderStream::with_capacity(file, 64 * 1024))
-        }
+    builder = match range {
+        Some((start, end)) => builder
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"))
+            .header(header::CONTENT_LENGTH, end - start + 1),
+        None => builder
+            .status(StatusCode::OK)
+            .header(header::CONTENT_LENGTH, size),
+    };
+    let body = match served {
+        Served::Bytes(b) => Body::from(b),
+        Served::Stream(file, len) => Body::from_stream(ReaderStream::with_capacity(
+            tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(file), len),
+            256 * 1024,
+        )),
+        Served::Nothing => Body::empty(),
     };
     builder.body(body).map_err(ApiError::internal)
+}
+
+/// The file's size, the range asked for (Err: unsatisfiable) and what to send.
+type Opened = (u64, Result<Option<(u64, u64)>, ()>, Served);
+
+/// Files up to this size are read in one go; bigger ones stream.
+const INLINE_BYTES: u64 = 8 * 1024 * 1024;
+
+enum Served {
+    Bytes(Vec<u8>),
+    Stream(std::fs::File, u64),
+    Nothing,
+}
+
+/// May the caller read this blob? The set of blobs a user may read is cached until the
+/// feed moves (any change of membership or documents moves it).
+async fn visible_to(app: &Arc<AppState>, auth: &Authed, sha: &Sha256) -> ApiResult<bool> {
+    let cursor = app.cursor();
+    let cached = app.caches.visible_blobs(cursor, auth.user.id);
+    if cached.as_ref().is_some_and(|set| set.contains(sha)) {
+        return Ok(true);
+    }
+    let (store, viewer, sha2) = (app.store.clone(), auth.user.clone(), sha.clone());
+    let need_set = cached.is_none();
+    let (set, visible) = tokio::task::spawn_blocking(move || {
+        let set = if need_set {
+            Some(store.visible_blobs(&viewer)?)
+        } else {
+            None
+        };
+        let visible = match &set {
+            Some(s) if s.contains(&sha2) => true,
+            // Not through a document: perhaps they uploaded it.
+            _ => store.blob_visible_to(&viewer, &sha2)?,
+        };
+        Ok::<_, crate::store::StoreError>((set, visible))
+    })
+    .await??;
+    if let Some(set) = set {
+        app.caches
+            .put_visible_blobs(cursor, auth.user.id, Arc::new(set));
+    }
+    Ok(visible)
 }
 
 /// `PUT /api/v1/blobs/{sha256}`: secretaries upload a document file; the server checks

@@ -7,6 +7,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod caches;
 pub mod error;
 pub mod inspect;
 pub mod live;
@@ -14,6 +15,7 @@ pub mod openapi;
 pub mod opinions;
 pub mod seed;
 pub mod store;
+pub mod video;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -42,6 +44,8 @@ pub struct Config {
     pub heartbeat: Duration,
     pub login_max_failures: u32,
     pub login_lock: Duration,
+    /// The SFU: media addresses, port range, public IP, ICE servers.
+    pub video: phonghop_rtc::SfuConfig,
 }
 
 impl Config {
@@ -53,6 +57,7 @@ impl Config {
             heartbeat: api::DEFAULT_HEARTBEAT,
             login_max_failures: 5,
             login_lock: Duration::from_secs(30),
+            video: phonghop_rtc::SfuConfig::default(),
         }
     }
 }
@@ -67,9 +72,19 @@ pub struct AppState {
     pub live: watch::Sender<u64>,
     /// Live-meeting events for the live channel, and the poll timer's wake-up.
     pub hub: live::Hub,
+    /// One video room per meeting.
+    pub video: Arc<phonghop_rtc::Sfu>,
+    pub caches: caches::Caches,
 }
 
 impl AppState {
+    /// The feed's cursor as this process knows it (cheap: no database access).
+    /// The feed's position: what the live channel last announced, or what a commit
+    /// reached since (announcements are batched; caches must not wait for them).
+    pub fn cursor(&self) -> u64 {
+        (*self.live.borrow()).max(self.hub.committed())
+    }
+
     pub fn notify_changed(&self, cursor: u64) {
         self.live.send_if_modified(|c| {
             if cursor > *c {
@@ -119,14 +134,17 @@ pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
     let cursor = store.cursor()?;
     let inspector =
         PdfInspector::from_trust_dir(&config.data_dir.join("trust")).map_err(OpenError::Trust)?;
+    let store: Arc<dyn Store> = Arc::new(store);
     Ok(Arc::new(AppState {
         throttle: auth::Throttle::new(config.login_max_failures, config.login_lock),
+        video: video::sfu(&config.video, store.clone()),
         config,
-        store: Arc::new(store),
+        store,
         blobs,
         inspector: Arc::new(inspector),
         live: watch::channel(cursor).0,
         hub: live::Hub::default(),
+        caches: caches::Caches::default(),
     }))
 }
 
@@ -144,6 +162,12 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/opinions/{id}/export.csv", get(opinions::export_csv))
         .route("/opinions/{id}/export.xlsx", get(opinions::export_xlsx))
         .route(
+            "/meetings/{id}/video/invitations",
+            post(video::create_invitation),
+        )
+        .route("/meetings/{id}/video", get(video::room))
+        .route("/video/invitations/{token}", get(video::get_invitation))
+        .route(
             "/blobs/{sha256}",
             get(blobs::get_blob)
                 .put(blobs::put_blob)
@@ -153,6 +177,9 @@ pub fn router(app: Arc<AppState>) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(|| async { "ok" }))
+        .route("/video/join/{token}", get(video::guest_page))
+        .route("/video/meeting/{id}", get(video::guest_page))
+        .route("/video/guest.js", get(video::guest_script))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -226,6 +253,21 @@ pub async fn start(
         }
     };
     let poll_timer = live::spawn_poll_timer(state.clone());
+    // Changes made by another process (the admin CLI) move the feed too; notice them.
+    let watched = Arc::downgrade(&state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let Some(state) = watched.upgrade() else {
+                break;
+            };
+            let store = state.store.clone();
+            if let Ok(Ok(cursor)) = tokio::task::spawn_blocking(move || store.cursor()).await {
+                state.notify_changed(cursor);
+            }
+        }
+    });
     Ok(RunningServer {
         addr,
         state,

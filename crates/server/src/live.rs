@@ -69,6 +69,8 @@ pub struct Hub {
     pending: Mutex<Pending>,
     /// Bumped when who-sees-which-meeting may have changed.
     audience_epoch: AtomicU64,
+    /// The newest committed cursor, before the batched announcement goes out.
+    committed: AtomicU64,
     /// Wakes the poll timer (a poll with a duration opened).
     pub timer: Notify,
 }
@@ -79,6 +81,7 @@ impl Default for Hub {
             events: broadcast::channel(CHANNEL_CAPACITY).0,
             pending: Mutex::new(Pending::default()),
             audience_epoch: AtomicU64::new(0),
+            committed: AtomicU64::new(0),
             timer: Notify::new(),
         }
     }
@@ -97,6 +100,10 @@ impl Hub {
         self.audience_epoch.load(Ordering::Acquire)
     }
 
+    pub fn committed(&self) -> u64 {
+        self.committed.load(Ordering::Acquire)
+    }
+
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -105,6 +112,7 @@ impl Hub {
 /// Queues the new states and the feed's cursor for the live channel; sends at once when
 /// the last send was long enough ago, else schedules one send for the batch.
 pub fn publish(app: &Arc<AppState>, cursor: u64, changes: Vec<LiveChange>) {
+    app.hub.committed.fetch_max(cursor, Ordering::AcqRel);
     let delay = {
         let mut p = app.hub.pending();
         p.cursor = p.cursor.max(cursor);
@@ -179,13 +187,14 @@ fn flush(app: &Arc<AppState>) {
 
 /// Which meetings' events one connection may receive, refreshed when memberships change.
 pub struct Audience {
-    user: User,
+    /// None: a video guest, who hears no meeting's events.
+    user: Option<User>,
     epoch: Option<u64>,
     meetings: Option<HashSet<Id>>,
 }
 
 impl Audience {
-    pub fn new(user: User) -> Audience {
+    pub fn new(user: Option<User>) -> Audience {
         Audience {
             user,
             epoch: None,
@@ -194,10 +203,12 @@ impl Audience {
     }
 
     pub async fn sees(&mut self, app: &Arc<AppState>, meeting: Id) -> bool {
+        let Some(user) = self.user.clone() else {
+            return false;
+        };
         let epoch = app.hub.audience_epoch();
         if self.epoch != Some(epoch) {
             let store = app.store.clone();
-            let user = self.user.clone();
             match tokio::task::spawn_blocking(move || store.live_audience(&user)).await {
                 Ok(Ok(m)) => {
                     self.meetings = m;

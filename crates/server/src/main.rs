@@ -42,6 +42,8 @@ enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        #[command(flatten)]
+        media: MediaArgs,
     },
     /// Manage accounts.
     User {
@@ -61,6 +63,59 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+}
+
+/// Where video media (WebRTC over UDP) is received and sent.
+#[derive(clap::Args)]
+struct MediaArgs {
+    /// The address media sockets bind to (an explicit address: a wildcard would skip
+    /// loopback and bind every other interface).
+    #[arg(long, default_value = "127.0.0.1", env = "PHONGHOP_MEDIA_IP")]
+    media_ip: std::net::IpAddr,
+    /// UDP ports for media, e.g. 40000-40999 (open exactly these in the firewall).
+    #[arg(long, env = "PHONGHOP_MEDIA_PORTS", value_parser = parse_port_range)]
+    media_ports: Option<(u16, u16)>,
+    /// The address clients reach when the server is behind 1:1 NAT.
+    #[arg(long, env = "PHONGHOP_PUBLIC_IP")]
+    public_ip: Option<std::net::IpAddr>,
+    /// A STUN/TURN server for clients and the SFU: `stun:host:port` or
+    /// `turn:host:port?transport=udp,user,password`. Repeatable.
+    #[arg(long = "ice-server")]
+    ice_servers: Vec<String>,
+}
+
+fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (lo, hi) = s
+        .split_once('-')
+        .ok_or("expected FIRST-LAST, e.g. 40000-40999")?;
+    let lo: u16 = lo.trim().parse().map_err(|e| format!("{e}"))?;
+    let hi: u16 = hi.trim().parse().map_err(|e| format!("{e}"))?;
+    if lo == 0 || lo > hi {
+        return Err("the range must be FIRST-LAST with 0 < FIRST <= LAST".into());
+    }
+    Ok((lo, hi))
+}
+
+impl MediaArgs {
+    fn net(&self) -> phonghop_rtc::NetConfig {
+        phonghop_rtc::NetConfig {
+            bind_ip: self.media_ip,
+            port_range: self.media_ports,
+            public_ip: self.public_ip,
+            ice_servers: self
+                .ice_servers
+                .iter()
+                .map(|s| {
+                    let mut parts = s.splitn(3, ',');
+                    phonghop_rtc::signal::IceServer {
+                        urls: vec![parts.next().unwrap_or_default().to_owned()],
+                        username: parts.next().map(str::to_owned),
+                        credential: parts.next().map(str::to_owned),
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -185,6 +240,7 @@ fn run() -> anyhow::Result<()> {
             listen,
             tls_cert,
             tls_key,
+            media,
         } => {
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(Tls { cert, key }),
@@ -193,7 +249,9 @@ fn run() -> anyhow::Result<()> {
             let scheme = if tls.is_some() { "https" } else { "http" };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
-                let server = phonghop_server::start(Config::new(&data), listen, tls).await?;
+                let mut config = Config::new(&data);
+                config.video.net = media.net();
+                let server = phonghop_server::start(config, listen, tls).await?;
                 println!("PhòngHọp server listening on {scheme}://{}", server.addr);
                 let state = server.state.clone();
                 tokio::select! {
@@ -255,7 +313,10 @@ fn run() -> anyhow::Result<()> {
                         password_hash: hash.clone(),
                     })?;
                 }
-                println!("added {count} accounts {prefix}{:0width$} … {prefix}{count:0width$}", 1);
+                println!(
+                    "added {count} accounts {prefix}{:0width$} … {prefix}{count:0width$}",
+                    1
+                );
             }
             UserCommand::List { data, json } => {
                 let (store, _) = open_data(&data, false)?;

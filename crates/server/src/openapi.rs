@@ -59,7 +59,7 @@ fn votes_paths() -> Value {
 
 fn base_document() -> Value {
     let auth = json!([{"bearer": []}]);
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "PhòngHọp provincial server",
@@ -103,7 +103,7 @@ fn base_document() -> Value {
                     "cursor": {"type": "integer", "minimum": 0}, "more": {"type": "boolean"}}},
                 "Op": {
                     "type": "object", "required": ["type"],
-                    "properties": {"type": {"type": "string", "enum": ["meeting.create","meeting.update","meeting.publish","meeting.status","item.add","item.update","item.move","item.remove","document.attach","member.add","member.remove","note.put","note.delete","attendance.set","speak.request","speak.withdraw","speak.grant","speak.end","agenda.current","present.page","present.stop","poll.create","poll.open","poll.close","ballot.cast","opinion.create","opinion.answer"]}},
+                    "properties": {"type": {"type": "string", "enum": ["meeting.create","meeting.update","meeting.publish","meeting.status","item.add","item.update","item.move","item.remove","document.attach","member.add","member.remove","note.put","note.delete","annotation.put","annotation.delete","attendance.set","speak.request","speak.withdraw","speak.grant","speak.end","agenda.current","present.page","present.stop","poll.create","poll.open","poll.close","ballot.cast","opinion.create","opinion.answer"]}},
                     "additionalProperties": true
                 },
                 "OpEnvelope": {"type": "object", "required": ["id","op"], "properties": {
@@ -165,10 +165,139 @@ fn base_document() -> Value {
                     "responses": with(json!({"201": {"description": "Stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Blob"}}}}, "200": {"description": "Already stored"}}), error_responses(&["400","401","403","413","415"]))}
             },
             "/live": {"get": {
-                "summary": "WebSocket: `changed` whenever the feed moves, `heartbeat` periodically, and `meeting` with the new state of a live meeting's polls, attendance, speaker queue and progress (for its members). Token in the Authorization header or `?access_token=`.",
+                "summary": "WebSocket: `changed` whenever the feed moves, `heartbeat` periodically, `meeting` with the new state of a live meeting's polls, attendance, speaker queue and progress (to its members), and video signaling both ways (VideoClientMessage in, VideoServerMessage out). Token in the Authorization header or `?access_token=`; a guest without an account passes `?invite=TOKEN` and gets video signaling only. Only members of a published meeting (or guests invited to it) may `video.join` its room.",
                 "security": auth,
-                "responses": with(json!({"101": {"description": "Switching to WebSocket; messages are LiveMessage JSON", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LiveMessage"}}}}}), error_responses(&["401"]))
+                "parameters": [
+                    {"name": "access_token", "in": "query", "schema": {"type": "string"}},
+                    {"name": "invite", "in": "query", "schema": {"type": "string"}}
+                ],
+                "responses": with(json!({"101": {"description": "Switching to WebSocket; JSON text frames", "content": {"application/json": {"schema": {"oneOf": [
+                    {"$ref": "#/components/schemas/LiveMessage"},
+                    {"$ref": "#/components/schemas/VideoServerMessage"}]}}}}}), error_responses(&["401","403","404"]))
             }}
         }
-    })
+    });
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut()
+        && let Value::Object(v) = video_schemas()
+    {
+        schemas.extend(v);
+    }
+    if let Some(paths) = doc["paths"].as_object_mut()
+        && let Value::Object(v) = video_paths(&auth)
+    {
+        paths.extend(v);
+    }
+    doc
+}
+
+/// Video signaling messages (crates/rtc `signal`), carried on the live WebSocket.
+fn video_schemas() -> Value {
+    let mut m = serde_json::Map::new();
+    for part in video_schemas_parts() {
+        if let Value::Object(o) = part {
+            m.extend(o);
+        }
+    }
+    Value::Object(m)
+}
+
+fn video_schemas_parts() -> Vec<Value> {
+    vec![
+        json!({
+                "VideoCandidate": {"type": "object", "required": ["candidate"], "description": "RTCIceCandidateInit", "properties": {
+                    "candidate": {"type": "string"}, "sdpMid": {"type": ["string","null"]}, "sdpMLineIndex": {"type": ["integer","null"]}}}
+        }),
+        json!({
+                "VideoTrack": {"type": "object", "required": ["id","source"], "properties": {
+                    "id": {"type": "string", "description": "`{participant}:{source}`; the stream id (msid) of the track in the subscribe offer"},
+                    "source": {"type": "string", "enum": ["camera","microphone","screen"]},
+                    "layers": {"type": "array", "items": {"type": "string"}, "description": "simulcast RIDs offered"},
+                    "muted": {"type": "boolean", "description": "muted by the chair"}}}
+        }),
+        json!({
+                "VideoParticipant": {"type": "object", "required": ["id","name","role","tracks"], "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "user_id": {"type": ["string","null"], "format": "uuid"},
+                    "name": {"type": "string"}, "role": {"type": "string", "enum": ["chair","secretary","member","guest"]},
+                    "tracks": {"type": "array", "items": {"$ref": "#/components/schemas/VideoTrack"}}}}
+        }),
+        json!({
+                "VideoClientMessage": {
+                    "description": "Client → server video signaling, a JSON text frame on the live WebSocket. Each participant has two peer connections: `publish` (the client offers camera/microphone/screen, the SFU answers; adding or stopping a source is a new offer) and `subscribe` (the SFU offers what the client subscribed to and offers again when tracks come and go; the client answers). ICE candidates trickle both ways.",
+                    "oneOf": [
+                        {"type": "object", "required": ["type","meeting_id"], "properties": {"type": {"const": "video.join"}, "meeting_id": {"type": "string", "format": "uuid"}, "name": {"type": "string", "description": "guests only"}}},
+                        {"type": "object", "required": ["type","pc","sdp"], "properties": {"type": {"const": "video.offer"}, "pc": {"const": "publish"}, "sdp": {"type": "string"}}},
+                        {"type": "object", "required": ["type","pc","sdp"], "properties": {"type": {"const": "video.answer"}, "pc": {"const": "subscribe"}, "sdp": {"type": "string"}}},
+                        {"type": "object", "required": ["type","pc","candidate"], "properties": {"type": {"const": "video.candidate"}, "pc": {"enum": ["publish","subscribe"]}, "candidate": {"$ref": "#/components/schemas/VideoCandidate"}}},
+                        {"type": "object", "required": ["type","sources"], "properties": {"type": {"const": "video.sources"}, "sources": {"type": "object", "additionalProperties": {"enum": ["camera","microphone","screen"]}, "description": "MediaStreamTrack id → source, sent before the offer that adds them"}}},
+                        {"type": "object", "required": ["type","subscription"], "properties": {"type": {"const": "video.subscribe"}, "subscription": {"oneOf": [
+                            {"type": "object", "properties": {"mode": {"const": "all"}}},
+                            {"type": "object", "properties": {"mode": {"const": "tracks"}, "tracks": {"type": "array", "items": {"type": "string"}}}}]}}},
+                        {"type": "object", "required": ["type","track","rid"], "properties": {"type": {"const": "video.layer"}, "track": {"type": "string"}, "rid": {"type": "string"}}},
+                        {"type": "object", "required": ["type","participant","source","muted"], "description": "chair or secretary only; the SFU stops forwarding the source at once", "properties": {"type": {"const": "video.mute"}, "participant": {"type": "string", "format": "uuid"}, "source": {"enum": ["camera","microphone","screen"]}, "muted": {"type": "boolean"}}},
+                        {"type": "object", "required": ["type","participant"], "description": "chair or secretary only", "properties": {"type": {"const": "video.stop_share"}, "participant": {"type": "string", "format": "uuid"}}},
+                        {"type": "object", "required": ["type"], "properties": {"type": {"const": "video.leave"}}}
+                    ]
+                }
+        }),
+        json!({
+                "VideoServerMessage": {
+                    "description": "Server → client video signaling on the live WebSocket, next to `hello`/`changed`/`heartbeat`.",
+                    "oneOf": [
+                        {"type": "object", "properties": {"type": {"const": "video.joined"}, "meeting_id": {"type": "string"}, "you": {"$ref": "#/components/schemas/VideoParticipant"}, "participants": {"type": "array", "items": {"$ref": "#/components/schemas/VideoParticipant"}}, "ice_servers": {"type": "array", "items": {"type": "object"}}}},
+                        {"type": "object", "properties": {"type": {"const": "video.offer"}, "pc": {"const": "subscribe"}, "sdp": {"type": "string"}}},
+                        {"type": "object", "properties": {"type": {"const": "video.answer"}, "pc": {"const": "publish"}, "sdp": {"type": "string"}}},
+                        {"type": "object", "properties": {"type": {"const": "video.candidate"}, "pc": {"enum": ["publish","subscribe"]}, "candidate": {"$ref": "#/components/schemas/VideoCandidate"}}},
+                        {"type": "object", "properties": {"type": {"enum": ["video.participant_joined","video.participant_updated"]}, "participant": {"$ref": "#/components/schemas/VideoParticipant"}}},
+                        {"type": "object", "properties": {"type": {"const": "video.participant_left"}, "participant": {"type": "string", "format": "uuid"}}},
+                        {"type": "object", "properties": {"type": {"const": "video.active_speaker"}, "participant": {"type": ["string","null"], "format": "uuid"}}},
+                        {"type": "object", "properties": {"type": {"const": "video.muted"}, "source": {"enum": ["camera","microphone","screen"]}, "muted": {"type": "boolean"}, "by": {"type": "string"}}},
+                        {"type": "object", "properties": {"type": {"const": "video.share_stopped"}, "by": {"type": "string"}}},
+                        {"type": "object", "properties": {"type": {"const": "video.left"}}},
+                        {"type": "object", "properties": {"type": {"const": "video.error"}, "code": {"enum": ["forbidden","not_moderator","not_joined","already_joined","not_found","bad_request","negotiation","internal"]}, "message": {"type": "string"}}}
+                    ]
+                }
+        }),
+    ]
+}
+
+fn video_paths(auth: &Value) -> Value {
+    let mut m = serde_json::Map::new();
+    for part in video_path_parts(auth) {
+        if let Value::Object(o) = part {
+            m.extend(o);
+        }
+    }
+    Value::Object(m)
+}
+
+fn video_path_parts(auth: &Value) -> Vec<Value> {
+    vec![
+        json!({
+            "/meetings/{id}/video/invitations": {"post": {
+                "summary": "Invite a guest without an account to the meeting's video (chair, secretary of the meeting, or admin). The guest opens `url` in any modern browser.",
+                "security": auth.clone(),
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string", "maxLength": 80}, "valid_hours": {"type": "integer", "minimum": 1, "maximum": 720, "default": 48}}}}}},
+                "responses": with(json!({"201": {"description": "Invitation", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "token": {"type": "string"}, "url": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}}}}}}), error_responses(&["400","401","403","404","422"]))
+            }}
+        }),
+        json!({
+            "/meetings/{id}/video": {"get": {
+                "summary": "Who is in the meeting's video room now (members)",
+                "security": auth.clone(),
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                "responses": with(json!({"200": {"description": "The room", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "meeting_id": {"type": "string"}, "participants": {"type": "array", "items": {"$ref": "#/components/schemas/VideoParticipant"}}}}}}}}), error_responses(&["401","403"]))
+            }}
+        }),
+        json!({
+            "/video/invitations/{token}": {"get": {
+                "summary": "What a guest's page shows: the meeting (title, room, time, agenda) and the guest's name. The token is the credential.",
+                "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": with(json!({"200": {"description": "The invitation", "content": {"application/json": {"schema": {"type": "object"}}}}}), error_responses(&["403","404"]))
+            }}
+        }),
+    ]
 }

@@ -1,6 +1,7 @@
 //! `phonghop` end to end: the real CLI binary against the real server on 127.0.0.1:0.
 #![allow(clippy::unwrap_used)]
 
+mod annotations;
 mod crash;
 mod offline;
 mod pdf;

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    Change, ChangesPage, Id, OpEnvelope, OpResult, OpinionStats, OrgUnit, Role, Sha256,
-    SignatureSummary, Timestamp, User,
+    Change, ChangesPage, Id, MeetingRole, OpEnvelope, OpResult, OpinionStats, OrgUnit, Role,
+    Sha256, SignatureSummary, Timestamp, User,
 };
 
 pub use sqlite::SqliteStore;
@@ -95,6 +95,28 @@ pub struct Applied {
     pub audience_changed: bool,
 }
 
+/// A guest's invitation to a meeting's video room (the token itself is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoInvitation {
+    pub token_hash: String,
+    pub meeting_id: Id,
+    /// The guest's name as the secretary typed it.
+    pub name: String,
+    pub created_by: Id,
+    pub expires_at: Timestamp,
+}
+
+/// What a guest's page shows about the meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingBrief {
+    pub id: Id,
+    pub title: String,
+    pub room: String,
+    pub starts_at: Timestamp,
+    /// Agenda item titles, in order.
+    pub agenda: Vec<String>,
+}
+
 pub trait Store: Send + Sync + 'static {
     /// The feed's current position: the sequence number of the last change.
     fn cursor(&self) -> StoreResult<u64>;
@@ -117,6 +139,8 @@ pub trait Store: Send + Sync + 'static {
     fn blob(&self, sha256: &Sha256) -> StoreResult<Option<BlobRecord>>;
     /// The viewer may download this blob: a document they may see uses it, or they uploaded it.
     fn blob_visible_to(&self, viewer: &User, sha256: &Sha256) -> StoreResult<bool>;
+    /// Every blob a document the viewer may see uses (any version).
+    fn visible_blobs(&self, viewer: &User) -> StoreResult<std::collections::HashSet<Sha256>>;
 
     /// Applies each op at most once, in order, each atomically with its audit row;
     /// everything is durable before this returns.
@@ -140,6 +164,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// The change feed as the viewer may see it; see DESIGN.md "Sync".
     fn changes(&self, viewer: &User, since: u64, limit: usize) -> StoreResult<ChangesPage>;
+
+    /// The user's role in a published meeting they are a (not removed) member of.
+    fn meeting_role(&self, user: Id, meeting: Id) -> StoreResult<Option<MeetingRole>>;
+    /// A published meeting's title, room, time and agenda.
+    fn meeting_brief(&self, meeting: Id) -> StoreResult<Option<MeetingBrief>>;
+    fn create_video_invitation(&self, invitation: &VideoInvitation) -> StoreResult<()>;
+    /// The invitation with this token hash, expired or not.
+    fn video_invitation(&self, token_hash: &str) -> StoreResult<Option<VideoInvitation>>;
 
     /// Appends to the hash-chained audit log.
     fn audit(&self, actor: &str, action: &str, detail: &serde_json::Value) -> StoreResult<()>;

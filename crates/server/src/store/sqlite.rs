@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    AgendaItem, Attendance, Change, ChangesPage, Classification, Document, DocumentKind,
-    DocumentVersion, ErrorCode, Id, Meeting, MeetingKind, MeetingRole, MeetingStatus, Membership,
-    Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256, SignatureSummary, Timestamp, User,
+    AgendaItem, Annotation, Attendance, Change, ChangesPage, Classification, Document,
+    DocumentKind, DocumentVersion, ErrorCode, Id, Meeting, MeetingKind, MeetingRole, MeetingStatus,
+    Membership, Note, Op, OpEnvelope, OpOutcome, OpResult, OrgUnit, Sha256, SignatureSummary,
+    Timestamp, User,
 };
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use serde::Serialize;
@@ -16,8 +17,8 @@ use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 
 use super::{
-    Applied, AuditEntry, BlobRecord, LiveChange, NewUser, SessionRecord, Store, StoreError,
-    StoreResult,
+    Applied, AuditEntry, BlobRecord, LiveChange, MeetingBrief, NewUser, SessionRecord, Store,
+    StoreError, StoreResult, VideoInvitation,
 };
 use crate::audit;
 
@@ -28,7 +29,9 @@ mod live;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_audit_append_only.sql"),
-    include_str!("migrations/0003_live_meeting.sql"),
+    include_str!("migrations/0003_video.sql"),
+    include_str!("migrations/0004_annotations.sql"),
+    include_str!("migrations/0005_live_meeting.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -109,10 +112,7 @@ fn apply_jobs(conn: &mut Connection, jobs: &[Arc<Job>]) -> Vec<StoreResult<Appli
     }
     let committing = std::time::Instant::now();
     let committed = tx.commit();
-    tracing::trace!(
-        ms = committing.elapsed().as_secs_f64() * 1e3,
-        "commit"
-    );
+    tracing::trace!(ms = committing.elapsed().as_secs_f64() * 1e3, "commit");
     match committed {
         Ok(()) => out,
         Err(e) => failed_all(&e),
@@ -468,6 +468,37 @@ const SOURCES: &[Source] = &[
             }))
         },
     },
+    // The viewer's own annotations wherever they are; others' where they were ever
+    // shared in a meeting the viewer is a member of (unsharing and deleting reach them
+    // as tombstones).
+    Source {
+        sql: "SELECT seq AS eff, id, owner_id, meeting_id, document_id, version, page, shared, body,
+                     updated_at, deleted, 1 AS own
+              FROM annotations WHERE owner_id = ?2 AND seq > ?1
+              UNION ALL
+              SELECT max(a.seq, v.conf_start) AS eff, a.id, a.owner_id, a.meeting_id, a.document_id,
+                     a.version, a.page, a.shared, a.body, a.updated_at, a.deleted, 0 AS own
+              FROM annotations a JOIN temp.vis v ON v.meeting_id = a.meeting_id
+              WHERE a.owner_id != ?2 AND a.ever_shared = 1 AND v.conf_start IS NOT NULL",
+        map: |_, r| {
+            let annotation_id = parse_id(r.get(1)?)?;
+            let (shared, deleted, own): (bool, bool, bool) = (r.get(7)?, r.get(10)?, r.get(11)?);
+            if deleted || !(own || shared) {
+                return Ok(Change::AnnotationDeleted { annotation_id });
+            }
+            Ok(Change::Annotation(Annotation {
+                id: annotation_id,
+                owner_id: parse_id(r.get(2)?)?,
+                meeting_id: parse_id(r.get(3)?)?,
+                document_id: parse_id(r.get(4)?)?,
+                version: r.get(5)?,
+                page: r.get(6)?,
+                shared,
+                body: from_json(r.get(8)?)?,
+                updated_at: parse_ts(r.get(9)?)?,
+            }))
+        },
+    },
     Source {
         sql: "SELECT seq AS eff, meeting_id FROM members
               WHERE user_id = ?2 AND removed = 1 AND seq > ?1
@@ -710,7 +741,15 @@ fn apply_one(
         );
     }
     let mut seq = Seq { conn, value: None };
-    if !op.prepares_meeting() && !matches!(op, Op::NotePut { .. } | Op::NoteDelete { .. }) {
+    if !op.prepares_meeting()
+        && !matches!(
+            op,
+            Op::NotePut { .. }
+                | Op::NoteDelete { .. }
+                | Op::AnnotationPut { .. }
+                | Op::AnnotationDelete { .. }
+        )
+    {
         return live::apply(conn, actor, op, &mut seq, touched);
     }
     match op {
@@ -1146,10 +1185,160 @@ fn apply_one(
                 }
             }
         }
+        Op::AnnotationPut {
+            annotation_id,
+            document_id,
+            version,
+            page,
+            shared,
+            body,
+            updated_at,
+        } => {
+            let existing: Option<(String, String, u32, String, bool)> = conn
+                .query_row(
+                    "SELECT owner_id, document_id, version, updated_at, deleted FROM annotations WHERE id = ?1",
+                    [annotation_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            if let Some((owner, doc, ver, _, _)) = &existing {
+                if *owner != actor.id.to_string() {
+                    return reject(
+                        ErrorCode::Forbidden,
+                        "this annotation belongs to someone else",
+                    );
+                }
+                if *doc != document_id.to_string() || ver != version {
+                    return reject(
+                        ErrorCode::Conflict,
+                        "an annotation stays on the document version it was made on",
+                    );
+                }
+            }
+            let (meeting_id, pages) = readable_version(conn, actor, *document_id, *version)?;
+            if *page >= pages {
+                return reject(
+                    ErrorCode::Validation,
+                    format!("page {} is past the document's {pages} pages", page + 1),
+                );
+            }
+            match existing {
+                // Deleted stays deleted; an older edit loses to a newer one.
+                Some((_, _, _, _, true)) => {}
+                Some((_, _, _, stored, false)) if parse_ts(stored.clone())? >= *updated_at => {}
+                _ => {
+                    let s = seq.get()?;
+                    conn.execute(
+                        "INSERT INTO annotations (id, owner_id, meeting_id, document_id, version, page, shared,
+                                                  ever_shared, body, updated_at, seq, deleted)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, 0)
+                         ON CONFLICT (id) DO UPDATE SET page = ?6, shared = ?7,
+                            ever_shared = max(ever_shared, ?7), body = ?8, updated_at = ?9, seq = ?10",
+                        params![
+                            annotation_id.to_string(),
+                            actor.id.to_string(),
+                            meeting_id.to_string(),
+                            document_id.to_string(),
+                            version,
+                            page,
+                            shared,
+                            serde_json::to_string(body).unwrap_or_default(),
+                            ts(*updated_at),
+                            s
+                        ],
+                    )?;
+                }
+            }
+        }
+        Op::AnnotationDelete { annotation_id } => {
+            let owner: Option<(String, bool)> = conn
+                .query_row(
+                    "SELECT owner_id, deleted FROM annotations WHERE id = ?1",
+                    [annotation_id.to_string()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match owner {
+                None => {
+                    return reject(
+                        ErrorCode::NotFound,
+                        format!("annotation {annotation_id} does not exist"),
+                    );
+                }
+                Some((o, _)) if o != actor.id.to_string() => {
+                    return reject(
+                        ErrorCode::Forbidden,
+                        "this annotation belongs to someone else",
+                    );
+                }
+                Some((_, true)) => {}
+                Some(_) => {
+                    let s = seq.get()?;
+                    conn.execute(
+                        "UPDATE annotations SET deleted = 1, body = '{}', seq = ?2 WHERE id = ?1",
+                        params![annotation_id.to_string(), s],
+                    )?;
+                }
+            }
+        }
         // Routed to `live::apply` above.
         _ => return reject(ErrorCode::BadOp, "unroutable op"),
     }
     Ok(())
+}
+
+/// The meeting of a live document the actor may read, and the page count of `version`.
+fn readable_version(
+    conn: &Connection,
+    actor: &User,
+    document_id: Id,
+    version: u32,
+) -> Result<(Id, u32), OpError> {
+    let doc: Option<(String, String)> = conn
+        .query_row(
+            "SELECT meeting_id, classification FROM documents WHERE id = ?1 AND removed = 0",
+            [document_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((meeting_id, classification)) = doc else {
+        return reject(
+            ErrorCode::NotFound,
+            format!("document {document_id} does not exist"),
+        );
+    };
+    let member: bool = conn
+        .query_row(
+            "SELECT 1 FROM members x JOIN meetings m ON m.id = x.meeting_id
+             WHERE x.meeting_id = ?1 AND x.user_id = ?2 AND x.removed = 0
+               AND (m.status != 'draft' OR ?3)",
+            params![
+                meeting_id,
+                actor.id.to_string(),
+                actor.role.prepares_meetings()
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    let confidential = from_text::<Classification>(classification)? == Classification::Confidential;
+    if !(member || (actor.role.prepares_meetings() && !confidential)) {
+        return reject(ErrorCode::Forbidden, "you may not read this document");
+    }
+    let pages: Option<u32> = conn
+        .query_row(
+            "SELECT pages FROM document_versions WHERE document_id = ?1 AND version = ?2",
+            params![document_id.to_string(), version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match pages {
+        None => reject(
+            ErrorCode::NotFound,
+            format!("document {document_id} has no version {version}"),
+        ),
+        Some(p) => Ok((parse_id(meeting_id)?, p)),
+    }
 }
 
 fn append_audit(
@@ -1458,6 +1647,23 @@ impl Store for SqliteStore {
         Ok(visible)
     }
 
+    fn visible_blobs(&self, viewer: &User) -> StoreResult<std::collections::HashSet<Sha256>> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        fill_visibility(&tx, viewer)?;
+        let set = {
+            let mut stmt = tx.prepare(
+                "SELECT DISTINCT dv.sha256 FROM document_versions dv JOIN documents d ON d.id = dv.document_id
+                 JOIN temp.vis v ON v.meeting_id = d.meeting_id
+                 WHERE d.removed = 0 AND (d.classification != 'confidential' OR v.conf_start IS NOT NULL)",
+            )?;
+            let rows = stmt.query_map([], |r| from_text::<Sha256>(r.get(0)?))?;
+            rows.collect::<rusqlite::Result<std::collections::HashSet<_>>>()?
+        };
+        tx.commit()?;
+        Ok(set)
+    }
+
     fn apply_ops_live(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Applied> {
         // Group commit: whoever holds the writer applies every batch queued so far in one
         // transaction — one fsync for many voters — and hands each its result before
@@ -1549,6 +1755,99 @@ impl Store for SqliteStore {
         let page = feed_page(&tx, viewer, since, limit)?;
         tx.commit()?;
         Ok(page)
+    }
+
+    fn meeting_role(&self, user: Id, meeting: Id) -> StoreResult<Option<MeetingRole>> {
+        let conn = self.reader();
+        let role: Option<String> = conn
+            .query_row(
+                "SELECT x.role FROM members x JOIN meetings m ON m.id = x.meeting_id
+                 WHERE x.meeting_id = ?1 AND x.user_id = ?2 AND x.removed = 0
+                   AND m.published_seq IS NOT NULL",
+                [meeting.to_string(), user.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(role.map(from_text::<MeetingRole>).transpose()?)
+    }
+
+    fn meeting_brief(&self, meeting: Id) -> StoreResult<Option<MeetingBrief>> {
+        let conn = self.reader();
+        let head: Option<(String, String, String)> = conn
+            .query_row(
+                "SELECT title, room, starts_at FROM meetings WHERE id = ?1 AND published_seq IS NOT NULL",
+                [meeting.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((title, room, starts_at)) = head else {
+            return Ok(None);
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT title FROM agenda_items WHERE meeting_id = ?1 AND removed = 0 ORDER BY position",
+        )?;
+        let agenda = stmt
+            .query_map([meeting.to_string()], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(Some(MeetingBrief {
+            id: meeting,
+            title,
+            room,
+            starts_at: parse_ts(starts_at)?,
+            agenda,
+        }))
+    }
+
+    fn create_video_invitation(&self, inv: &VideoInvitation) -> StoreResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "INSERT INTO video_invitations (token_hash, meeting_id, name, created_by, created_at, expires_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM meetings WHERE id = ?2)",
+            params![
+                inv.token_hash,
+                inv.meeting_id.to_string(),
+                inv.name,
+                inv.created_by.to_string(),
+                ts(now()),
+                ts(inv.expires_at)
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!(
+                "meeting {} does not exist",
+                inv.meeting_id
+            )));
+        }
+        append_audit(
+            &tx,
+            &inv.created_by.to_string(),
+            "video.invite",
+            &serde_json::json!({"meeting_id": inv.meeting_id, "name": inv.name}),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn video_invitation(&self, token_hash: &str) -> StoreResult<Option<VideoInvitation>> {
+        let conn = self.reader();
+        let row: Option<(String, String, String, String)> = conn
+            .query_row(
+                "SELECT meeting_id, name, created_by, expires_at FROM video_invitations WHERE token_hash = ?1",
+                [token_hash],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((meeting, name, by, expires)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(VideoInvitation {
+            token_hash: token_hash.to_owned(),
+            meeting_id: parse_id(meeting)?,
+            name,
+            created_by: parse_id(by)?,
+            expires_at: parse_ts(expires)?,
+        }))
     }
 
     fn audit(&self, actor: &str, action: &str, detail: &serde_json::Value) -> StoreResult<()> {

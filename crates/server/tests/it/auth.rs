@@ -183,6 +183,9 @@ async fn the_openapi_document_describes_every_route() {
         ("/blobs/{sha256}", "get"),
         ("/blobs/{sha256}", "put"),
         ("/openapi.json", "get"),
+        ("/meetings/{id}/video/invitations", "post"),
+        ("/meetings/{id}/video", "get"),
+        ("/video/invitations/{token}", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -1,6 +1,7 @@
 //! The server's integration suite: the real server on 127.0.0.1:0 with a temp data dir.
 #![allow(clippy::unwrap_used)]
 
+mod annotations;
 mod audit;
 mod auth;
 mod blobs;
@@ -12,6 +13,7 @@ mod ops;
 mod store_conformance;
 mod store_live_conformance;
 mod tls;
+mod video;
 mod votes;
 
 use phonghop_testkit::Api;

@@ -7,7 +7,9 @@ use phonghop_domain::{
     Attendance, Change, Classification, DocumentKind, Id, MeetingKind, MeetingRole, MeetingStatus,
     Op, OpEnvelope, OpOutcome, Role, Sha256, SignatureSummary, User,
 };
-use phonghop_server::store::{BlobRecord, NewUser, SqliteStore, Store, StoreError};
+use phonghop_server::store::{
+    BlobRecord, NewUser, SqliteStore, Store, StoreError, VideoInvitation,
+};
 use time::macros::datetime;
 
 fn user(store: &dyn Store, username: &str, role: Role) -> User {
@@ -168,8 +170,45 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
         |c| matches!(c, Change::Document(d) if d.versions.len() == 1 && d.versions[0].sha256 == sha)
     ));
     assert!(store.blob_visible_to(&del, &sha).unwrap());
+    assert!(store.visible_blobs(&del).unwrap().contains(&sha));
+    assert!(!store.visible_blobs(&outsider).unwrap().contains(&sha));
     assert!(!sees_meeting(&outsider));
     assert!(!store.blob_visible_to(&outsider, &sha).unwrap());
+
+    // Who may join the meeting's video, and what a guest's page shows.
+    assert_eq!(
+        store.meeting_role(del.id, m).unwrap(),
+        Some(MeetingRole::Member)
+    );
+    assert_eq!(store.meeting_role(outsider.id, m).unwrap(), None);
+    assert_eq!(store.meeting_role(del.id, Id::now_v7()).unwrap(), None);
+    let brief = store.meeting_brief(m).unwrap().unwrap();
+    assert_eq!(
+        (brief.title.as_str(), brief.agenda.clone()),
+        ("Phiên họp thường kỳ", vec!["Báo cáo".to_owned()])
+    );
+    assert!(store.meeting_brief(Id::now_v7()).unwrap().is_none());
+    let inv = VideoInvitation {
+        token_hash: "invite-hash".into(),
+        meeting_id: m,
+        name: "Ông Nguyễn Văn Khách".into(),
+        created_by: sec.id,
+        expires_at: phonghop_domain::Timestamp::from(datetime!(2026-12-02 08:00 +07:00)),
+    };
+    store.create_video_invitation(&inv).unwrap();
+    assert_eq!(
+        store.video_invitation("invite-hash").unwrap(),
+        Some(inv.clone())
+    );
+    assert!(store.video_invitation("other").unwrap().is_none());
+    assert!(matches!(
+        store.create_video_invitation(&VideoInvitation {
+            token_hash: "x".into(),
+            meeting_id: Id::now_v7(),
+            ..inv
+        }),
+        Err(StoreError::NotFound(_))
+    ));
 
     // At most once per op id.
     let env = OpEnvelope {
@@ -215,6 +254,11 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
         page.changes
             .iter()
             .any(|c| matches!(c, Change::MeetingRevoked { meeting_id } if *meeting_id == m))
+    );
+    assert_eq!(
+        store.meeting_role(del.id, m).unwrap(),
+        None,
+        "a removed member keeps no video access"
     );
     assert!(!store.blob_visible_to(&del, &sha).unwrap());
 

@@ -78,7 +78,11 @@ pub fn run_live_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
     );
 
     // Who hears which meeting.
-    assert_eq!(store.live_audience(&sec).unwrap(), None, "secretaries hear all");
+    assert_eq!(
+        store.live_audience(&sec).unwrap(),
+        None,
+        "secretaries hear all"
+    );
     assert!(store.live_audience(&voter).unwrap().unwrap().contains(&m));
     assert!(store.live_audience(&outsider).unwrap().unwrap().is_empty());
 

@@ -1,4 +1,4 @@
--- PhòngHọp client cache, version 3: the live meeting. Entities whole as JSON, with the
+-- PhòngHọp client cache, version 4: the live meeting. Entities whole as JSON, with the
 -- server's version (newer wins, so a late live event never undoes a pull).
 CREATE TABLE polls (id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL);
 CREATE INDEX polls_meeting ON polls (meeting_id);

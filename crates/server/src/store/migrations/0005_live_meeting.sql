@@ -1,4 +1,4 @@
--- PhòngHọp server schema, version 3: the live meeting — attendance, the speaker queue,
+-- PhòngHọp server schema, version 5: the live meeting — attendance, the speaker queue,
 -- agenda progress, live polls and written-opinion ballots. Never edit after it landed.
 
 CREATE TABLE attendance (

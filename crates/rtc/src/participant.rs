@@ -1,0 +1,766 @@
+//! A native participant: joins a room over any signaling link, publishes a synthetic
+//! VP8 camera and Opus-like microphone (with the audio-level extension), subscribes to
+//! everyone, and counts what arrives — packets, frames, keyframes, gaps, latency. Used by
+//! tests and by `cargo xtask bench sfu`; the desktop client will reuse its signaling side.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::peer_connection::transport::RTCIceCandidateInit;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtp;
+use rtc::rtp::extension::HeaderExtension;
+use rtc::rtp::extension::audio_level_extension::AudioLevelExtension;
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+};
+use tokio::sync::{mpsc, watch};
+use uuid::Uuid;
+use webrtc::media_stream::Track;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionEventHandler, RTCIceGatheringState, RTCPeerConnectionIceEvent,
+};
+use webrtc::rtp_transceiver::RtpSender;
+
+use crate::config::{NetConfig, is_keyframe_request};
+use crate::link::SignalLink;
+use crate::media::{
+    now_micros, read_probe, synthetic_opus_frame, synthetic_vp8_frame, vp8_is_keyframe,
+};
+use crate::signal::{
+    Candidate, ClientSignal, ParticipantInfo, Pc, ServerSignal, SignalErrorCode, Source,
+};
+
+/// What to publish and how.
+#[derive(Debug, Clone)]
+pub struct ParticipantOptions {
+    pub video: bool,
+    pub audio: bool,
+    pub fps: u32,
+    pub packets_per_frame: usize,
+    pub video_packet_size: usize,
+    /// A keyframe every this many frames (and whenever a PLI arrives).
+    pub keyframe_interval: u32,
+    /// The audio level sent, in −dBov (0 loudest, 127 silence).
+    pub audio_level: u8,
+    /// Stop sending a source when the chair mutes it, as a real client does. Tests turn
+    /// this off to show the SFU enforces the mute by itself.
+    pub obey_moderation: bool,
+    pub net: NetConfig,
+    /// Keep every latency sample (for percentiles); off keeps only counts.
+    pub keep_latency_samples: bool,
+}
+
+impl Default for ParticipantOptions {
+    fn default() -> Self {
+        ParticipantOptions {
+            video: true,
+            audio: true,
+            fps: 30,
+            packets_per_frame: 2,
+            video_packet_size: 900,
+            keyframe_interval: 90,
+            audio_level: 100,
+            obey_moderation: true,
+            net: NetConfig::default(),
+            keep_latency_samples: true,
+        }
+    }
+}
+
+/// What one received track looked like.
+#[derive(Debug, Clone, Default)]
+pub struct TrackStats {
+    /// The published track id, `{participant}:{source}`.
+    pub track: String,
+    pub video: bool,
+    pub packets: u64,
+    pub bytes: u64,
+    /// Complete frames (video: marker bit; audio: one per packet).
+    pub frames: u64,
+    pub keyframes: u64,
+    /// Packets missing from the sequence (gaps seen; late arrivals are not subtracted).
+    pub lost: u64,
+    /// Microseconds from the publisher's send to arrival here.
+    pub latency_us: Vec<u32>,
+}
+
+/// What the participant knows of the room, from the signals it received.
+#[derive(Debug, Clone, Default)]
+pub struct RoomView {
+    pub me: Option<Uuid>,
+    pub joined: bool,
+    pub left: bool,
+    pub participants: BTreeMap<Uuid, ParticipantInfo>,
+    pub active_speaker: Option<Uuid>,
+    /// Sources the chair has muted on us.
+    pub muted_by_chair: BTreeMap<String, bool>,
+    pub share_stopped: bool,
+    pub errors: Vec<(SignalErrorCode, String)>,
+    /// Subscribe offers answered so far.
+    pub offers_answered: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParticipantError {
+    #[error("the SFU refused: {0:?} {1}")]
+    Refused(SignalErrorCode, String),
+    #[error("timed out waiting for {0}")]
+    Timeout(&'static str),
+    #[error("the signaling link closed")]
+    Closed,
+    #[error("webrtc: {0}")]
+    Webrtc(String),
+}
+
+type Tracks = Arc<Mutex<BTreeMap<String, TrackStats>>>;
+
+struct Shared {
+    link: mpsc::UnboundedSender<ClientSignal>,
+    view: watch::Sender<RoomView>,
+    tracks: Tracks,
+    keep_samples: bool,
+    sent: AtomicU64,
+    stop_video: AtomicBool,
+    stop_audio: AtomicBool,
+    force_keyframe: AtomicBool,
+}
+
+pub struct NativeParticipant {
+    shared: Arc<Shared>,
+    publish: Option<Arc<dyn PeerConnection>>,
+    subscribe: Arc<tokio::sync::Mutex<Option<Arc<dyn PeerConnection>>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+struct Events {
+    shared: Arc<Shared>,
+    pc: Pc,
+    gathered: Arc<tokio::sync::Notify>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Events {
+    async fn on_ice_candidate(&self, event: RTCPeerConnectionIceEvent) {
+        if let Ok(init) = event.candidate.to_json() {
+            let _ = self.shared.link.send(ClientSignal::Candidate {
+                pc: self.pc,
+                candidate: Candidate {
+                    candidate: init.candidate,
+                    sdp_mid: None,
+                    sdp_mline_index: Some(0),
+                },
+            });
+        }
+    }
+
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.gathered.notify_one();
+        }
+    }
+
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        let shared = self.shared.clone();
+        tokio::spawn(receive(shared, track));
+    }
+}
+
+async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
+    let id = track.stream_id().await;
+    let video = track.kind().await == RtpCodecKind::Video;
+    let mut last_seq: Option<u16> = None;
+    while let Some(ev) = track.poll().await {
+        if let TrackRemoteEvent::OnOpen(init) = &ev
+            && video
+        {
+            // As a decoder would: until a keyframe arrives, keep asking for one.
+            let (t, tracks, id, ssrc) =
+                (track.clone(), shared.tracks.clone(), id.clone(), init.ssrc);
+            tokio::spawn(async move {
+                for _ in 0..20 {
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                    let have = tracks
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get(&id)
+                        .is_some_and(|s| s.keyframes > 0);
+                    if have {
+                        return;
+                    }
+                    let pli = PictureLossIndication {
+                        sender_ssrc: 0,
+                        media_ssrc: ssrc,
+                    };
+                    if t.write_rtcp(vec![Box::new(pli)]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        let TrackRemoteEvent::OnRtpPacket(pkt) = ev else {
+            if matches!(ev, TrackRemoteEvent::OnEnded) {
+                break;
+            }
+            continue;
+        };
+        let now = now_micros();
+        let mut tracks = shared.tracks.lock().unwrap_or_else(|e| e.into_inner());
+        let t = tracks.entry(id.clone()).or_insert_with(|| TrackStats {
+            track: id.clone(),
+            video,
+            ..TrackStats::default()
+        });
+        t.packets += 1;
+        t.bytes += pkt.payload.len() as u64;
+        let seq = pkt.header.sequence_number;
+        if let Some(prev) = last_seq {
+            let gap = seq.wrapping_sub(prev);
+            if gap > 1 && gap < 0x8000 {
+                t.lost += u64::from(gap - 1);
+            }
+            if gap < 0x8000 {
+                last_seq = Some(seq);
+            }
+        } else {
+            last_seq = Some(seq);
+        }
+        if video {
+            if pkt.header.marker {
+                t.frames += 1;
+            }
+            if vp8_is_keyframe(&pkt.payload) {
+                t.keyframes += 1;
+            }
+        } else {
+            t.frames += 1;
+        }
+        if shared.keep_samples
+            && let Some(p) = read_probe(&pkt.payload)
+        {
+            t.latency_us
+                .push(now.saturating_sub(p.sent_micros).min(u64::from(u32::MAX)) as u32);
+        }
+    }
+}
+
+fn codec(video: bool) -> RTCRtpCodec {
+    if video {
+        RTCRtpCodec {
+            mime_type: "video/VP8".into(),
+            clock_rate: 90_000,
+            channels: 0,
+            sdp_fmtp_line: String::new(),
+            rtcp_feedback: vec![],
+        }
+    } else {
+        RTCRtpCodec {
+            mime_type: "audio/opus".into(),
+            clock_rate: 48_000,
+            channels: 2,
+            sdp_fmtp_line: "minptime=10;useinbandfec=1".into(),
+            rtcp_feedback: vec![],
+        }
+    }
+}
+
+fn local_track(name: &str, video: bool, ssrc: u32) -> Arc<TrackLocalStaticRTP> {
+    Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+        "native".into(),
+        name.into(),
+        name.into(),
+        if video {
+            RtpCodecKind::Video
+        } else {
+            RtpCodecKind::Audio
+        },
+        vec![RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(ssrc),
+                ..Default::default()
+            },
+            codec: codec(video),
+            ..Default::default()
+        }],
+    )))
+}
+
+async fn ssrc_of(t: &Arc<TrackLocalStaticRTP>) -> u32 {
+    t.ssrcs().await.first().copied().unwrap_or(0)
+}
+
+async fn payload_type(sender: &Arc<dyn RtpSender>, mime: &str) -> Option<u8> {
+    let params = sender.get_parameters().await.ok()?;
+    params
+        .rtp_parameters
+        .codecs
+        .iter()
+        .find(|c| c.rtp_codec.mime_type.eq_ignore_ascii_case(mime))
+        .map(|c| c.payload_type)
+}
+
+impl NativeParticipant {
+    /// Joins `meeting` over `link` and, as asked, publishes. Returns once joined and the
+    /// publish offer is out (media flows as soon as ICE and DTLS complete).
+    pub async fn join(
+        link: SignalLink,
+        meeting: Uuid,
+        name: Option<String>,
+        opts: ParticipantOptions,
+    ) -> Result<NativeParticipant, ParticipantError> {
+        let SignalLink { tx, mut rx } = link;
+        let (view, _) = watch::channel(RoomView::default());
+        let shared = Arc::new(Shared {
+            link: tx,
+            view,
+            tracks: Arc::new(Mutex::new(BTreeMap::new())),
+            keep_samples: opts.keep_latency_samples,
+            sent: AtomicU64::new(0),
+            stop_video: AtomicBool::new(false),
+            stop_audio: AtomicBool::new(false),
+            force_keyframe: AtomicBool::new(true),
+        });
+        let _ = shared.link.send(ClientSignal::Join {
+            meeting_id: meeting,
+            name,
+        });
+        // The first answer decides: joined or refused.
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .map_err(|_| ParticipantError::Timeout("video.joined"))?
+                .ok_or(ParticipantError::Closed)?;
+            match msg {
+                ServerSignal::Joined {
+                    you, participants, ..
+                } => {
+                    shared.view.send_modify(|v| {
+                        v.me = Some(you.id);
+                        v.joined = true;
+                        v.participants = participants.into_iter().map(|p| (p.id, p)).collect();
+                        v.participants.insert(you.id, you);
+                    });
+                    break;
+                }
+                ServerSignal::Error { code, message } => {
+                    return Err(ParticipantError::Refused(code, message));
+                }
+                _ => {}
+            }
+        }
+
+        let subscribe: Arc<tokio::sync::Mutex<Option<Arc<dyn PeerConnection>>>> =
+            Arc::new(tokio::sync::Mutex::new(None));
+        let mut tasks = Vec::new();
+        let mut publish = None;
+        let (pub_answer_tx, pub_answer_rx) = mpsc::unbounded_channel::<ServerSignal>();
+        if opts.video || opts.audio {
+            let gathered = Arc::new(tokio::sync::Notify::new());
+            let pc = opts
+                .net
+                .peer_connection(Arc::new(Events {
+                    shared: shared.clone(),
+                    pc: Pc::Publish,
+                    gathered: gathered.clone(),
+                }))
+                .await
+                .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
+            let mut sources = BTreeMap::new();
+            let video = if opts.video {
+                let t = local_track("camera", true, rand::random::<u32>() | 1);
+                let s = pc
+                    .add_track(t.clone() as Arc<dyn TrackLocal>)
+                    .await
+                    .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
+                sources.insert("camera".to_owned(), Source::Camera);
+                Some((t, s))
+            } else {
+                None
+            };
+            let audio = if opts.audio {
+                let t = local_track("microphone", false, rand::random::<u32>() | 1);
+                let s = pc
+                    .add_track(t.clone() as Arc<dyn TrackLocal>)
+                    .await
+                    .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
+                sources.insert("microphone".to_owned(), Source::Microphone);
+                Some((t, s))
+            } else {
+                None
+            };
+            let _ = shared.link.send(ClientSignal::Sources { sources });
+            let offer = pc
+                .create_offer(None)
+                .await
+                .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
+            pc.set_local_description(offer)
+                .await
+                .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
+            let _ = tokio::time::timeout(Duration::from_millis(1500), gathered.notified()).await;
+            let sdp = pc
+                .local_description()
+                .await
+                .ok_or(ParticipantError::Webrtc("no local description".into()))?
+                .sdp;
+            let _ = shared.link.send(ClientSignal::Offer {
+                pc: Pc::Publish,
+                sdp,
+            });
+            tasks.push(tokio::spawn(publish_loop(
+                shared.clone(),
+                pc.clone(),
+                pub_answer_rx,
+                video,
+                audio,
+                opts.clone(),
+            )));
+            publish = Some(pc);
+        }
+        tasks.push(tokio::spawn(signal_loop(
+            shared.clone(),
+            rx,
+            subscribe.clone(),
+            publish.clone(),
+            pub_answer_tx,
+            opts.clone(),
+        )));
+        Ok(NativeParticipant {
+            shared,
+            publish,
+            subscribe,
+            tasks,
+        })
+    }
+
+    pub fn id(&self) -> Option<Uuid> {
+        self.shared.view.borrow().me
+    }
+
+    pub fn view(&self) -> RoomView {
+        self.shared.view.borrow().clone()
+    }
+
+    /// Waits until the room view satisfies `cond`.
+    pub async fn wait_for(
+        &self,
+        what: &'static str,
+        timeout: Duration,
+        cond: impl Fn(&RoomView) -> bool,
+    ) -> Result<RoomView, ParticipantError> {
+        let mut rx = self.shared.view.subscribe();
+        let r = tokio::time::timeout(timeout, rx.wait_for(|v| cond(v))).await;
+        match r {
+            Ok(Ok(v)) => Ok(v.clone()),
+            Ok(Err(_)) => Err(ParticipantError::Closed),
+            Err(_) => Err(ParticipantError::Timeout(what)),
+        }
+    }
+
+    /// Per received track, by published track id.
+    pub fn received(&self) -> BTreeMap<String, TrackStats> {
+        self.shared
+            .tracks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits until a received track matching `pred` satisfies `cond`.
+    pub async fn wait_received(
+        &self,
+        what: &'static str,
+        timeout: Duration,
+        cond: impl Fn(&TrackStats) -> bool,
+    ) -> Result<TrackStats, ParticipantError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(t) = self.received().values().find(|t| cond(t)) {
+                return Ok(t.clone());
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(ParticipantError::Timeout(what));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// RTP packets written to the publish connection.
+    pub fn sent_packets(&self) -> u64 {
+        self.shared.sent.load(Ordering::Relaxed)
+    }
+
+    /// Sends a raw signaling message (moderation, subscriptions, layers).
+    pub fn send(&self, msg: ClientSignal) {
+        let _ = self.shared.link.send(msg);
+    }
+
+    /// Stops publishing new media (keeps the connections), e.g. to measure loss.
+    pub fn pause_media(&self) {
+        self.shared.stop_video.store(true, Ordering::SeqCst);
+        self.shared.stop_audio.store(true, Ordering::SeqCst);
+    }
+
+    /// Leaves and waits for the SFU to confirm.
+    pub async fn leave(self) -> Result<(), ParticipantError> {
+        let _ = self.shared.link.send(ClientSignal::Leave);
+        let r = self
+            .wait_for("video.left", Duration::from_secs(10), |v| v.left)
+            .await
+            .map(|_| ());
+        self.close().await;
+        r
+    }
+
+    /// Closes the connections without saying goodbye (a crash, a cut cable).
+    pub async fn close(mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+        if let Some(pc) = self.publish.take() {
+            let _ = pc.close().await;
+        }
+        if let Some(pc) = self.subscribe.lock().await.take() {
+            let _ = pc.close().await;
+        }
+    }
+}
+
+async fn signal_loop(
+    shared: Arc<Shared>,
+    mut rx: mpsc::UnboundedReceiver<ServerSignal>,
+    subscribe: Arc<tokio::sync::Mutex<Option<Arc<dyn PeerConnection>>>>,
+    publish: Option<Arc<dyn PeerConnection>>,
+    pub_answer: mpsc::UnboundedSender<ServerSignal>,
+    opts: ParticipantOptions,
+) {
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            ServerSignal::Offer {
+                pc: Pc::Subscribe,
+                sdp,
+            } => {
+                let pc = {
+                    let mut slot = subscribe.lock().await;
+                    if slot.is_none() {
+                        let built = opts
+                            .net
+                            .peer_connection(Arc::new(Events {
+                                shared: shared.clone(),
+                                pc: Pc::Subscribe,
+                                gathered: Arc::new(tokio::sync::Notify::new()),
+                            }))
+                            .await;
+                        match built {
+                            Ok(pc) => *slot = Some(pc),
+                            Err(e) => {
+                                tracing::warn!("subscribe connection: {e}");
+                                continue;
+                            }
+                        }
+                    }
+                    slot.clone()
+                };
+                let Some(pc) = pc else { continue };
+                let answered = async {
+                    pc.set_remote_description(RTCSessionDescription::offer(sdp)?)
+                        .await?;
+                    let answer = pc.create_answer(None).await?;
+                    pc.set_local_description(answer).await?;
+                    Ok::<_, webrtc::error::Error>(pc.local_description().await.map(|d| d.sdp))
+                }
+                .await;
+                match answered {
+                    Ok(Some(sdp)) => {
+                        let _ = shared.link.send(ClientSignal::Answer {
+                            pc: Pc::Subscribe,
+                            sdp,
+                        });
+                        shared.view.send_modify(|v| v.offers_answered += 1);
+                    }
+                    other => tracing::warn!("answering the SFU's offer failed: {other:?}"),
+                }
+            }
+            ServerSignal::Answer {
+                pc: Pc::Publish,
+                sdp,
+            } => {
+                let _ = pub_answer.send(ServerSignal::Answer {
+                    pc: Pc::Publish,
+                    sdp,
+                });
+            }
+            ServerSignal::Candidate { pc, candidate } => {
+                let conn = match pc {
+                    Pc::Publish => publish.clone(),
+                    Pc::Subscribe => subscribe.lock().await.clone(),
+                };
+                if let Some(conn) = conn {
+                    let _ = conn
+                        .add_ice_candidate(RTCIceCandidateInit {
+                            candidate: candidate.candidate,
+                            sdp_mid: candidate.sdp_mid,
+                            sdp_mline_index: candidate.sdp_mline_index,
+                            ..Default::default()
+                        })
+                        .await;
+                }
+            }
+            ServerSignal::ParticipantJoined { participant }
+            | ServerSignal::ParticipantUpdated { participant } => {
+                shared.view.send_modify(|v| {
+                    v.participants.insert(participant.id, participant);
+                });
+            }
+            ServerSignal::ParticipantLeft { participant } => {
+                shared.view.send_modify(|v| {
+                    v.participants.remove(&participant);
+                });
+            }
+            ServerSignal::ActiveSpeaker { participant } => {
+                shared.view.send_modify(|v| v.active_speaker = participant);
+            }
+            ServerSignal::Muted { source, muted, .. } => {
+                if opts.obey_moderation {
+                    match source {
+                        Source::Microphone => shared.stop_audio.store(muted, Ordering::SeqCst),
+                        Source::Camera => shared.stop_video.store(muted, Ordering::SeqCst),
+                        Source::Screen => {}
+                    }
+                }
+                shared.view.send_modify(|v| {
+                    v.muted_by_chair.insert(source.as_str().to_owned(), muted);
+                });
+            }
+            ServerSignal::ShareStopped { .. } => {
+                shared.view.send_modify(|v| v.share_stopped = true)
+            }
+            ServerSignal::Left => {
+                shared.view.send_modify(|v| v.left = true);
+            }
+            ServerSignal::Error { code, message } => {
+                shared.view.send_modify(|v| v.errors.push((code, message)));
+            }
+            _ => {}
+        }
+    }
+    shared.view.send_modify(|v| v.left = true);
+}
+
+type Sending = Option<(Arc<TrackLocalStaticRTP>, Arc<dyn RtpSender>)>;
+
+async fn publish_loop(
+    shared: Arc<Shared>,
+    pc: Arc<dyn PeerConnection>,
+    mut answers: mpsc::UnboundedReceiver<ServerSignal>,
+    video: Sending,
+    audio: Sending,
+    opts: ParticipantOptions,
+) {
+    let Some(ServerSignal::Answer { sdp, .. }) = answers.recv().await else {
+        return;
+    };
+    let Ok(answer) = RTCSessionDescription::answer(sdp) else {
+        return;
+    };
+    if let Err(e) = pc.set_remote_description(answer).await {
+        tracing::warn!("the SFU's answer did not apply: {e}");
+        return;
+    }
+    // Keyframe requests relayed by the SFU.
+    if let Some((t, _)) = &video {
+        let t = t.clone();
+        let s = shared.clone();
+        tokio::spawn(async move {
+            while let Some(TrackLocalEvent::OnRtcpPacket(pkts)) = t.poll().await {
+                if pkts.iter().any(|p| is_keyframe_request(p.as_ref())) {
+                    s.force_keyframe.store(true, Ordering::SeqCst);
+                }
+            }
+        });
+    }
+    let video = match video {
+        Some((t, s)) => payload_type(&s, "video/VP8").await.map(|pt| (t, pt)),
+        None => None,
+    };
+    let audio = match audio {
+        Some((t, s)) => payload_type(&s, "audio/opus").await.map(|pt| (t, pt)),
+        None => None,
+    };
+    let vssrc = match &video {
+        Some((t, _)) => ssrc_of(t).await,
+        None => 0,
+    };
+    let assrc = match &audio {
+        Some((t, _)) => ssrc_of(t).await,
+        None => 0,
+    };
+    let fps = opts.fps.max(1);
+    let frame_period = Duration::from_micros(1_000_000 / u64::from(fps));
+    let mut video_tick = tokio::time::interval(frame_period);
+    let mut audio_tick = tokio::time::interval(Duration::from_millis(20));
+    video_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    audio_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (mut vseq, mut aseq) = (rand::random::<u16>(), rand::random::<u16>());
+    let (mut vts, mut ats) = (rand::random::<u32>(), rand::random::<u32>());
+    let (mut frame, mut aframe) = (0u32, 0u32);
+    loop {
+        tokio::select! {
+            _ = video_tick.tick(), if video.is_some() => {
+                let Some((t, pt)) = &video else { continue };
+                if shared.stop_video.load(Ordering::Relaxed) { continue; }
+                let key = shared.force_keyframe.swap(false, Ordering::SeqCst)
+                    || frame % opts.keyframe_interval.max(1) == 0;
+                let payloads = synthetic_vp8_frame(frame, key, opts.packets_per_frame, opts.video_packet_size);
+                let n = payloads.len();
+                for (i, p) in payloads.into_iter().enumerate() {
+                    let pkt = rtp::Packet {
+                        header: rtp::Header {
+                            version: 2,
+                            marker: i + 1 == n,
+                            payload_type: *pt,
+                            sequence_number: vseq,
+                            timestamp: vts,
+                            ssrc: vssrc,
+                            ..Default::default()
+                        },
+                        payload: p.into(),
+                    };
+                    vseq = vseq.wrapping_add(1);
+                    if t.write_rtp(pkt).await.is_err() { return; }
+                    shared.sent.fetch_add(1, Ordering::Relaxed);
+                }
+                vts = vts.wrapping_add(90_000 / fps);
+                frame += 1;
+            }
+            _ = audio_tick.tick(), if audio.is_some() => {
+                let Some((t, pt)) = &audio else { continue };
+                if shared.stop_audio.load(Ordering::Relaxed) { continue; }
+                let pkt = rtp::Packet {
+                    header: rtp::Header {
+                        version: 2,
+                        marker: aframe == 0,
+                        payload_type: *pt,
+                        sequence_number: aseq,
+                        timestamp: ats,
+                        ssrc: assrc,
+                        ..Default::default()
+                    },
+                    payload: synthetic_opus_frame(aframe, 80).into(),
+                };
+                let level = HeaderExtension::AudioLevel(AudioLevelExtension { level: opts.audio_level, voice: opts.audio_level < 127 });
+                if t.write_rtp_with_extensions(pkt, &[level]).await.is_err() { return; }
+                shared.sent.fetch_add(1, Ordering::Relaxed);
+                aseq = aseq.wrapping_add(1);
+                ats = ats.wrapping_add(960);
+                aframe += 1;
+            }
+        }
+    }
+}

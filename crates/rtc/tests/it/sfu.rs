@@ -1,0 +1,324 @@
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use phonghop_rtc::link::{in_process, member};
+use phonghop_rtc::participant::ParticipantError;
+use phonghop_rtc::signal::Subscription;
+use phonghop_rtc::{
+    Admission, ClientSignal, Identity, NativeParticipant, ParticipantOptions, PeerRole, Sfu,
+    SfuConfig, SignalErrorCode, Source,
+};
+use uuid::Uuid;
+
+/// "chu-toa…" is the chair, "khach-la…" is nobody, everyone else a member.
+struct ByName;
+
+#[async_trait::async_trait]
+impl Admission for ByName {
+    async fn admit(&self, who: &Identity, _meeting: Uuid) -> Option<PeerRole> {
+        if who.name.starts_with("khach-la") {
+            None
+        } else if who.name.starts_with("chu-toa") {
+            Some(PeerRole::Chair)
+        } else {
+            Some(PeerRole::Member)
+        }
+    }
+}
+
+const T: Duration = Duration::from_secs(20);
+
+fn sfu() -> Arc<Sfu> {
+    Sfu::new(SfuConfig::default(), Arc::new(ByName))
+}
+
+async fn join(
+    sfu: &Arc<Sfu>,
+    meeting: Uuid,
+    name: &str,
+    opts: ParticipantOptions,
+) -> NativeParticipant {
+    NativeParticipant::join(in_process(sfu.clone(), member(name)), meeting, None, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{name} joins: {e}"))
+}
+
+fn track_of(p: &NativeParticipant, source: Source) -> String {
+    format!("{}:{}", p.id().expect("joined"), source.as_str())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_participants_receive_each_others_video_and_audio() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let a = join(&sfu, meeting, "dai-bieu-a", ParticipantOptions::default()).await;
+    let b = join(&sfu, meeting, "dai-bieu-b", ParticipantOptions::default()).await;
+    let (a_cam, b_cam) = (track_of(&a, Source::Camera), track_of(&b, Source::Camera));
+    let b_mic = track_of(&b, Source::Microphone);
+
+    let at_b = b
+        .wait_received("A's camera at B", T, |t| t.track == a_cam && t.frames > 20)
+        .await
+        .expect("B decodes A");
+    let at_a = a
+        .wait_received("B's camera at A", T, |t| t.track == b_cam && t.frames > 20)
+        .await
+        .expect("A decodes B");
+    a.wait_received("B's microphone at A", T, |t| {
+        t.track == b_mic && t.packets > 20
+    })
+    .await
+    .expect("A hears B");
+    assert!(
+        at_b.keyframes >= 1 && at_a.keyframes >= 1,
+        "each starts from a keyframe"
+    );
+    assert!(at_b.video && !at_b.latency_us.is_empty());
+    // Nobody receives their own tracks back.
+    assert!(!a.received().contains_key(&track_of(&a, Source::Camera)));
+    assert!(sfu.stats.forwarded.load(Ordering::Relaxed) > 40);
+    assert_eq!(sfu.participants(meeting).len(), 2);
+
+    a.leave().await.expect("a leaves");
+    b.leave().await.expect("b leaves");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_not_admitted_is_refused() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let r = NativeParticipant::join(
+        in_process(sfu.clone(), member("khach-la")),
+        meeting,
+        None,
+        ParticipantOptions::default(),
+    )
+    .await;
+    match r {
+        Err(ParticipantError::Refused(SignalErrorCode::Forbidden, _)) => {}
+        Err(e) => panic!("expected a refusal, got {e}"),
+        Ok(_) => panic!("a stranger got in"),
+    }
+    assert!(sfu.rooms().is_empty(), "a refusal opens no room");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chairs_mute_stops_the_audio_even_when_the_client_ignores_it() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let chair = join(
+        &sfu,
+        meeting,
+        "chu-toa",
+        ParticipantOptions {
+            video: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let stubborn = ParticipantOptions {
+        obey_moderation: false,
+        ..Default::default()
+    };
+    let b = join(&sfu, meeting, "dai-bieu-b", stubborn).await;
+    let listener = join(
+        &sfu,
+        meeting,
+        "dai-bieu-c",
+        ParticipantOptions {
+            video: false,
+            audio: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let b_mic = track_of(&b, Source::Microphone);
+    let b_id = b.id().expect("joined");
+    listener
+        .wait_received("B's microphone", T, |t| t.track == b_mic && t.packets > 10)
+        .await
+        .expect("B is heard");
+
+    // A member may not mute others.
+    listener.send(ClientSignal::Mute {
+        participant: b_id,
+        source: Source::Microphone,
+        muted: true,
+    });
+    listener
+        .wait_for("a refusal", T, |v| {
+            v.errors
+                .iter()
+                .any(|(c, _)| *c == SignalErrorCode::NotModerator)
+        })
+        .await
+        .expect("members cannot mute");
+
+    chair.send(ClientSignal::Mute {
+        participant: b_id,
+        source: Source::Microphone,
+        muted: true,
+    });
+    b.wait_for("the mute notice", T, |v| {
+        v.muted_by_chair.get("microphone") == Some(&true)
+    })
+    .await
+    .expect("B is told");
+    listener
+        .wait_for("B shown muted", T, |v| {
+            v.participants.get(&b_id).is_some_and(|p| {
+                p.tracks
+                    .iter()
+                    .any(|t| t.source == Source::Microphone && t.muted)
+            })
+        })
+        .await
+        .expect("the room is told");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = listener.received()[&b_mic].packets;
+    let sent_before = b.sent_packets();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(b.sent_packets() > sent_before + 20, "B keeps sending");
+    assert_eq!(
+        listener.received()[&b_mic].packets,
+        before,
+        "the SFU forwards none of it"
+    );
+    // Video is untouched.
+    let b_cam = track_of(&b, Source::Camera);
+    let cam = listener
+        .received()
+        .get(&b_cam)
+        .map(|t| t.frames)
+        .unwrap_or(0);
+    listener
+        .wait_received("B's camera still", T, |t| {
+            t.track == b_cam && t.frames > cam + 5
+        })
+        .await
+        .expect("video flows");
+
+    chair.send(ClientSignal::Mute {
+        participant: b_id,
+        source: Source::Microphone,
+        muted: false,
+    });
+    listener
+        .wait_received("B's microphone again", T, |t| {
+            t.track == b_mic && t.packets > before + 10
+        })
+        .await
+        .expect("unmuted");
+    for p in [chair, b, listener] {
+        p.leave().await.expect("leave");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_cleans_up_the_room_and_its_connections() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let a = join(&sfu, meeting, "dai-bieu-a", ParticipantOptions::default()).await;
+    let b = join(&sfu, meeting, "dai-bieu-b", ParticipantOptions::default()).await;
+    let b_id = b.id().expect("joined");
+    let a_cam = track_of(&a, Source::Camera);
+    b.wait_received("A at B", T, |t| t.track == a_cam && t.frames > 5)
+        .await
+        .expect("flowing");
+    assert_eq!(sfu.stats.peer_connections.load(Ordering::Relaxed), 4);
+
+    b.leave().await.expect("b leaves");
+    a.wait_for("B gone", T, |v| !v.participants.contains_key(&b_id))
+        .await
+        .expect("A is told");
+    assert_eq!(sfu.rooms(), vec![(meeting, 1)]);
+    // B's publish and subscribe connections are closed; A's stay.
+    assert_eq!(sfu.stats.peer_connections.load(Ordering::Relaxed), 2);
+
+    // A crash (no goodbye) is the socket closing: the link's end leaves for it.
+    a.close().await;
+    let deadline = tokio::time::Instant::now() + T;
+    while !sfu.rooms().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the room outlived its last participant"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sfu.stats.peer_connections.load(Ordering::Relaxed), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loudest_participant_is_the_active_speaker() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let quiet = ParticipantOptions {
+        video: false,
+        audio_level: 120,
+        ..Default::default()
+    };
+    let loud = ParticipantOptions {
+        video: false,
+        audio_level: 20,
+        ..Default::default()
+    };
+    let a = join(&sfu, meeting, "dai-bieu-a", quiet).await;
+    let b = join(&sfu, meeting, "dai-bieu-b", loud).await;
+    let b_id = b.id();
+    let v = a
+        .wait_for("an active speaker", T, |v| v.active_speaker.is_some())
+        .await
+        .expect("someone speaks");
+    assert_eq!(v.active_speaker, b_id);
+    a.leave().await.expect("leave");
+    b.leave().await.expect("leave");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_subscriber_gets_a_keyframe_at_once_and_only_what_it_chose() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    // Keyframes only on request: whatever keyframe the late joiner sees came from a PLI.
+    let rare = ParticipantOptions {
+        keyframe_interval: 1_000_000,
+        ..Default::default()
+    };
+    let a = join(&sfu, meeting, "dai-bieu-a", rare.clone()).await;
+    let b = join(&sfu, meeting, "dai-bieu-b", rare).await;
+    let a_cam = track_of(&a, Source::Camera);
+    b.wait_received("A at B", T, |t| t.track == a_cam && t.frames > 30)
+        .await
+        .expect("flowing");
+    let pli_before = sfu.stats.keyframe_requests.load(Ordering::Relaxed);
+
+    let c = NativeParticipant::join(
+        in_process(sfu.clone(), member("dai-bieu-c")),
+        meeting,
+        None,
+        ParticipantOptions {
+            video: false,
+            audio: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("c joins");
+    c.send(ClientSignal::Subscribe {
+        subscription: Subscription::Tracks {
+            tracks: vec![a_cam.clone()],
+        },
+    });
+    let got = c
+        .wait_received("A's camera at C", T, |t| t.track == a_cam && t.frames > 10)
+        .await
+        .expect("C sees A");
+    assert!(got.keyframes >= 1, "C started from a keyframe it asked for");
+    assert!(sfu.stats.keyframe_requests.load(Ordering::Relaxed) > pli_before);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let tracks: Vec<String> = c.received().into_keys().collect();
+    assert_eq!(tracks, vec![a_cam], "only the chosen track arrives");
+    for p in [a, b, c] {
+        p.leave().await.expect("leave");
+    }
+}

@@ -1,0 +1,233 @@
+//! Video on the provincial server: the SFU (crates/rtc) admitted by meeting membership
+//! or a guest invitation, invitations for guests, the room's state, and the static guest
+//! page. Signaling itself rides the live WebSocket (`api::live`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use phonghop_domain::{ErrorCode, Id, MeetingRole, Role, Timestamp};
+use phonghop_rtc::signal::ParticipantInfo;
+use phonghop_rtc::{Admission, Identity, PeerRole, Sfu};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::{Authed, new_token, token_hash};
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::store::{Store, VideoInvitation};
+
+/// Members of a published meeting join in their meeting role; a guest joins the one
+/// meeting their invitation names.
+pub struct StoreAdmission {
+    pub store: Arc<dyn Store>,
+}
+
+#[async_trait::async_trait]
+impl Admission for StoreAdmission {
+    async fn admit(&self, who: &Identity, meeting: Id) -> Option<PeerRole> {
+        match who.user_id {
+            Some(user) => {
+                let store = self.store.clone();
+                let role = tokio::task::spawn_blocking(move || store.meeting_role(user, meeting))
+                    .await
+                    .ok()?
+                    .ok()??;
+                Some(match role {
+                    MeetingRole::Chair => PeerRole::Chair,
+                    MeetingRole::Secretary => PeerRole::Secretary,
+                    MeetingRole::Member => PeerRole::Member,
+                    MeetingRole::Guest => PeerRole::Guest,
+                })
+            }
+            None => (who.invited_to == Some(meeting)).then_some(PeerRole::Guest),
+        }
+    }
+}
+
+pub fn sfu(config: &phonghop_rtc::SfuConfig, store: Arc<dyn Store>) -> Arc<Sfu> {
+    Sfu::new(config.clone(), Arc::new(StoreAdmission { store }))
+}
+
+/// How long an invitation link works unless the secretary says otherwise.
+pub const DEFAULT_INVITATION_HOURS: u32 = 48;
+
+#[derive(Debug, Deserialize)]
+pub struct InvitationRequest {
+    /// The guest's name, shown to everyone in the room.
+    pub name: String,
+    #[serde(default)]
+    pub valid_hours: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvitationCreated {
+    pub token: String,
+    /// The guest page, relative to the server's address.
+    pub url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: Timestamp,
+}
+
+/// `POST /api/v1/meetings/{id}/video/invitations`: the chair or secretary of the
+/// meeting (or an administrator) invites a guest without an account.
+pub async fn create_invitation(
+    State(app): State<Arc<AppState>>,
+    auth: Authed,
+    Path(meeting): Path<Id>,
+    ApiJson(req): ApiJson<InvitationRequest>,
+) -> ApiResult<(StatusCode, ApiJson<InvitationCreated>)> {
+    let name = req.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::bad_request(
+            ErrorCode::Validation,
+            "the guest's name must be 1 to 80 characters",
+        ));
+    }
+    let hours = req.valid_hours.unwrap_or(DEFAULT_INVITATION_HOURS);
+    if hours == 0 || hours > 24 * 30 {
+        return Err(ApiError::bad_request(
+            ErrorCode::Validation,
+            "valid_hours must be between 1 and 720",
+        ));
+    }
+    let store = app.store.clone();
+    let user = auth.user.clone();
+    let token = new_token();
+    let expires_at = Timestamp::now_utc() + Duration::from_secs(u64::from(hours) * 3600);
+    let inv = VideoInvitation {
+        token_hash: token_hash(&token),
+        meeting_id: meeting,
+        name,
+        created_by: user.id,
+        expires_at,
+    };
+    tokio::task::spawn_blocking(move || {
+        let role = store.meeting_role(user.id, meeting)?;
+        let allowed = user.role == Role::Admin
+            || matches!(role, Some(MeetingRole::Chair | MeetingRole::Secretary));
+        if !allowed {
+            return Err(ApiError::forbidden(
+                "only the chair or the secretary of this meeting may invite guests",
+            ));
+        }
+        store.create_video_invitation(&inv)?;
+        Ok(())
+    })
+    .await??;
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(InvitationCreated {
+            url: format!("/video/join/{token}"),
+            token,
+            expires_at,
+        }),
+    ))
+}
+
+/// A valid (known, unexpired) invitation by its token.
+pub async fn invitation(app: &AppState, token: &str) -> Result<VideoInvitation, ApiError> {
+    let store = app.store.clone();
+    let hash = token_hash(token);
+    let inv = tokio::task::spawn_blocking(move || store.video_invitation(&hash)).await??;
+    match inv {
+        Some(i) if i.expires_at > Timestamp::now_utc() => Ok(i),
+        Some(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "this invitation has expired; ask the secretary for a new link",
+        )),
+        None => Err(ApiError::not_found("no such invitation")),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct GuestView {
+    pub meeting: MeetingView,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MeetingView {
+    pub id: Id,
+    pub title: String,
+    pub room: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: Timestamp,
+    pub agenda: Vec<String>,
+}
+
+/// `GET /api/v1/video/invitations/{token}`: what the guest page shows before joining.
+pub async fn get_invitation(
+    State(app): State<Arc<AppState>>,
+    Path(token): Path<String>,
+) -> ApiResult<ApiJson<GuestView>> {
+    let inv = invitation(&app, &token).await?;
+    let store = app.store.clone();
+    let brief = tokio::task::spawn_blocking(move || store.meeting_brief(inv.meeting_id))
+        .await??
+        .ok_or_else(|| ApiError::not_found("the meeting is not published"))?;
+    Ok(ApiJson(GuestView {
+        meeting: MeetingView {
+            id: brief.id,
+            title: brief.title,
+            room: brief.room,
+            starts_at: brief.starts_at,
+            agenda: brief.agenda,
+        },
+        name: inv.name,
+        expires_at: inv.expires_at,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct RoomView {
+    pub meeting_id: Id,
+    pub participants: Vec<ParticipantInfo>,
+}
+
+/// `GET /api/v1/meetings/{id}/video`: who is in the meeting's video room (members only).
+pub async fn room(
+    State(app): State<Arc<AppState>>,
+    auth: Authed,
+    Path(meeting): Path<Id>,
+) -> ApiResult<ApiJson<RoomView>> {
+    let store = app.store.clone();
+    let user = auth.user.id;
+    let role = tokio::task::spawn_blocking(move || store.meeting_role(user, meeting)).await??;
+    if role.is_none() && auth.user.role != Role::Admin {
+        return Err(ApiError::forbidden("not a member of this meeting"));
+    }
+    Ok(ApiJson(RoomView {
+        meeting_id: meeting,
+        participants: app.video.participants(meeting),
+    }))
+}
+
+const GUEST_HTML: &str = include_str!("video/guest.html");
+const GUEST_JS: &str = include_str!("video/guest.js");
+
+/// `GET /video/join/{token}`: the guest page (static; it reads the token from its URL).
+pub async fn guest_page(Path(_token): Path<String>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        Html(GUEST_HTML),
+    )
+        .into_response()
+}
+
+/// `GET /video/guest.js`.
+pub async fn guest_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        GUEST_JS,
+    )
+        .into_response()
+}

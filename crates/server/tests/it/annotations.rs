@@ -1,0 +1,140 @@
+//! Annotations: private by default, shared with the meeting's members on request, one
+//! author, last writer wins, tombstones for deletes and for unsharing.
+
+use phonghop_testkit::{Api, TestServer};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{next_week_meeting, of_type};
+
+/// A public document of a meeting, as the caller sees it.
+async fn public_document_of(api: &Api, meeting: &Value) -> Value {
+    let (changes, _, _) = api.pull(0, 5000).await;
+    changes
+        .into_iter()
+        .find(|c| {
+            c["type"] == "document"
+                && c["meeting_id"] == meeting["id"]
+                && c["classification"] == "public"
+        })
+        .expect("a public document")
+}
+
+fn ink(id: Uuid, doc: &Value, shared: bool, at: &str) -> Value {
+    json!({"type": "annotation.put", "annotation_id": id, "document_id": doc["id"], "version": 1,
+        "page": 0, "shared": shared, "updated_at": at,
+        "body": {"kind": "ink", "color": "#c0392b", "width": 2.0,
+                 "strokes": [{"points": [[100.0, 700.0, 0.5], [140.0, 690.0, 0.7]]}]}})
+}
+
+#[tokio::test]
+async fn annotations_are_private_until_shared_and_unsharing_reaches_others() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let meeting = next_week_meeting(&secretary).await;
+    let author = server.login("daibieu01").await;
+    let colleague = server.login("daibieu02").await;
+    let outsider = server.login("daibieu15").await;
+    let doc = public_document_of(&author, &meeting).await;
+    let id = Uuid::now_v7();
+
+    let r = author
+        .ops(vec![ink(id, &doc, false, "2026-11-27T08:00:00Z")])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let (mine, _, _) = author.pull(0, 5000).await;
+    let a = of_type(&mine, "annotation");
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0]["body"]["kind"], "ink");
+    assert_eq!(a[0]["meeting_id"], meeting["id"]);
+    let (theirs, cursor, _) = colleague.pull(0, 5000).await;
+    assert!(
+        of_type(&theirs, "annotation").is_empty(),
+        "a private annotation leaked"
+    );
+
+    // Shared: members see it, a non-member does not.
+    let r = author
+        .ops(vec![ink(id, &doc, true, "2026-11-27T08:01:00Z")])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let (theirs, cursor, _) = colleague.pull(cursor, 5000).await;
+    assert_eq!(of_type(&theirs, "annotation").len(), 1);
+    let (outside, _, _) = outsider.pull(0, 5000).await;
+    assert!(of_type(&outside, "annotation").is_empty());
+
+    // Only the author may change or delete it.
+    let r = colleague
+        .ops(vec![
+            ink(id, &doc, true, "2026-11-27T09:00:00Z"),
+            json!({"type": "annotation.delete", "annotation_id": id}),
+        ])
+        .await;
+    assert_eq!(r[0]["code"], "forbidden");
+    assert_eq!(r[1]["code"], "forbidden");
+
+    // An older edit loses; unsharing reaches the colleague as a tombstone.
+    let r = author
+        .ops(vec![
+            ink(id, &doc, false, "2026-11-27T08:02:00Z"),
+            ink(id, &doc, true, "2026-11-27T07:00:00Z"),
+        ])
+        .await;
+    assert!(r.iter().all(|x| x["status"] == "accepted"), "{r:?}");
+    let (theirs, cursor, _) = colleague.pull(cursor, 5000).await;
+    assert!(
+        theirs
+            .iter()
+            .any(|c| c["type"] == "annotation_deleted" && c["annotation_id"] == json!(id)),
+        "{theirs:?}"
+    );
+    let (mine, mine_cursor, _) = author.pull(0, 5000).await;
+    assert_eq!(of_type(&mine, "annotation")[0]["shared"], false);
+
+    // Deleted stays deleted.
+    let r = author
+        .ops(vec![
+            json!({"type": "annotation.delete", "annotation_id": id}),
+            ink(id, &doc, true, "2026-11-27T10:00:00Z"),
+        ])
+        .await;
+    assert!(r.iter().all(|x| x["status"] == "accepted"), "{r:?}");
+    let (mine, _, _) = author.pull(mine_cursor, 5000).await;
+    assert!(of_type(&mine, "annotation").is_empty());
+    assert_eq!(of_type(&mine, "annotation_deleted").len(), 1);
+    let (theirs, _, _) = colleague.pull(cursor, 5000).await;
+    assert!(of_type(&theirs, "annotation").is_empty());
+}
+
+#[tokio::test]
+async fn annotations_are_checked_against_the_document() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let meeting = next_week_meeting(&secretary).await;
+    let member = server.login("daibieu01").await;
+    let outsider = server.login("daibieu15").await;
+    let doc = public_document_of(&member, &meeting).await;
+    let pages = doc["versions"][0]["pages"].as_u64().unwrap();
+
+    let mut past_end = ink(Uuid::now_v7(), &doc, false, "2026-11-27T08:00:00Z");
+    past_end["page"] = json!(pages);
+    let mut no_version = ink(Uuid::now_v7(), &doc, false, "2026-11-27T08:00:00Z");
+    no_version["version"] = json!(9);
+    let mut bad_colour = ink(Uuid::now_v7(), &doc, false, "2026-11-27T08:00:00Z");
+    bad_colour["body"]["color"] = json!("red");
+    let r = member.ops(vec![past_end, no_version, bad_colour]).await;
+    assert_eq!(r[0]["code"], "validation", "{r:?}");
+    assert_eq!(r[1]["code"], "not_found", "{r:?}");
+    assert_eq!(r[2]["code"], "validation", "{r:?}");
+
+    // Not a member of next week's meeting: may not annotate its documents.
+    let r = outsider
+        .ops(vec![ink(
+            Uuid::now_v7(),
+            &doc,
+            false,
+            "2026-11-27T08:00:00Z",
+        )])
+        .await;
+    assert_eq!(r[0]["code"], "forbidden", "{r:?}");
+}

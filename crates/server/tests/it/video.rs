@@ -1,0 +1,340 @@
+//! Video through the real server: native participants signal over the live WebSocket,
+//! media flows over real ICE/DTLS/SRTP on 127.0.0.1.
+
+use std::time::Duration;
+
+use phonghop_rtc::participant::ParticipantError;
+use phonghop_rtc::ws::connect_live;
+use phonghop_rtc::{ClientSignal, NativeParticipant, ParticipantOptions, SignalErrorCode, Source};
+use phonghop_testkit::{Api, TestServer};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{next_week_meeting, today_meeting};
+
+const T: Duration = Duration::from_secs(20);
+
+async fn join(
+    server: &TestServer,
+    api: &Api,
+    meeting: Uuid,
+    opts: ParticipantOptions,
+) -> Result<NativeParticipant, ParticipantError> {
+    let link = connect_live(&server.url(), api.token.as_deref(), None)
+        .await
+        .expect("live socket");
+    NativeParticipant::join(link, meeting, None, opts).await
+}
+
+fn id_of(m: &serde_json::Value) -> Uuid {
+    m["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("meeting id")
+}
+
+fn track(p: &NativeParticipant, source: Source) -> String {
+    format!("{}:{}", p.id().expect("joined"), source.as_str())
+}
+
+async fn room_size(api: &Api, meeting: Uuid) -> usize {
+    let (status, body) = api.get(&format!("/api/v1/meetings/{meeting}/video")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["participants"].as_array().map(Vec::len).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_see_and_hear_each_other_through_the_server() {
+    let server = TestServer::demo().await;
+    let chair = server.login("chutoa").await;
+    let delegate = server.login("daibieu01").await;
+    let meeting = id_of(&today_meeting(&chair).await);
+
+    let a = join(&server, &chair, meeting, ParticipantOptions::default())
+        .await
+        .expect("the chair joins");
+    let b = join(&server, &delegate, meeting, ParticipantOptions::default())
+        .await
+        .expect("a delegate joins");
+    let (a_cam, b_cam, b_mic) = (
+        track(&a, Source::Camera),
+        track(&b, Source::Camera),
+        track(&b, Source::Microphone),
+    );
+    b.wait_received("the chair's camera", T, |t| {
+        t.track == a_cam && t.frames > 15 && t.keyframes > 0
+    })
+    .await
+    .expect("B decodes A");
+    a.wait_received("B's camera", T, |t| {
+        t.track == b_cam && t.frames > 15 && t.keyframes > 0
+    })
+    .await
+    .expect("A decodes B");
+    a.wait_received("B's microphone", T, |t| t.track == b_mic && t.packets > 15)
+        .await
+        .expect("A hears B");
+
+    let v = a.view();
+    let b_info = &v.participants[&b.id().expect("joined")];
+    assert_eq!(
+        b_info.name,
+        delegate.user.as_ref().expect("user").full_name,
+        "members appear by their account name"
+    );
+    assert_eq!(room_size(&delegate, meeting).await, 2);
+
+    a.leave().await.expect("leave");
+    b.leave().await.expect("leave");
+    assert_eq!(room_size(&delegate, meeting).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_member_is_refused_and_a_stray_message_is_answered() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let outsider = server.login("daibieu15").await;
+    let meeting = id_of(&next_week_meeting(&secretary).await);
+
+    match join(&server, &outsider, meeting, ParticipantOptions::default()).await {
+        Err(ParticipantError::Refused(SignalErrorCode::Forbidden, _)) => {}
+        Err(e) => panic!("expected forbidden, got {e}"),
+        Ok(_) => panic!("daibieu15 joined a meeting they are not a member of"),
+    }
+    // Nor may they look into the room.
+    let (status, _) = outsider
+        .get(&format!("/api/v1/meetings/{meeting}/video"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Signaling before joining is refused, not ignored.
+    let mut link = connect_live(&server.url(), outsider.token.as_deref(), None)
+        .await
+        .expect("socket");
+    link.tx
+        .send(ClientSignal::Offer {
+            pc: phonghop_rtc::signal::Pc::Publish,
+            sdp: "v=0".into(),
+        })
+        .expect("send");
+    let reply = tokio::time::timeout(T, link.rx.recv())
+        .await
+        .expect("an answer in time")
+        .expect("open");
+    assert!(
+        matches!(
+            reply,
+            phonghop_rtc::ServerSignal::Error {
+                code: SignalErrorCode::NotJoined,
+                ..
+            }
+        ),
+        "{reply:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chairs_mute_takes_effect_and_members_cannot_mute() {
+    let server = TestServer::demo().await;
+    let chair_api = server.login("chutoa").await;
+    let delegate_api = server.login("daibieu02").await;
+    let meeting = id_of(&today_meeting(&chair_api).await);
+    let chair = join(
+        &server,
+        &chair_api,
+        meeting,
+        ParticipantOptions {
+            video: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("chair");
+    let stubborn = ParticipantOptions {
+        obey_moderation: false,
+        ..Default::default()
+    };
+    let b = join(&server, &delegate_api, meeting, stubborn)
+        .await
+        .expect("delegate");
+    let (b_id, b_mic) = (b.id().expect("joined"), track(&b, Source::Microphone));
+    chair
+        .wait_received("B's microphone", T, |t| t.track == b_mic && t.packets > 10)
+        .await
+        .expect("B is heard");
+
+    b.send(ClientSignal::Mute {
+        participant: chair.id().expect("joined"),
+        source: Source::Microphone,
+        muted: true,
+    });
+    b.wait_for("a refusal", T, |v| {
+        v.errors
+            .iter()
+            .any(|(c, _)| *c == SignalErrorCode::NotModerator)
+    })
+    .await
+    .expect("refused");
+
+    chair.send(ClientSignal::Mute {
+        participant: b_id,
+        source: Source::Microphone,
+        muted: true,
+    });
+    b.wait_for("the notice", T, |v| {
+        v.muted_by_chair.get("microphone") == Some(&true)
+    })
+    .await
+    .expect("B is told");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = chair.received()[&b_mic].packets;
+    let sent = b.sent_packets();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(b.sent_packets() > sent + 20, "B keeps sending");
+    assert_eq!(
+        chair.received()[&b_mic].packets,
+        before,
+        "the SFU drops a muted microphone"
+    );
+    chair.leave().await.expect("leave");
+    b.leave().await.expect("leave");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_joins_from_an_invitation_link_and_only_that_meeting() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let delegate = server.login("daibieu01").await;
+    let today = id_of(&today_meeting(&secretary).await);
+    let next = id_of(&next_week_meeting(&secretary).await);
+
+    // Only the chair or secretary of the meeting invites.
+    let (status, _) = delegate
+        .post(
+            &format!("/api/v1/meetings/{today}/video/invitations"),
+            json!({"name": "Khách"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = secretary
+        .post(
+            &format!("/api/v1/meetings/{today}/video/invitations"),
+            json!({"name": "  "}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("validation"))
+    );
+    let (status, inv) = secretary
+        .post(
+            &format!("/api/v1/meetings/{today}/video/invitations"),
+            json!({"name": "Ông Trần Văn Khách — UBND huyện Lệ Thủy"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let token = inv["token"].as_str().expect("token").to_owned();
+    assert_eq!(inv["url"], format!("/video/join/{token}"));
+
+    // The page and what it shows.
+    let anon = Api::anonymous(&server.url());
+    let (status, view) = anon
+        .get(&format!("/api/v1/video/invitations/{token}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(view["meeting"]["id"], today.to_string());
+    assert!(
+        !view["meeting"]["agenda"]
+            .as_array()
+            .expect("agenda")
+            .is_empty()
+    );
+    let (status, _) = anon.get("/api/v1/video/invitations/not-a-token").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = anon
+        .http
+        .get(format!("{}/video/join/{token}", server.url()))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("Tham gia cuộc họp") && html.contains("/video/guest.js"));
+    let js = anon
+        .http
+        .get(format!("{}/video/guest.js", server.url()))
+        .send()
+        .await
+        .expect("js");
+    assert!(js.text().await.expect("js").contains("video.join"));
+
+    // The guest joins today's meeting under the invited name, and nothing else.
+    let member = join(&server, &delegate, today, ParticipantOptions::default())
+        .await
+        .expect("member");
+    let link = connect_live(&server.url(), None, Some(&token))
+        .await
+        .expect("guest socket");
+    let guest = NativeParticipant::join(link, today, None, ParticipantOptions::default())
+        .await
+        .expect("guest joins");
+    let g_cam = track(&guest, Source::Camera);
+    member
+        .wait_received("the guest's camera", T, |t| {
+            t.track == g_cam && t.frames > 10
+        })
+        .await
+        .expect("seen");
+    let v = member.view();
+    let g = &v.participants[&guest.id().expect("joined")];
+    assert_eq!(
+        (g.name.as_str(), g.user_id),
+        ("Ông Trần Văn Khách — UBND huyện Lệ Thủy", None)
+    );
+    assert_eq!(g.role, phonghop_rtc::PeerRole::Guest);
+
+    let link = connect_live(&server.url(), None, Some(&token))
+        .await
+        .expect("guest socket");
+    match NativeParticipant::join(link, next, None, ParticipantOptions::default()).await {
+        Err(ParticipantError::Refused(SignalErrorCode::Forbidden, _)) => {}
+        Err(e) => panic!("expected forbidden, got {e}"),
+        Ok(_) => panic!("an invitation opened another meeting"),
+    }
+    // A bad invitation gets no socket.
+    assert!(
+        connect_live(&server.url(), None, Some("bad"))
+            .await
+            .is_err()
+    );
+    guest.leave().await.expect("leave");
+    member.leave().await.expect("leave");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_socket_leaves_the_room() {
+    let server = TestServer::demo().await;
+    let chair = server.login("chutoa").await;
+    let delegate = server.login("daibieu03").await;
+    let meeting = id_of(&today_meeting(&chair).await);
+    let a = join(&server, &chair, meeting, ParticipantOptions::default())
+        .await
+        .expect("a");
+    let b = join(&server, &delegate, meeting, ParticipantOptions::default())
+        .await
+        .expect("b");
+    let b_id = b.id().expect("joined");
+    a.wait_received("B", T, |t| {
+        t.track.starts_with(&b_id.to_string()) && t.frames > 5
+    })
+    .await
+    .expect("flowing");
+    assert_eq!(room_size(&chair, meeting).await, 2);
+    b.close().await; // no goodbye: the socket just closes
+    a.wait_for("B gone", T, |v| !v.participants.contains_key(&b_id))
+        .await
+        .expect("A is told");
+    assert_eq!(room_size(&chair, meeting).await, 1);
+    a.leave().await.expect("leave");
+}

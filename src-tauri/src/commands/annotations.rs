@@ -1,0 +1,66 @@
+//! Annotations on the open document's current version, saved through the client
+//! engine: applied locally at once, queued in the outbox, pushed by the sync loop.
+
+use tauri::State;
+use tracing::instrument;
+
+use crate::dto::{AnnotationInput, AnnotationView};
+use crate::error::{AppError, AppResult, Code};
+use crate::state::{App, parse_id};
+
+#[tauri::command]
+#[instrument(skip(state), err)]
+pub async fn annotations_list(
+    state: State<'_, App>,
+    document_id: String,
+) -> AppResult<Vec<AnnotationView>> {
+    let c = state.client()?;
+    let doc = state.find_document(&c, &document_id)?;
+    let version = doc.current().map_or(0, |v| v.version);
+    let me = c.me()?;
+    let users = c.cache.users()?;
+    Ok(c.cache
+        .annotations(doc.id)?
+        .iter()
+        .filter(|a| a.version == version)
+        .map(|a| {
+            let author = users
+                .iter()
+                .find(|u| u.id == a.owner_id)
+                .map_or_else(String::new, |u| u.full_name.clone());
+            AnnotationView::new(a, a.owner_id == me.id, author)
+        })
+        .collect())
+}
+
+/// Creates or replaces an annotation; returns its id.
+#[tauri::command]
+#[instrument(skip(state, input), err)]
+pub async fn annotation_save(state: State<'_, App>, input: AnnotationInput) -> AppResult<String> {
+    let c = state.client()?;
+    let doc = state.find_document(&c, &input.document_id)?;
+    let version = doc
+        .current()
+        .map(|v| v.version)
+        .ok_or_else(|| AppError::new(Code::NotFound, "the document has no version"))?;
+    let id = input.id.as_deref().map(parse_id).transpose()?;
+    let id = c.annotation_put(
+        id,
+        doc.id,
+        version,
+        input.page,
+        input.shared,
+        input.body.into(),
+    )?;
+    state.sync.wake.notify_one();
+    Ok(id.to_string())
+}
+
+#[tauri::command]
+#[instrument(skip(state), err)]
+pub async fn annotation_delete(state: State<'_, App>, id: String) -> AppResult<()> {
+    let c = state.client()?;
+    c.annotation_delete(parse_id(&id)?)?;
+    state.sync.wake.notify_one();
+    Ok(())
+}

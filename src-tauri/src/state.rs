@@ -1,0 +1,164 @@
+//! The app's state: the signed-in client (if any), open PDF documents keyed by blob, and
+//! the background sync.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use lru::LruCache;
+use phonghop_client::Client;
+use phonghop_domain::{Document, Id, SignatureSummary};
+use phonghop_pdf::{PdfDocument, PdfEngine};
+
+use crate::dto::{SignatureStatus, SignatureView};
+use crate::error::{AppError, AppResult, Code};
+use crate::sync::SyncState;
+
+pub struct App {
+    /// The client engine's cache root (`--data-dir`, `PHONGHOP_APP_DATA`, or the OS data dir).
+    pub root: PathBuf,
+    client: RwLock<Option<Arc<Client>>>,
+    pub sync: Arc<SyncState>,
+    /// Open documents by blob SHA-256; the page scheme renders from these.
+    docs: Mutex<LruCache<String, PdfDocument>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl App {
+    pub fn new(root: PathBuf) -> App {
+        tracing::info!(root = %root.display(), "app state");
+        App {
+            root,
+            client: RwLock::new(None),
+            sync: Arc::new(SyncState::default()),
+            docs: Mutex::new(LruCache::new(NonZeroUsize::MIN.saturating_add(7))),
+        }
+    }
+
+    pub fn client(&self) -> AppResult<Arc<Client>> {
+        self.client
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| AppError::new(Code::NotLoggedIn, "not logged in"))
+    }
+
+    pub fn set_client(&self, c: Option<Arc<Client>>) {
+        *self
+            .client
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = c;
+        lock(&self.docs).clear();
+    }
+
+    pub fn doc_by_blob(&self, sha: &str) -> Option<PdfDocument> {
+        lock(&self.docs).get(sha).cloned()
+    }
+
+    /// Opens the current version's verified file with PDFium (once per blob).
+    pub async fn open_pdf(&self, client: &Client, doc: &Document) -> AppResult<PdfDocument> {
+        let v = doc
+            .current()
+            .ok_or_else(|| AppError::new(Code::NotFound, "the document has no file"))?;
+        if let Some(d) = self.doc_by_blob(v.sha256.as_str()) {
+            return Ok(d);
+        }
+        let path = client.blobs.path(&v.sha256);
+        if !path.is_file() {
+            return Err(AppError::new(
+                Code::NotDownloaded,
+                format!("document {} is not downloaded yet", doc.id),
+            ));
+        }
+        let engine = PdfEngine::global()?;
+        let opened = engine.open(&path).await?;
+        if opened.blob() != &v.sha256 {
+            return Err(AppError::new(
+                Code::Invalid,
+                "the local file does not match its name; it will be fetched again",
+            ));
+        }
+        lock(&self.docs).put(v.sha256.to_string(), opened.clone());
+        Ok(opened)
+    }
+
+    /// The signature badge of a document's current version: this device's own check of
+    /// the file (the client engine verifies each download against the trust roots), else
+    /// what the server found on upload.
+    pub fn signature_of(&self, client: &Client, doc: &Document) -> SignatureView {
+        match doc.current().map(|v| client.signature_of(v)) {
+            Some(Ok(s)) => view_of(&s),
+            _ => view_of(&SignatureSummary::NotChecked),
+        }
+    }
+
+    pub fn find_document(&self, client: &Client, id: &str) -> AppResult<Document> {
+        let id = parse_id(id)?;
+        client
+            .cache
+            .document(id)?
+            .ok_or_else(|| AppError::new(Code::NotFound, format!("document {id}")))
+    }
+}
+
+pub fn parse_id(s: &str) -> AppResult<Id> {
+    Id::parse_str(s).map_err(|_| AppError::new(Code::Invalid, format!("{s:?} is not an id")))
+}
+
+fn view(
+    status: SignatureStatus,
+    signer: Option<&String>,
+    organization: Option<&String>,
+    signing_time: Option<&String>,
+    why: Option<&String>,
+) -> SignatureView {
+    SignatureView {
+        status,
+        signer: signer.cloned(),
+        organization: organization.cloned(),
+        signing_time: signing_time.cloned(),
+        why: why.cloned(),
+    }
+}
+
+/// The badge for a verdict.
+pub fn view_of(s: &SignatureSummary) -> SignatureView {
+    match s {
+        SignatureSummary::NotChecked => view(SignatureStatus::Unknown, None, None, None, None),
+        SignatureSummary::Unsigned => view(SignatureStatus::Unsigned, None, None, None, None),
+        SignatureSummary::Valid {
+            signer,
+            organization,
+            signing_time,
+        } => view(
+            SignatureStatus::Valid,
+            Some(signer),
+            organization.as_ref(),
+            signing_time.as_ref(),
+            None,
+        ),
+        SignatureSummary::Untrusted {
+            signer,
+            organization,
+            signing_time,
+        } => view(
+            SignatureStatus::Untrusted,
+            Some(signer),
+            organization.as_ref(),
+            signing_time.as_ref(),
+            None,
+        ),
+        SignatureSummary::ModifiedAfterSigning { signer } => {
+            view(SignatureStatus::Modified, signer.as_ref(), None, None, None)
+        }
+        SignatureSummary::Invalid { why } => {
+            view(SignatureStatus::Invalid, None, None, None, Some(why))
+        }
+        SignatureSummary::Unsupported { why } => {
+            view(SignatureStatus::Unsupported, None, None, None, Some(why))
+        }
+    }
+}

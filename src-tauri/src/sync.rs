@@ -1,0 +1,196 @@
+//! The background sync of the signed-in client: a round at start, then again whenever
+//! the live channel says the feed moved or the user changed something; while the server
+//! is unreachable, a retry every few seconds. Progress and state go to the UI as events.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use phonghop_client::live::Live;
+use phonghop_client::{Client, ClientError, SyncEvent};
+use phonghop_domain::LiveMessage;
+use tauri::{AppHandle, Emitter};
+use tokio::sync::Notify;
+
+use crate::dto::{
+    DownloadProgress, EVENT_DATA_CHANGED, EVENT_SESSION_ENDED, EVENT_STATUS, RejectedView,
+    StatusView,
+};
+
+const RETRY: Duration = Duration::from_secs(3);
+
+#[derive(Default)]
+pub struct SyncState {
+    /// Wakes the loop: a local change waits in the outbox.
+    pub wake: Notify,
+    pub online: AtomicBool,
+    pub syncing: AtomicBool,
+    download: Mutex<Option<DownloadProgress>>,
+    task: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+impl SyncState {
+    /// The status bar's contents: the cache's outbox and rejections, and this loop's state.
+    pub fn status(&self, client: &Client) -> StatusView {
+        let rejected = client
+            .cache
+            .rejected()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| RejectedView {
+                op_id: r.op_id.to_string(),
+                kind: r.kind,
+                code: r.code,
+                message: r.message,
+            })
+            .collect();
+        StatusView {
+            online: self.online.load(Ordering::Relaxed),
+            syncing: self.syncing.load(Ordering::Relaxed),
+            last_sync: client.cache.meta("last_sync").ok().flatten(),
+            outbox: client.cache.outbox_len().unwrap_or(0),
+            rejected,
+            download: self
+                .download
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+            blob_errors: client.cache.blob_errors().map_or(0, |e| e.len() as u32),
+        }
+    }
+
+    fn set_download(&self, d: Option<DownloadProgress>) {
+        *self
+            .download
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = d;
+    }
+
+    /// Stops the loop (logout, or another user signs in).
+    pub fn stop(&self) {
+        if let Some(t) = self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
+            t.abort();
+        }
+        self.online.store(false, Ordering::Relaxed);
+        self.syncing.store(false, Ordering::Relaxed);
+        self.set_download(None);
+    }
+
+    pub fn start(self: &Arc<Self>, app: AppHandle, client: Arc<Client>) {
+        self.stop();
+        let state = Arc::clone(self);
+        let task = tauri::async_runtime::spawn(async move { run(state, app, client).await });
+        *self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(task);
+    }
+}
+
+fn emit_status(state: &SyncState, app: &AppHandle, client: &Client) {
+    let _ = app.emit(EVENT_STATUS, state.status(client));
+}
+
+async fn run(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
+    loop {
+        state.syncing.store(true, Ordering::Relaxed);
+        emit_status(&state, &app, &client);
+        let result = round(&state, &app, &client).await;
+        state.syncing.store(false, Ordering::Relaxed);
+        state.set_download(None);
+        match result {
+            Ok(changed) => {
+                state.online.store(true, Ordering::Relaxed);
+                if changed {
+                    let _ = app.emit(EVENT_DATA_CHANGED, ());
+                }
+                emit_status(&state, &app, &client);
+                wait_online(&state, &client).await;
+            }
+            Err(ClientError::SessionEnded | ClientError::NotLoggedIn) => {
+                state.online.store(true, Ordering::Relaxed);
+                emit_status(&state, &app, &client);
+                let _ = app.emit(EVENT_SESSION_ENDED, ());
+                return;
+            }
+            Err(e) => {
+                if matches!(e, ClientError::Offline(_)) {
+                    tracing::info!("offline: {e}");
+                } else {
+                    tracing::warn!("sync failed: {e}");
+                }
+                state.online.store(false, Ordering::Relaxed);
+                emit_status(&state, &app, &client);
+                tokio::select! {
+                    _ = tokio::time::sleep(RETRY) => {}
+                    _ = state.wake.notified() => {}
+                }
+            }
+        }
+    }
+}
+
+/// One sync round with progress events; true when the cache changed.
+async fn round(state: &SyncState, app: &AppHandle, client: &Client) -> Result<bool, ClientError> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<SyncEvent>();
+    let sync = client.sync(Some(tx));
+    tokio::pin!(sync);
+    let mut total = (0u32, 0u64);
+    let mut done: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    loop {
+        tokio::select! {
+            r = &mut sync => {
+                let report = r?;
+                return Ok(report.changes > 0 || report.downloaded > 0 || report.pushed > 0 || report.rejected > 0 || report.revoked > 0);
+            }
+            Some(ev) = rx.recv() => {
+                match ev {
+                    SyncEvent::Downloads { files, bytes } if files > 0 => {
+                        total = (files as u32, bytes);
+                        state.set_download(Some(DownloadProgress { files: files as u32, done_bytes: 0, total_bytes: bytes }));
+                    }
+                    SyncEvent::Blob { sha256, done: d, .. } => {
+                        done.insert(sha256, d);
+                        state.set_download(Some(DownloadProgress { files: total.0, done_bytes: done.values().sum(), total_bytes: total.1 }));
+                    }
+                    SyncEvent::BlobDone { .. } => { let _ = app.emit(EVENT_DATA_CHANGED, ()); }
+                    _ => {}
+                }
+                emit_status(state, app, client);
+            }
+        }
+    }
+}
+
+/// Online: wait for the live channel to say the feed moved, or for a local change.
+/// Returns when a new round is due.
+async fn wait_online(state: &SyncState, client: &Client) {
+    let live = tokio::time::timeout(Duration::from_secs(5), Live::connect(&client.api)).await;
+    let Ok(Ok(mut live)) = live else {
+        // No live channel: poll now and then.
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = state.wake.notified() => {}
+        }
+        return;
+    };
+    loop {
+        tokio::select! {
+            m = live.next() => match m {
+                Ok(LiveMessage::Changed { cursor }) => {
+                    if cursor > client.cache.cursor().unwrap_or(0) {
+                        return;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => return,
+            },
+            _ = state.wake.notified() => return,
+        }
+    }
+}

@@ -1,0 +1,182 @@
+// The desktop app end to end (`cargo xtask e2e`): the real app binary through
+// tauri-driver + WebKitWebDriver under Xvfb, against the real server with the demo
+// province. Log in; open today's meeting; open a signed document and see "hợp lệ" with
+// the signer's name; search a diacritic-free word and land on its page; draw an ink
+// stroke; quit; stop the server; start the app again — it opens offline with the
+// document and the stroke; start the server — the stroke reaches it.
+import { rmSync } from 'node:fs';
+import { $t, appDataDir, DemoServer, Driver, PASSWORD, waitFor } from './lib.mjs';
+
+const DOC_TITLE = 'Kết quả rà soát';
+const SIGNER = 'Hoàng Minh Tuấn';
+const QUERY = 'khong day'; // "không dây": only on page 5
+const QUERY_PAGE = 5;
+
+const results = [];
+async function step(name, f) {
+  const t0 = Date.now();
+  try {
+    await f();
+    results.push({ name, ok: true });
+    console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  FAIL ${name}: ${e.stack ?? e}`);
+    throw e;
+  }
+}
+
+async function openTodayDocument(b) {
+  await waitFor('today meeting', async () => (await b.$('[data-testid="meeting"][data-when="today"]')).isExisting());
+  await (await b.$('[data-testid="meeting"][data-when="today"]')).click();
+  const button = await waitFor('the signed document, downloaded', async () => {
+    for (const d of await b.$$('[data-testid="document"]')) {
+      if ((await d.getText()).includes(DOC_TITLE)) {
+        const open = await d.$('[data-testid="open-document"]');
+        return (await open.isEnabled()) ? open : null;
+      }
+    }
+    return null;
+  }, 60000);
+  await button.click();
+  await waitFor('the first page image', async () => (await b.$('[data-testid="page-image"]')).isExisting());
+}
+
+async function inkStrokes(b) {
+  return (await b.$$('[data-testid="annotation"][data-kind="ink"]')).length;
+}
+
+const server = await DemoServer.create();
+const driver = await Driver.start();
+const data = appDataDir();
+let b = null;
+let documentId = null;
+let failed = false;
+
+try {
+  await server.start();
+  b = await driver.app(data);
+
+  await step('a wrong password says so in Vietnamese', async () => {
+    await waitFor('the login form', async () => (await $t(b, 'login-form')).isExisting());
+    await (await $t(b, 'server')).setValue(server.url);
+    await (await $t(b, 'username')).setValue('daibieu01');
+    await (await $t(b, 'password')).setValue('sai-mat-khau');
+    await (await $t(b, 'login-submit')).click();
+    const err = await waitFor('the error', async () => {
+      const e = await $t(b, 'login-error');
+      return (await e.isExisting()) ? e : null;
+    });
+    const text = await err.getText();
+    if (text !== 'Sai tên đăng nhập hoặc mật khẩu') throw new Error(`error text: ${text}`);
+  });
+
+  await step('an unreachable server says so', async () => {
+    await (await $t(b, 'server')).setValue('http://127.0.0.1:9');
+    await (await $t(b, 'password')).setValue(PASSWORD);
+    await (await $t(b, 'login-submit')).click();
+    await waitFor('the offline error', async () => (await (await $t(b, 'login-error')).getAttribute('data-code')) === 'offline');
+  });
+
+  await step('log in as daibieu01', async () => {
+    await (await $t(b, 'server')).setValue(server.url);
+    await (await $t(b, 'password')).setValue(PASSWORD);
+    await (await $t(b, 'login-submit')).click();
+    await waitFor('the meeting list', async () => (await $t(b, 'meeting-list')).isExisting());
+  });
+
+  await step("open today's meeting and a signed document", async () => {
+    await openTodayDocument(b);
+    documentId = await (await b.$('[data-testid="document-title"]')).getText();
+  });
+
+  await step('the signature is "hợp lệ" with the signer\'s name', async () => {
+    const badge = await waitFor('the badge', async () => {
+      const e = await b.$('.toolbar [data-testid="signature-badge"]');
+      return (await e.isExisting()) ? e : null;
+    });
+    const status = await badge.getAttribute('data-status');
+    const text = await badge.getText();
+    if (status !== 'valid' || !text.includes('hợp lệ') || !text.includes(SIGNER)) {
+      throw new Error(`badge: ${status} / ${text}`);
+    }
+    await badge.click();
+    const signer = await waitFor('the details', async () => {
+      const e = await $t(b, 'signer');
+      return (await e.isExisting()) ? e.getText() : null;
+    });
+    if (signer !== SIGNER) throw new Error(`signer: ${signer}`);
+    await badge.click();
+  });
+
+  await step(`search "${QUERY}" lands on page ${QUERY_PAGE}`, async () => {
+    const input = await $t(b, 'search-input');
+    await input.setValue(QUERY);
+    await b.keys('Enter');
+    await waitFor('the hit count', async () => (await (await $t(b, 'search-count')).getText()).includes('/'));
+    await waitFor(`page ${QUERY_PAGE}`, async () => (await (await $t(b, 'scroller')).getAttribute('data-current-page')) === String(QUERY_PAGE));
+    const hit = await b.$(`[data-testid="page"][data-page="${QUERY_PAGE}"] rect.hit`);
+    if (!(await hit.isExisting())) throw new Error('no highlighted hit on the page');
+  });
+
+  await step('draw an ink stroke', async () => {
+    await (await $t(b, 'tool-pen')).click();
+    const layer = await b.$(`[data-testid="page"][data-page="${QUERY_PAGE}"] [data-testid="page-layer"]`);
+    await b
+      .action('pointer', { parameters: { pointerType: 'mouse' } })
+      .move({ origin: layer, x: -120, y: -60 })
+      .down()
+      .move({ origin: layer, x: -60, y: -20, duration: 100 })
+      .move({ origin: layer, x: 0, y: -40, duration: 100 })
+      .move({ origin: layer, x: 80, y: 10, duration: 100 })
+      .up()
+      .perform();
+    await waitFor('the stroke, saved', async () => (await inkStrokes(b)) === 1);
+  });
+
+  await step('quit', async () => {
+    await b.deleteSession();
+    b = null;
+  });
+
+  await step('stop the server', async () => {
+    await server.stop();
+  });
+
+  await step('the app opens offline with the document and the stroke', async () => {
+    b = await driver.app(data);
+    await waitFor('the meeting list, without logging in', async () => (await $t(b, 'meeting-list')).isExisting());
+    await waitFor('offline in the status bar', async () => (await (await $t(b, 'status-bar')).getAttribute('data-online')) === 'false');
+    await openTodayDocument(b);
+    const title = await (await b.$('[data-testid="document-title"]')).getText();
+    if (title !== documentId) throw new Error(`opened ${title}`);
+    await (await $t(b, 'page-input')).setValue(String(QUERY_PAGE));
+    await b.keys('Enter');
+    await waitFor('the stroke', async () => (await inkStrokes(b)) === 1);
+  });
+
+  await step('start the server: the stroke reaches it', async () => {
+    await server.start();
+    await waitFor('online again with an empty outbox', async () => {
+      const bar = await $t(b, 'status-bar');
+      return (await bar.getAttribute('data-online')) === 'true' && (await bar.getAttribute('data-outbox')) === '0';
+    }, 60000);
+    const api = await server.api('daibieu01');
+    await waitFor('the annotation on the server', async () => {
+      const changes = await api.changes();
+      return changes.some((c) => c.type === 'annotation' && c.body.kind === 'ink' && c.page === QUERY_PAGE - 1);
+    });
+  });
+} catch {
+  failed = true;
+} finally {
+  if (b) await b.deleteSession().catch(() => {});
+  await driver.stop();
+  await server.cleanup();
+  rmSync(data, { recursive: true, force: true });
+}
+
+const passed = results.filter((r) => r.ok).length;
+const failedCount = results.length - passed;
+console.log(`e2e: ${passed} passed, ${failedCount} failed`);
+process.exit(failed || failedCount > 0 ? 1 : 0);

@@ -1,0 +1,95 @@
+// Typed wrappers over the shell's commands. Every type comes from the generated
+// bindings; errors arrive as `AppError` ({code, message}) and are rethrown as such.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  AnnotationInput,
+  AnnotationView,
+  AppError,
+  CharBox,
+  Code,
+  MeetingDetail,
+  MeetingSummary,
+  NoteView,
+  OpenedDocument,
+  SearchHitView,
+  SessionInfo,
+  StatusView,
+} from './bindings';
+import { EVENT_DATA_CHANGED, EVENT_SESSION_ENDED, EVENT_STATUS } from './bindings';
+
+const CODES: readonly Code[] = [
+  'bad_credentials',
+  'offline',
+  'throttled',
+  'account_disabled',
+  'device_revoked',
+  'server_error',
+  'not_logged_in',
+  'session_ended',
+  'forbidden',
+  'not_found',
+  'not_downloaded',
+  'invalid',
+  'newer_cache',
+  'storage',
+  'pdf',
+  'internal',
+];
+
+export function isAppError(e: unknown): e is AppError {
+  if (typeof e !== 'object' || e === null) return false;
+  const r = e as Record<string, unknown>;
+  return typeof r.code === 'string' && typeof r.message === 'string' && (CODES as readonly string[]).includes(r.code);
+}
+
+/** Whatever was thrown, as an AppError (a bridge failure becomes `internal`). */
+export function asAppError(e: unknown): AppError {
+  if (isAppError(e)) return e;
+  return { code: 'internal', message: String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    throw asAppError(e);
+  }
+}
+
+export const api = {
+  sessionRestore: () => call<SessionInfo | null>('session_restore'),
+  login: (server: string, username: string, password: string) =>
+    call<SessionInfo>('login', { server, username, password }),
+  logout: () => call<null>('logout'),
+  quit: () => call<null>('app_quit'),
+  meetings: () => call<MeetingSummary[]>('meetings_list'),
+  meeting: (id: string) => call<MeetingDetail>('meeting_detail', { id }),
+  openDocument: (id: string) => call<OpenedDocument>('document_open', { id }),
+  search: (id: string, query: string) => call<SearchHitView[]>('document_search', { id, query }),
+  pageText: (id: string, page: number) => call<CharBox[]>('page_text', { id, page }),
+  annotations: (documentId: string) => call<AnnotationView[]>('annotations_list', { documentId }),
+  saveAnnotation: (input: AnnotationInput) => call<string>('annotation_save', { input }),
+  deleteAnnotation: (id: string) => call<null>('annotation_delete', { id }),
+  notes: (meetingId: string) => call<NoteView[]>('notes_list', { meetingId }),
+  saveNote: (meetingId: string, id: string | null, text: string) =>
+    call<string>('note_save', { meetingId, id, text }),
+  deleteNote: (id: string) => call<null>('note_delete', { id }),
+  status: () => call<StatusView>('status'),
+  syncNow: () => call<null>('sync_now'),
+  dismissRejected: (opId: string) => call<null>('dismiss_rejected', { opId }),
+};
+
+export const events = {
+  onStatus: (f: (s: StatusView) => void): Promise<UnlistenFn> =>
+    listen<StatusView>(EVENT_STATUS, (e) => f(e.payload)),
+  onDataChanged: (f: () => void): Promise<UnlistenFn> => listen(EVENT_DATA_CHANGED, () => f()),
+  onSessionEnded: (f: () => void): Promise<UnlistenFn> => listen(EVENT_SESSION_ENDED, () => f()),
+};
+
+/** The URL of a rendered page (served by the shell's `page://` scheme). */
+export function pageUrl(sha256: string, page: number, width: number): string {
+  const path = `${sha256}/${page}/${Math.round(width)}`;
+  // WebKitGTK reaches custom schemes as scheme://localhost; WebView2 as http://scheme.localhost.
+  return navigator.userAgent.includes('Windows') ? `http://page.localhost/${path}` : `page://localhost/${path}`;
+}

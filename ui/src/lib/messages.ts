@@ -1,0 +1,330 @@
+// The UI's words, in Vietnamese (default) and English. Both must have every key: the
+// `Dict` type makes a missing one a type error.
+import type { Code, SignatureStatus } from './bindings';
+
+export interface Dict {
+  appName: string;
+  tagline: string;
+  server: string;
+  username: string;
+  password: string;
+  login: string;
+  loggingIn: string;
+  logout: string;
+  language: string;
+  meetings: string;
+  all: string;
+  today: string;
+  upcoming: string;
+  past: string;
+  searchMeetings: string;
+  noMeetings: string;
+  items: string;
+  documents: string;
+  agenda: string;
+  presenter: string;
+  minutes: string;
+  back: string;
+  open: string;
+  notDownloaded: string;
+  pages: string;
+  notes: string;
+  addNote: string;
+  notePlaceholder: string;
+  save: string;
+  edit: string;
+  delete: string;
+  cancel: string;
+  noNotes: string;
+  signer: string;
+  organization: string;
+  signingTime: string;
+  why: string;
+  signatureDetails: string;
+  close: string;
+  online: string;
+  offline: string;
+  syncing: string;
+  lastSync: string;
+  never: string;
+  outbox: string;
+  rejected: string;
+  dismiss: string;
+  downloading: string;
+  syncNow: string;
+  zoomIn: string;
+  zoomOut: string;
+  fitWidth: string;
+  page: string;
+  of: string;
+  goToPage: string;
+  search: string;
+  searchInDocument: string;
+  hits: string;
+  noHits: string;
+  thumbnails: string;
+  tools: string;
+  toolRead: string;
+  toolPen: string;
+  toolHighlight: string;
+  toolSticky: string;
+  toolEraser: string;
+  undo: string;
+  shared: string;
+  private: string;
+  shareToggle: string;
+  stickyPrompt: string;
+  annotations: string;
+  confidential: string;
+  room: string;
+  time: string;
+  welcome: string;
+  fileErrors: string;
+  errors: Record<Code, string>;
+  signature: Record<SignatureStatus, string>;
+  docKinds: Record<string, string>;
+  meetingStatus: Record<string, string>;
+  classification: Record<string, string>;
+}
+
+export const vi: Dict = {
+  appName: 'PhòngHọp',
+  tagline: 'Hệ thống phòng họp không giấy',
+  server: 'Địa chỉ máy chủ',
+  username: 'Tên đăng nhập',
+  password: 'Mật khẩu',
+  login: 'Đăng nhập',
+  loggingIn: 'Đang đăng nhập…',
+  logout: 'Đăng xuất',
+  language: 'Ngôn ngữ',
+  meetings: 'Cuộc họp',
+  all: 'Tất cả',
+  today: 'Hôm nay',
+  upcoming: 'Sắp diễn ra',
+  past: 'Đã diễn ra',
+  searchMeetings: 'Tìm cuộc họp…',
+  noMeetings: 'Không có cuộc họp nào',
+  items: 'nội dung',
+  documents: 'tài liệu',
+  agenda: 'Chương trình họp',
+  presenter: 'Trình bày',
+  minutes: 'phút',
+  back: 'Quay lại',
+  open: 'Mở',
+  notDownloaded: 'Chưa tải về',
+  pages: 'trang',
+  notes: 'Ghi chú cá nhân',
+  addNote: 'Thêm ghi chú',
+  notePlaceholder: 'Viết ghi chú cho cuộc họp này…',
+  save: 'Lưu',
+  edit: 'Sửa',
+  delete: 'Xóa',
+  cancel: 'Hủy',
+  noNotes: 'Chưa có ghi chú.',
+  signer: 'Người ký',
+  organization: 'Cơ quan',
+  signingTime: 'Thời gian ký',
+  why: 'Lý do',
+  signatureDetails: 'Chữ ký số',
+  close: 'Đóng',
+  online: 'Trực tuyến',
+  offline: 'Ngoại tuyến',
+  syncing: 'Đang đồng bộ…',
+  lastSync: 'Đồng bộ lần cuối',
+  never: 'chưa',
+  outbox: 'Chờ gửi',
+  rejected: 'Bị từ chối',
+  dismiss: 'Bỏ qua',
+  downloading: 'Đang tải tài liệu',
+  syncNow: 'Đồng bộ ngay',
+  zoomIn: 'Phóng to',
+  zoomOut: 'Thu nhỏ',
+  fitWidth: 'Vừa chiều rộng',
+  page: 'Trang',
+  of: '/',
+  goToPage: 'Đến trang',
+  search: 'Tìm',
+  searchInDocument: 'Tìm trong tài liệu (không cần dấu)…',
+  hits: 'kết quả',
+  noHits: 'Không tìm thấy',
+  thumbnails: 'Trang thu nhỏ',
+  tools: 'Công cụ',
+  toolRead: 'Đọc',
+  toolPen: 'Bút',
+  toolHighlight: 'Tô sáng',
+  toolSticky: 'Ghi chú dán',
+  toolEraser: 'Tẩy',
+  undo: 'Hoàn tác',
+  shared: 'Chia sẻ với cuộc họp',
+  private: 'Riêng tư',
+  shareToggle: 'Chia sẻ chú thích mới',
+  stickyPrompt: 'Nội dung ghi chú dán:',
+  annotations: 'chú thích',
+  confidential: 'MẬT',
+  room: 'Phòng họp',
+  time: 'Thời gian',
+  welcome: 'Xin chào',
+  fileErrors: 'tệp lỗi',
+  errors: {
+    bad_credentials: 'Sai tên đăng nhập hoặc mật khẩu',
+    offline: 'Không kết nối được máy chủ. Kiểm tra địa chỉ máy chủ và mạng.',
+    throttled: 'Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.',
+    account_disabled: 'Tài khoản đã bị khóa. Liên hệ quản trị hệ thống.',
+    device_revoked: 'Thiết bị này đã bị thu hồi quyền truy cập.',
+    server_error: 'Máy chủ báo lỗi. Vui lòng thử lại.',
+    not_logged_in: 'Bạn chưa đăng nhập.',
+    session_ended: 'Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.',
+    forbidden: 'Bạn không có quyền thực hiện thao tác này.',
+    not_found: 'Không tìm thấy dữ liệu yêu cầu.',
+    not_downloaded: 'Tài liệu chưa được tải về máy. Vui lòng chờ đồng bộ.',
+    invalid: 'Dữ liệu không hợp lệ.',
+    newer_cache: 'Dữ liệu trên máy được tạo bởi phiên bản mới hơn. Vui lòng cập nhật ứng dụng.',
+    storage: 'Lỗi lưu trữ trên máy.',
+    pdf: 'Không mở được tài liệu PDF.',
+    internal: 'Đã xảy ra lỗi không mong muốn.',
+  },
+  signature: {
+    valid: 'Chữ ký hợp lệ',
+    invalid: 'Chữ ký không hợp lệ',
+    untrusted: 'Chữ ký chưa được tin cậy',
+    modified: 'Bị sửa đổi sau khi ký',
+    unsupported: 'Không kiểm tra được chữ ký',
+    unsigned: 'Chưa ký số',
+    unknown: 'Chưa kiểm tra',
+  },
+  docKinds: {
+    proposal: 'Tờ trình',
+    draft_resolution: 'Dự thảo nghị quyết',
+    report: 'Báo cáo',
+    draft_conclusion: 'Dự thảo kết luận',
+    other: 'Tài liệu',
+  },
+  meetingStatus: {
+    draft: 'Bản nháp',
+    published: 'Đã gửi giấy mời',
+    in_progress: 'Đang họp',
+    ended: 'Đã kết thúc',
+  },
+  classification: { public: 'Công khai', internal: 'Nội bộ', confidential: 'Mật' },
+};
+
+export const en: Dict = {
+  appName: 'PhòngHọp',
+  tagline: 'Paperless meeting room',
+  server: 'Server address',
+  username: 'Username',
+  password: 'Password',
+  login: 'Sign in',
+  loggingIn: 'Signing in…',
+  logout: 'Sign out',
+  language: 'Language',
+  meetings: 'Meetings',
+  all: 'All',
+  today: 'Today',
+  upcoming: 'Upcoming',
+  past: 'Past',
+  searchMeetings: 'Search meetings…',
+  noMeetings: 'No meetings',
+  items: 'items',
+  documents: 'documents',
+  agenda: 'Agenda',
+  presenter: 'Presenter',
+  minutes: 'min',
+  back: 'Back',
+  open: 'Open',
+  notDownloaded: 'Not downloaded',
+  pages: 'pages',
+  notes: 'Personal notes',
+  addNote: 'Add note',
+  notePlaceholder: 'Write a note for this meeting…',
+  save: 'Save',
+  edit: 'Edit',
+  delete: 'Delete',
+  cancel: 'Cancel',
+  noNotes: 'No notes yet.',
+  signer: 'Signer',
+  organization: 'Organisation',
+  signingTime: 'Signed at',
+  why: 'Reason',
+  signatureDetails: 'Digital signature',
+  close: 'Close',
+  online: 'Online',
+  offline: 'Offline',
+  syncing: 'Syncing…',
+  lastSync: 'Last sync',
+  never: 'never',
+  outbox: 'Waiting to send',
+  rejected: 'Rejected',
+  dismiss: 'Dismiss',
+  downloading: 'Downloading documents',
+  syncNow: 'Sync now',
+  zoomIn: 'Zoom in',
+  zoomOut: 'Zoom out',
+  fitWidth: 'Fit width',
+  page: 'Page',
+  of: '/',
+  goToPage: 'Go to page',
+  search: 'Search',
+  searchInDocument: 'Search the document (diacritics optional)…',
+  hits: 'hits',
+  noHits: 'Not found',
+  thumbnails: 'Thumbnails',
+  tools: 'Tools',
+  toolRead: 'Read',
+  toolPen: 'Pen',
+  toolHighlight: 'Highlight',
+  toolSticky: 'Sticky note',
+  toolEraser: 'Eraser',
+  undo: 'Undo',
+  shared: 'Shared with the meeting',
+  private: 'Private',
+  shareToggle: 'Share new annotations',
+  stickyPrompt: 'Sticky note text:',
+  annotations: 'annotations',
+  confidential: 'CONFIDENTIAL',
+  room: 'Room',
+  time: 'Time',
+  welcome: 'Hello',
+  fileErrors: 'file errors',
+  errors: {
+    bad_credentials: 'Wrong username or password',
+    offline: 'Cannot reach the server. Check the server address and the network.',
+    throttled: 'Too many failed sign-ins. Please try again in a few minutes.',
+    account_disabled: 'This account is disabled. Contact the administrator.',
+    device_revoked: 'This device has been revoked.',
+    server_error: 'The server reported an error. Please try again.',
+    not_logged_in: 'You are not signed in.',
+    session_ended: 'Your session has ended. Please sign in again.',
+    forbidden: 'You may not do this.',
+    not_found: 'Not found.',
+    not_downloaded: 'The document is not on this device yet. Please wait for the sync.',
+    invalid: 'Invalid input.',
+    newer_cache: 'The local data was written by a newer version. Please update the app.',
+    storage: 'Local storage failed.',
+    pdf: 'The PDF could not be opened.',
+    internal: 'Something unexpected went wrong.',
+  },
+  signature: {
+    valid: 'Valid signature',
+    invalid: 'Invalid signature',
+    untrusted: 'Untrusted signature',
+    modified: 'Modified after signing',
+    unsupported: 'Signature not checkable',
+    unsigned: 'Not signed',
+    unknown: 'Not checked yet',
+  },
+  docKinds: {
+    proposal: 'Proposal',
+    draft_resolution: 'Draft resolution',
+    report: 'Report',
+    draft_conclusion: 'Draft conclusion',
+    other: 'Document',
+  },
+  meetingStatus: {
+    draft: 'Draft',
+    published: 'Invitation sent',
+    in_progress: 'In progress',
+    ended: 'Ended',
+  },
+  classification: { public: 'Public', internal: 'Internal', confidential: 'Confidential' },
+};

@@ -1,0 +1,34 @@
+// Timing marks the app benchmark reads through WebDriver (`window.__phonghopPerf`).
+// Cheap enough to keep in every build: a few numbers in a map.
+
+interface Perf {
+  marks: Record<string, number>;
+  /** When each page's image (0-based index) last finished loading. */
+  pages: Record<number, number>;
+}
+
+declare global {
+  interface Window {
+    __phonghopPerf?: Perf;
+  }
+}
+
+function perf(): Perf {
+  window.__phonghopPerf ??= { marks: {}, pages: {} };
+  return window.__phonghopPerf;
+}
+
+export function mark(name: string): void {
+  perf().marks[name] = performance.now();
+}
+
+export function pageLoaded(index: number): void {
+  perf().pages[index] = performance.now();
+  if (!('first-page' in perf().marks)) mark('first-page');
+}
+
+/** A new document: forget the page marks of the last one. */
+export function resetPages(): void {
+  perf().pages = {};
+  delete perf().marks['first-page'];
+}

@@ -1,0 +1,133 @@
+//! The browser video tests (tests/video): Debian's Chromium driven by playwright-core,
+//! against a real server seeded with the demo province. `ensure_video_tools` installs
+//! what they need (idempotent); `run_browser_tests` starts the server and runs them.
+
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, root, run_cmd, setup, target_dir};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn tests_dir() -> PathBuf {
+    root().join("tests/video")
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new(cmd)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Chromium, Node.js with npm, and playwright-core (from the lock file) in tests/video.
+pub fn ensure_video_tools() -> Result<()> {
+    setup::ensure_apt(&[("chromium", "chromium")])?;
+    if !have("node") || !have("npm") {
+        setup::ensure_apt(&[("nodejs", "nodejs"), ("npm", "npm")])?;
+    }
+    if !std::path::Path::new(CHROMIUM).exists() {
+        bail!("{CHROMIUM} is missing even though the chromium package is installed");
+    }
+    let dir = tests_dir();
+    if !dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        run_cmd(Command::new("npm").arg("--prefix").arg(&dir).args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+        ]))
+        .context("npm ci in tests/video")?;
+    }
+    Ok(())
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Builds the server, seeds a fresh data dir with the demo province, serves it on a
+/// free loopback port, and runs the browser suite against it.
+pub fn run_browser_tests() -> Result<()> {
+    ensure_video_tools()?;
+    run_cmd(cargo().args(["build", "--quiet", "-p", "phonghop-server"]))?;
+    let bin = target_dir().join("debug/phonghop-server");
+    let data = std::env::temp_dir().join(format!("phonghop-video-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let mut init = Command::new(&bin);
+    init.args(["init", "--admin-password-stdin", "--data"])
+        .arg(&data);
+    setup::run_with_stdin(&mut init, "phonghop-demo")?;
+    run_cmd(
+        Command::new(&bin)
+            .args(["seed-demo", "--data"])
+            .arg(&data)
+            .stdout(Stdio::null()),
+    )?;
+    let port = free_port()?;
+    let addr = format!("127.0.0.1:{port}");
+    let server = Server(
+        Command::new(&bin)
+            .args(["serve", "--listen", &addr, "--data"])
+            .arg(&data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("start the server")?,
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(&addr).is_err() {
+        if Instant::now() > deadline {
+            bail!("the server did not come up on {addr}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let result = run_cmd(
+        Command::new("npm")
+            .arg("--prefix")
+            .arg(tests_dir())
+            .arg("test")
+            .env("PHONGHOP_URL", format!("http://{addr}")),
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+    result.context("the browser video tests failed")
+}
+
+/// `cargo xtask bench sfu`: a release build of the server and the benchmark.
+pub fn bench_sfu(extra: &[&str]) -> Result<()> {
+    run_cmd(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "phonghop-server",
+        "-p",
+        "phonghop-bench",
+    ]))?;
+    let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
+    cmd.arg("sfu").args(extra);
+    cmd.env(
+        "PHONGHOP_SERVER_BIN",
+        target_dir().join("release/phonghop-server"),
+    );
+    run_cmd(&mut cmd)
+}
