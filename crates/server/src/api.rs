@@ -193,6 +193,10 @@ async fn live_session(
     let mut video = Signaling::new(app.video.clone(), who, video_tx);
     let mut heartbeat = tokio::time::interval(app.config.heartbeat);
     heartbeat.tick().await;
+    // A burst of changes (a vote) says `changed` at once, then at most every
+    // CHANGED_EVERY: a client pulls once for many, and the line carries the events.
+    let mut last_changed = tokio::time::Instant::now() - CHANGED_EVERY;
+    let mut changed_due = false;
     loop {
         tokio::select! {
             biased;
@@ -217,9 +221,23 @@ async fn live_session(
                 let cursor = *cursor_rx.borrow_and_update();
                 // Guests have no feed to pull.
                 if !guest && cursor > sent_cursor {
+                    if last_changed.elapsed() >= CHANGED_EVERY {
+                        if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                        sent_cursor = cursor;
+                        last_changed = tokio::time::Instant::now();
+                    } else {
+                        changed_due = true;
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(last_changed + CHANGED_EVERY), if changed_due => {
+                changed_due = false;
+                let cursor = *cursor_rx.borrow_and_update();
+                if cursor > sent_cursor {
                     if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
                     sent_cursor = cursor;
                 }
+                last_changed = tokio::time::Instant::now();
             }
             _ = heartbeat.tick() => {
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
@@ -267,3 +285,6 @@ pub async fn trust(
 }
 
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(20);
+
+/// The shortest time between two `changed` messages on one connection.
+pub const CHANGED_EVERY: Duration = Duration::from_millis(250);
