@@ -72,11 +72,11 @@ async function browser(name) {
 
 async function open(page, url) {
   await page.goto(url);
-  await page.waitForFunction(() => document.getElementById("status").textContent.includes("Sẵn sàng"), null, { timeout: 15000 });
+  await page.waitForFunction(() => document.getElementById("status").textContent.includes("Sẵn sàng"), null, { timeout: 60000 });
   await page.click("#join");
 }
 
-async function until(what, fn, timeout = 30000) {
+async function until(what, fn, timeout = 90000) {
   const end = Date.now() + timeout;
   let last;
   while (Date.now() < end) {
