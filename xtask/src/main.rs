@@ -26,7 +26,7 @@ const USAGE: &str = "usage: cargo xtask <command>
   e2e                   the desktop app end to end: tauri-driver + WebKitWebDriver, Xvfb
   bundle                build the desktop app's .deb
   screenshots           every app screen into docs/screenshots (Xvfb)
-  bench <name>          run a benchmark: sync-server, sync-client, render, sfu, app
+  bench <name>          run a benchmark: sync-server, sync-client, render, sfu, app, votes
   pdfium                fetch PDFium (pypdfium2 wheel from PyPI) into the cache; print its path
   fixtures [--force]    make the PDF engine's test fixtures (pyHanko-signed PDFs etc.)
   lint                  cargo fmt --check and clippy -D warnings";
@@ -250,11 +250,28 @@ fn bench(name: &str, extra: &[&str]) -> Result<()> {
             run_cmd(&mut cmd)
         }
         "render" => bench_render::render(extra),
+        "votes" => {
+            run_cmd(cargo().args([
+                "build",
+                "--release",
+                "-p",
+                "phonghop-server",
+                "-p",
+                "phonghop-bench",
+            ]))?;
+            let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
+            cmd.arg("votes").args(extra);
+            cmd.env(
+                "PHONGHOP_SERVER_BIN",
+                target_dir().join("release/phonghop-server"),
+            );
+            run_cmd(&mut cmd)
+        }
         "sfu" => video::bench_sfu(extra),
         "app" => app::bench_app(),
         other => {
             bail!(
-                "no benchmark called {other:?}; known: sync-server, sync-client, render, sfu, app"
+                "no benchmark called {other:?}; known: sync-server, sync-client, render, sfu, app, votes"
             )
         }
     }

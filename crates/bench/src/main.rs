@@ -6,16 +6,18 @@ mod server;
 mod sfu;
 mod sync_client;
 mod sync_server;
+mod votes;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sync-server") => sync_server::run(&args[1..]),
         Some("sync-client") => sync_client::run(&args[1..]),
+        Some("votes") => votes::run(&args[1..]),
         Some("sfu") => sfu::run(&args[1..]),
         Some("sfu-relay") => sfu::relay_main(&args[1..]),
         _ => Err(anyhow::anyhow!(
-            "usage: phonghop-bench sync-server [--clients N] | sync-client | sfu [--subscribers 10,50] [--seconds S]"
+            "usage: phonghop-bench sync-server [--clients N] | sync-client | sfu [--subscribers 10,50] [--seconds S] | votes [--voters N]"
         )),
     };
     if let Err(e) = result {

@@ -9,6 +9,12 @@ use phonghop_testkit::DEMO_PASSWORD;
 
 pub struct ServerProcess(Child);
 
+impl ServerProcess {
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -22,15 +28,41 @@ pub fn server_bin() -> Result<std::path::PathBuf> {
         .context("PHONGHOP_SERVER_BIN is not set; run through `cargo xtask bench`")
 }
 
+/// `init` into `data`, the admin's password being the demo one.
+pub fn init_data(data: &Path) -> Result<()> {
+    run_with_stdin(
+        Command::new(server_bin()?)
+            .args(["init", "--admin-password-stdin", "--data"])
+            .arg(data)
+            .stdout(Stdio::null()),
+        DEMO_PASSWORD,
+    )
+}
+
+/// `user add-many`: PREFIX0001 … with the demo password.
+pub fn add_many(data: &Path, prefix: &str, count: usize, role: &str) -> Result<()> {
+    let mut cmd = Command::new(server_bin()?);
+    cmd.args([
+        "user",
+        "add-many",
+        "--prefix",
+        prefix,
+        "--count",
+        &count.to_string(),
+        "--role",
+        role,
+        "--password-stdin",
+        "--data",
+    ])
+    .arg(data)
+    .stdout(Stdio::null());
+    run_with_stdin(&mut cmd, DEMO_PASSWORD)
+}
+
 /// `init` + `seed-demo` into `data`.
 pub fn prepare_data(data: &Path) -> Result<()> {
     let bin = server_bin()?;
-    run_with_stdin(
-        Command::new(&bin)
-            .args(["init", "--admin-password-stdin", "--data"])
-            .arg(data),
-        DEMO_PASSWORD,
-    )?;
+    init_data(data)?;
     if !Command::new(&bin)
         .args(["seed-demo", "--data"])
         .arg(data)
@@ -84,7 +116,10 @@ pub fn serve(data: &Path) -> Result<(ServerProcess, String)> {
     let child = Command::new(&bin)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
         .arg(data)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("PHONGHOP_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .spawn()?;
     let deadline = Instant::now() + Duration::from_secs(20);

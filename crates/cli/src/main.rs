@@ -2,6 +2,7 @@
 //! benchmarks. Errors are one line on stderr and a non-zero exit.
 
 mod client;
+mod live;
 mod pdf;
 
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ pub struct Cli {
 pub enum Command {
     #[command(flatten)]
     Client(client::ClientCommand),
+    #[command(flatten)]
+    Live(live::LiveCommand),
     /// Render, read, search and verify PDF documents.
     #[command(subcommand)]
     Pdf(pdf::PdfCommand),
@@ -34,6 +37,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Client(c) => client::run(&cli, c),
+        Command::Live(c) => live::run(&cli, c),
         Command::Pdf(p) => pdf::run(p.clone(), cli.json).map(|()| 0),
     };
     match result {

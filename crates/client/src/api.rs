@@ -204,6 +204,15 @@ impl ServerApi {
         Err(error_of(resp).await)
     }
 
+    /// A GET whose body is returned whole (statistics, exports).
+    pub async fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        let resp = self.req(reqwest::Method::GET, path).send().await?;
+        if !resp.status().is_success() {
+            return Err(error_of(resp).await);
+        }
+        Ok(resp.bytes().await?.to_vec())
+    }
+
     pub fn live_url(&self) -> String {
         let ws = self.base.replacen("http", "ws", 1);
         format!("{ws}/api/v1/live")

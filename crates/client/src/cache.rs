@@ -18,10 +18,14 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::ClientError;
 
+#[path = "cache_live.rs"]
+pub mod live;
+
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_verdicts.sql"),
     include_str!("migrations/0003_annotations.sql"),
+    include_str!("migrations/0004_live_meeting.sql"),
 ];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -154,6 +158,9 @@ impl Cache {
              DELETE FROM agenda_items; DELETE FROM documents; DELETE FROM notes;
              DELETE FROM annotations;",
         )?;
+        for (table, _) in live::TABLES {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
         let mut cursor = 0;
         for p in pages {
             apply_changes(&tx, &p.changes)?;
@@ -163,6 +170,70 @@ impl Cache {
         replay_pending(&tx)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Applies the states a live event carries (newer wins), then the user's pending ops
+    /// on top again. The cursor does not move: the next pull brings the same or newer.
+    pub fn apply_live(&self, changes: &[Change]) -> Result<(), ClientError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for c in changes {
+            live::apply_change(&tx, c)?;
+        }
+        replay_pending(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    // ---- the live meeting, read --------------------------------------------------------
+
+    /// Polls of a meeting (all when None), opened ones first in the order they opened.
+    pub fn polls(&self, meeting: Option<Id>) -> Result<Vec<phonghop_domain::Poll>, ClientError> {
+        live::polls(&self.conn(), meeting)
+    }
+
+    /// The ballots this user may see of a poll: their own, and every one of a named poll.
+    pub fn ballots(&self, poll: Id) -> Result<Vec<phonghop_domain::Ballot>, ClientError> {
+        live::ballots_of(&self.conn(), poll)
+    }
+
+    pub fn presence(&self, meeting: Id) -> Result<Vec<phonghop_domain::Presence>, ClientError> {
+        live::presence(&self.conn(), meeting)
+    }
+
+    /// Attendance in numbers (quorum input), from the members and their presence.
+    pub fn attendance_summary(
+        &self,
+        meeting: Id,
+    ) -> Result<phonghop_domain::AttendanceSummary, ClientError> {
+        let members = self.members(meeting)?;
+        let presence = self.presence(meeting)?;
+        Ok(live::attendance_summary(&members, &presence))
+    }
+
+    pub fn speak_requests(
+        &self,
+        meeting: Id,
+    ) -> Result<Vec<phonghop_domain::SpeakRequest>, ClientError> {
+        live::speak_requests(&self.conn(), meeting)
+    }
+
+    pub fn progress(
+        &self,
+        meeting: Id,
+    ) -> Result<Option<phonghop_domain::MeetingProgress>, ClientError> {
+        live::progress(&self.conn(), meeting)
+    }
+
+    pub fn opinions(&self) -> Result<Vec<phonghop_domain::OpinionBallot>, ClientError> {
+        live::opinions(&self.conn())
+    }
+
+    pub fn opinion_answers(
+        &self,
+        ballot: Id,
+    ) -> Result<Vec<phonghop_domain::OpinionAnswer>, ClientError> {
+        live::answers(&self.conn(), ballot)
     }
 
     // ---- the outbox -----------------------------------------------------------------
@@ -467,7 +538,10 @@ impl Cache {
             ("documents", "id"),
             ("notes", "id"),
             ("annotations", "id"),
-        ] {
+        ]
+        .into_iter()
+        .chain(live::TABLES)
+        {
             let mut stmt = conn.prepare(&format!("SELECT json FROM {table} ORDER BY {order}"))?;
             let rows: Vec<serde_json::Value> = stmt
                 .query_map([], |r| r.get::<_, String>(0))?
@@ -586,7 +660,7 @@ fn drop_meeting(tx: &Connection, meeting: Id) -> rusqlite::Result<()> {
     ] {
         tx.execute(&format!("DELETE FROM {table} = ?1"), [&m])?;
     }
-    Ok(())
+    live::drop_meeting(tx, &m)
 }
 
 fn apply_changes(tx: &Connection, changes: &[Change]) -> Result<Vec<Id>, ClientError> {
@@ -652,6 +726,9 @@ fn apply_changes(tx: &Connection, changes: &[Change]) -> Result<Vec<Id>, ClientE
             Change::MeetingRevoked { meeting_id } => {
                 drop_meeting(tx, *meeting_id)?;
                 revoked.push(*meeting_id);
+            }
+            other => {
+                live::apply_change(tx, other)?;
             }
         }
     }
@@ -775,7 +852,7 @@ fn check_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
                 Some(_) => Ok(()),
             }
         }
-        _ => Ok(()),
+        other => live::check_local(tx, me, other),
     }
 }
 
@@ -1066,6 +1143,7 @@ fn apply_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
                 [annotation_id.to_string()],
             )?;
         }
+        other => live::apply_local(tx, me, other)?,
     }
     Ok(())
 }

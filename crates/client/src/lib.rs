@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod cache;
 mod error;
 pub mod live;
+pub mod meeting;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub use api::ServerApi;
 pub use blobs::BlobStore;
 pub use cache::{BlobError, Cache, RejectedOp};
 pub use error::ClientError;
+pub use meeting::{LiveMeetingView, LiveUpdate, PollView};
 pub use sync::{SyncEvent, SyncReport};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

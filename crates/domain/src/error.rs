@@ -24,6 +24,10 @@ pub enum ErrorCode {
     Conflict,
     RangeNotSatisfiable,
     Validation,
+    /// A ballot or an answer reached the server after its deadline.
+    DeadlinePassed,
+    /// A ballot's or an answer's device signature does not verify.
+    BadSignature,
     Internal,
 }
 

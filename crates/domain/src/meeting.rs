@@ -63,6 +63,19 @@ pub enum MeetingRole {
     Guest,
 }
 
+impl MeetingRole {
+    /// Chair and members vote; the secretary (staff) and guests do not.
+    pub fn votes(self) -> bool {
+        matches!(self, MeetingRole::Chair | MeetingRole::Member)
+    }
+
+    /// Chair and secretary run the meeting: attendance for others, the floor, polls,
+    /// the current item.
+    pub fn runs_meeting(self) -> bool {
+        matches!(self, MeetingRole::Chair | MeetingRole::Secretary)
+    }
+}
+
 /// How a member takes part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

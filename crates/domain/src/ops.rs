@@ -5,10 +5,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::annotation::AnnotationBody;
+use crate::attendance::AttendanceState;
 use crate::document::{Classification, DocumentKind, Sha256};
 use crate::error::ErrorCode;
 use crate::meeting::{self, Attendance, MeetingKind, MeetingRole, MeetingStatus};
 use crate::note;
+use crate::opinion::{self, OpinionChoice};
+use crate::poll::PollSpec;
+use crate::speaker::{MAX_SPEAK_SECONDS, SpeakKind};
 use crate::{Id, Timestamp};
 
 /// One change requested by a client.
@@ -109,6 +113,101 @@ pub enum Op {
     },
     #[serde(rename = "note.delete")]
     NoteDelete { note_id: Id },
+
+    // ---- the live meeting: members act for themselves, chair and secretary run it ----
+    /// Điểm danh: a member's own check-in, absence or proxy; the chair or the secretary
+    /// records it for others.
+    #[serde(rename = "attendance.set")]
+    AttendanceSet {
+        meeting_id: Id,
+        user_id: Id,
+        state: AttendanceState,
+    },
+    /// Đăng ký phát biểu / chất vấn.
+    #[serde(rename = "speak.request")]
+    SpeakRequest {
+        request_id: Id,
+        meeting_id: Id,
+        kind: SpeakKind,
+        #[serde(default)]
+        item_id: Option<Id>,
+    },
+    #[serde(rename = "speak.withdraw")]
+    SpeakWithdraw { request_id: Id },
+    /// The chair gives the floor (ending the current speaker's turn).
+    #[serde(rename = "speak.grant")]
+    SpeakGrant {
+        request_id: Id,
+        #[serde(default)]
+        limit_seconds: Option<u32>,
+    },
+    #[serde(rename = "speak.end")]
+    SpeakEnd { request_id: Id },
+    /// The chair moves the meeting to an agenda item (None: between items).
+    #[serde(rename = "agenda.current")]
+    AgendaCurrent {
+        meeting_id: Id,
+        #[serde(default)]
+        item_id: Option<Id>,
+    },
+    /// "Follow the presenter": everyone following jumps to this page.
+    #[serde(rename = "present.page")]
+    PresentPage {
+        meeting_id: Id,
+        document_id: Id,
+        page: u32,
+    },
+    #[serde(rename = "present.stop")]
+    PresentStop { meeting_id: Id },
+    #[serde(rename = "poll.create")]
+    PollCreate {
+        poll_id: Id,
+        meeting_id: Id,
+        #[serde(default)]
+        item_id: Option<Id>,
+        spec: PollSpec,
+    },
+    #[serde(rename = "poll.open")]
+    PollOpen { poll_id: Id },
+    #[serde(rename = "poll.close")]
+    PollClose { poll_id: Id },
+    /// A ballot, signed by the device key over poll, voter, choices and cast time, so it
+    /// can be cast offline and judged by when it was cast.
+    #[serde(rename = "ballot.cast")]
+    BallotCast {
+        poll_id: Id,
+        /// Whose vote: the caster, or a member whose proxy the caster holds.
+        voter_id: Id,
+        /// 0-based option indices.
+        choices: Vec<u32>,
+        #[serde(with = "time::serde::rfc3339")]
+        cast_at: Timestamp,
+        device_id: Id,
+        /// Ed25519 over `poll::ballot_signing_bytes`, standard base64.
+        signature: String,
+    },
+    /// Phiếu lấy ý kiến: open for `days` from when the server receives it.
+    #[serde(rename = "opinion.create")]
+    OpinionCreate {
+        ballot_id: Id,
+        meeting_id: Id,
+        #[serde(default)]
+        document_id: Option<Id>,
+        question: String,
+        days: u32,
+    },
+    #[serde(rename = "opinion.answer")]
+    OpinionAnswer {
+        ballot_id: Id,
+        choice: OpinionChoice,
+        #[serde(default)]
+        comment: String,
+        #[serde(with = "time::serde::rfc3339")]
+        answered_at: Timestamp,
+        device_id: Id,
+        /// Ed25519 over `opinion::opinion_signing_bytes`, standard base64.
+        signature: String,
+    },
     /// Create or replace one of the author's annotations (last writer wins).
     #[serde(rename = "annotation.put")]
     AnnotationPut {
@@ -142,20 +241,69 @@ impl Op {
             Op::MemberRemove { .. } => "member.remove",
             Op::NotePut { .. } => "note.put",
             Op::NoteDelete { .. } => "note.delete",
+            Op::AttendanceSet { .. } => "attendance.set",
+            Op::SpeakRequest { .. } => "speak.request",
+            Op::SpeakWithdraw { .. } => "speak.withdraw",
+            Op::SpeakGrant { .. } => "speak.grant",
+            Op::SpeakEnd { .. } => "speak.end",
+            Op::AgendaCurrent { .. } => "agenda.current",
+            Op::PresentPage { .. } => "present.page",
+            Op::PresentStop { .. } => "present.stop",
+            Op::PollCreate { .. } => "poll.create",
+            Op::PollOpen { .. } => "poll.open",
+            Op::PollClose { .. } => "poll.close",
+            Op::BallotCast { .. } => "ballot.cast",
+            Op::OpinionCreate { .. } => "opinion.create",
+            Op::OpinionAnswer { .. } => "opinion.answer",
             Op::AnnotationPut { .. } => "annotation.put",
             Op::AnnotationDelete { .. } => "annotation.delete",
         }
     }
 
-    /// Only secretaries and admins may send these.
+    /// Only secretaries and admins may send these. (The live-meeting ops are allowed by
+    /// the sender's role in the meeting instead.)
     pub fn prepares_meeting(&self) -> bool {
-        !matches!(
+        matches!(
             self,
-            Op::NotePut { .. }
-                | Op::NoteDelete { .. }
-                | Op::AnnotationPut { .. }
-                | Op::AnnotationDelete { .. }
+            Op::MeetingCreate { .. }
+                | Op::MeetingUpdate { .. }
+                | Op::MeetingPublish { .. }
+                | Op::MeetingSetStatus { .. }
+                | Op::ItemAdd { .. }
+                | Op::ItemUpdate { .. }
+                | Op::ItemMove { .. }
+                | Op::ItemRemove { .. }
+                | Op::DocumentAttach { .. }
+                | Op::MemberAdd { .. }
+                | Op::MemberRemove { .. }
         )
+    }
+
+    /// The meeting an op of the live meeting is about, when the op names it.
+    pub fn live_meeting(&self) -> Option<Id> {
+        match self {
+            Op::AttendanceSet { meeting_id, .. }
+            | Op::SpeakRequest { meeting_id, .. }
+            | Op::AgendaCurrent { meeting_id, .. }
+            | Op::PresentPage { meeting_id, .. }
+            | Op::PresentStop { meeting_id }
+            | Op::PollCreate { meeting_id, .. }
+            | Op::OpinionCreate { meeting_id, .. } => Some(*meeting_id),
+            _ => None,
+        }
+    }
+
+    /// The op as the audit log records it: a ballot's choices and signature are left
+    /// out, so the log never links a voter to a choice (secret polls).
+    pub fn audit_view(&self) -> serde_json::Value {
+        match self {
+            Op::BallotCast {
+                poll_id, voter_id, ..
+            } => {
+                serde_json::json!({"type": "ballot.cast", "poll_id": poll_id, "voter_id": voter_id})
+            }
+            other => serde_json::to_value(other).unwrap_or_default(),
+        }
     }
 
     /// Checks that need nothing but the op itself.
@@ -213,6 +361,36 @@ impl Op {
             Op::ItemMove { position, .. } => check_position(Some(*position)),
             Op::DocumentAttach { title, .. } => meeting::validate_title("document title", title),
             Op::NotePut { text, .. } => note::validate_note_text(text),
+            Op::AttendanceSet { state, .. } => state.validate(),
+            Op::SpeakGrant {
+                limit_seconds: Some(s),
+                ..
+            } if *s == 0 || *s > MAX_SPEAK_SECONDS => {
+                Err(format!("speaking time is 1 to {MAX_SPEAK_SECONDS} seconds"))
+            }
+            Op::PresentPage { page: 0, .. } => Err("pages are numbered from 1".into()),
+            Op::PollCreate { spec, .. } => spec.validate(),
+            Op::BallotCast {
+                choices, signature, ..
+            } => {
+                if choices.len() > crate::poll::MAX_OPTIONS {
+                    return Err("too many choices".into());
+                }
+                check_signature_shape(signature)
+            }
+            Op::OpinionCreate { question, days, .. } => {
+                meeting::validate_title("question", question)?;
+                opinion::validate_days(*days)
+            }
+            Op::OpinionAnswer {
+                choice,
+                comment,
+                signature,
+                ..
+            } => {
+                opinion::validate_answer(*choice, comment)?;
+                check_signature_shape(signature)
+            }
             Op::AnnotationPut { version, body, .. } => {
                 if *version == 0 {
                     return Err("document versions start at 1".into());
@@ -225,9 +403,26 @@ impl Op {
             | Op::MemberAdd { .. }
             | Op::MemberRemove { .. }
             | Op::NoteDelete { .. }
+            | Op::SpeakRequest { .. }
+            | Op::SpeakWithdraw { .. }
+            | Op::SpeakGrant { .. }
+            | Op::SpeakEnd { .. }
+            | Op::AgendaCurrent { .. }
+            | Op::PresentPage { .. }
+            | Op::PresentStop { .. }
+            | Op::PollOpen { .. }
+            | Op::PollClose { .. }
             | Op::AnnotationDelete { .. } => Ok(()),
         }
     }
+}
+
+/// A base64 Ed25519 signature is 88 characters; the server checks it properly.
+fn check_signature_shape(signature: &str) -> Result<(), String> {
+    if signature.len() != 88 {
+        return Err("the signature must be a base64 Ed25519 signature (64 bytes)".into());
+    }
+    Ok(())
 }
 
 fn check_len(what: &str, s: &str) -> Result<(), String> {
@@ -391,6 +586,50 @@ mod tests {
                     updated_at
                 }),
             arb_id().prop_map(|note_id| Op::NoteDelete { note_id }),
+            (arb_id(), arb_id(), arb_id(), arb_text()).prop_map(
+                |(meeting_id, user_id, to, reason)| {
+                    Op::AttendanceSet {
+                        meeting_id,
+                        user_id,
+                        state: AttendanceState::Proxy { to, reason },
+                    }
+                }
+            ),
+            (arb_id(), arb_id(), arb_text()).prop_map(|(poll_id, meeting_id, question)| {
+                Op::PollCreate {
+                    poll_id,
+                    meeting_id,
+                    item_id: None,
+                    spec: PollSpec::motion(&question, crate::poll::PollKind::Secret),
+                }
+            }),
+            (
+                arb_id(),
+                arb_id(),
+                proptest::collection::vec(0u32..5, 0..3),
+                arb_time(),
+                arb_id()
+            )
+                .prop_map(|(poll_id, voter_id, choices, cast_at, device_id)| {
+                    Op::BallotCast {
+                        poll_id,
+                        voter_id,
+                        choices,
+                        cast_at,
+                        device_id,
+                        signature: "A".repeat(86) + "==",
+                    }
+                }),
+            (arb_id(), arb_text(), arb_time(), arb_id()).prop_map(
+                |(ballot_id, comment, answered_at, device_id)| Op::OpinionAnswer {
+                    ballot_id,
+                    choice: OpinionChoice::Other,
+                    comment,
+                    answered_at,
+                    device_id,
+                    signature: "A".repeat(86) + "==",
+                }
+            ),
             (
                 arb_id(),
                 arb_id(),
@@ -451,6 +690,23 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(ok.op.kind(), "note.delete");
+    }
+
+    #[test]
+    fn the_audit_view_of_a_ballot_holds_no_choice() {
+        let op = Op::BallotCast {
+            poll_id: Id::now_v7(),
+            voter_id: Id::now_v7(),
+            choices: vec![2],
+            cast_at: time::macros::datetime!(2026-11-27 08:00 UTC),
+            device_id: Id::now_v7(),
+            signature: "A".repeat(86) + "==",
+        };
+        let v = op.audit_view();
+        assert_eq!(v["type"], "ballot.cast");
+        assert!(v.get("choices").is_none() && v.get("signature").is_none());
+        assert!(v.get("cast_at").is_none());
+        assert!(!op.prepares_meeting());
     }
 
     #[test]

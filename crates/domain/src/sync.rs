@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::attendance::Presence;
+use crate::opinion::{OpinionAnswer, OpinionBallot};
+use crate::poll::{Ballot, Poll};
+use crate::speaker::{MeetingProgress, SpeakRequest};
 use crate::{
     AgendaItem, Annotation, Document, Id, Meeting, Membership, Note, OrgUnit, Timestamp, User,
 };
@@ -68,6 +72,31 @@ pub enum Change {
     MeetingRevoked {
         meeting_id: Id,
     },
+    Poll(Box<Poll>),
+    /// The caller's own ballots (cast by them or for them), and every ballot of a named poll.
+    Ballot(Ballot),
+    Presence(Presence),
+    SpeakRequest(SpeakRequest),
+    Progress(MeetingProgress),
+    Opinion(OpinionBallot),
+    /// The caller's own answers; the chair and secretaries see everyone's.
+    OpinionAnswer(OpinionAnswer),
+}
+
+impl Change {
+    /// The version of a live-meeting entity, for newer-wins on the client.
+    pub fn version(&self) -> Option<u64> {
+        match self {
+            Change::Poll(p) => Some(p.version),
+            Change::Ballot(b) => Some(b.version),
+            Change::Presence(p) => Some(p.version),
+            Change::SpeakRequest(r) => Some(r.version),
+            Change::Progress(p) => Some(p.version),
+            Change::Opinion(o) => Some(o.version),
+            Change::OpinionAnswer(a) => Some(a.version),
+            _ => None,
+        }
+    }
 }
 
 /// `GET /api/v1/changes?since=CURSOR&limit=N`.
@@ -81,7 +110,7 @@ pub struct ChangesPage {
 }
 
 /// Server → client messages on `GET /api/v1/live`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveMessage {
     /// Sent once on connect.
@@ -89,6 +118,18 @@ pub enum LiveMessage {
     /// The feed moved: pull.
     Changed { cursor: u64 },
     Heartbeat {
+        #[serde(with = "time::serde::rfc3339")]
+        at: Timestamp,
+    },
+    /// Something of a live meeting the caller belongs to changed: the new state of the
+    /// entities, exactly as the feed will carry them (the feed stays the truth; this
+    /// only spares a round trip). Sent to the meeting's members, secretaries and admins.
+    Meeting {
+        meeting_id: Id,
+        /// The feed position these states were committed at.
+        cursor: u64,
+        changes: Vec<Change>,
+        /// Server time, for timers.
         #[serde(with = "time::serde::rfc3339")]
         at: Timestamp,
     },

@@ -8,7 +8,9 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use phonghop_domain::ops::MAX_OPS_PER_BATCH;
-use phonghop_domain::{ChangesPage, ErrorCode, LiveMessage, OpEnvelope, OpsResponse, Timestamp};
+use phonghop_domain::{
+    ChangesPage, ErrorCode, LiveMessage, Op, OpEnvelope, OpOutcome, OpsResponse, Timestamp, User,
+};
 use phonghop_rtc::Identity;
 use phonghop_rtc::link::Signaling;
 use phonghop_rtc::signal::{ClientSignal, ServerSignal, SignalErrorCode};
@@ -92,15 +94,30 @@ pub async fn ops(
             .map_err(|e| ApiError::bad_request(ErrorCode::BadOp, format!("op #{i}: {e}")))?;
         ops.push(env);
     }
+    let opens_poll = ops.iter().any(|e| matches!(e.op, Op::PollOpen { .. }));
     let store = app.store.clone();
     let actor = auth.user.clone();
-    let (results, cursor) = tokio::task::spawn_blocking(move || {
-        let results = store.apply_ops(&actor, &ops)?;
-        Ok::<_, crate::store::StoreError>((results, store.cursor()?))
+    let (applied, cursor) = tokio::task::spawn_blocking(move || {
+        let applied = store.apply_ops_live(&actor, &ops)?;
+        Ok::<_, crate::store::StoreError>((applied, store.cursor()?))
     })
     .await??;
-    app.notify_changed(cursor);
-    Ok(ApiJson(OpsResponse { results, cursor }))
+    if applied.audience_changed {
+        app.hub.audience_changed();
+    }
+    if opens_poll
+        && applied
+            .results
+            .iter()
+            .any(|r| r.outcome == OpOutcome::Accepted)
+    {
+        app.hub.timer.notify_one();
+    }
+    crate::live::publish(&app, cursor, applied.live);
+    Ok(ApiJson(OpsResponse {
+        results: applied.results,
+        cursor,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,7 +137,7 @@ pub async fn live(
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let invite = query.ok().and_then(|Query(q)| q.invite);
-    let (who, guest) = match (auth, invite) {
+    let (who, guest, user) = match (auth, invite) {
         (Ok(a), _) => (
             Identity {
                 user_id: Some(a.user.id),
@@ -128,6 +145,7 @@ pub async fn live(
                 invited_to: None,
             },
             false,
+            Some(a.user),
         ),
         (Err(_), Some(token)) => {
             let inv = crate::video::invitation(&app, &token).await?;
@@ -138,11 +156,12 @@ pub async fn live(
                     invited_to: Some(inv.meeting_id),
                 },
                 true,
+                None,
             )
         }
         (Err(e), None) => return Err(e),
     };
-    Ok(ws.on_upgrade(move |socket| live_session(app, socket, who, guest)))
+    Ok(ws.on_upgrade(move |socket| live_session(app, socket, who, guest, user)))
 }
 
 async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
@@ -152,10 +171,20 @@ async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
     }
 }
 
-async fn live_session(app: Arc<AppState>, mut socket: WebSocket, who: Identity, guest: bool) {
+async fn live_session(
+    app: Arc<AppState>,
+    mut socket: WebSocket,
+    who: Identity,
+    guest: bool,
+    user: Option<User>,
+) {
     let mut cursor_rx = app.live.subscribe();
+    // Live-meeting events for the meetings this user belongs to (guests: none).
+    let mut events = app.hub.subscribe();
+    let mut audience = crate::live::Audience::new(user);
+    let mut sent_cursor = *cursor_rx.borrow_and_update();
     let hello = LiveMessage::Hello {
-        cursor: *cursor_rx.borrow_and_update(),
+        cursor: sent_cursor,
     };
     if !send(&mut socket, &hello).await {
         return;
@@ -164,13 +193,51 @@ async fn live_session(app: Arc<AppState>, mut socket: WebSocket, who: Identity, 
     let mut video = Signaling::new(app.video.clone(), who, video_tx);
     let mut heartbeat = tokio::time::interval(app.config.heartbeat);
     heartbeat.tick().await;
+    // A burst of changes (a vote) says `changed` at once, then at most every
+    // CHANGED_EVERY: a client pulls once for many, and the line carries the events.
+    let mut last_changed = tokio::time::Instant::now() - CHANGED_EVERY;
+    let mut changed_due = false;
     loop {
         tokio::select! {
+            biased;
+            event = events.recv() => match event {
+                Ok(ev) => {
+                    if audience.sees(&app, ev.meeting_id).await
+                        && socket.send(Message::Text(ev.text.clone())).await.is_err()
+                    {
+                        break;
+                    }
+                }
+                // Too slow to keep up: the feed has it all; say where it is.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let cursor = *cursor_rx.borrow_and_update();
+                    if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                    sent_cursor = sent_cursor.max(cursor);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
             changed = cursor_rx.changed() => {
                 if changed.is_err() { break; }
                 let cursor = *cursor_rx.borrow_and_update();
                 // Guests have no feed to pull.
-                if !guest && !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                if !guest && cursor > sent_cursor {
+                    if last_changed.elapsed() >= CHANGED_EVERY {
+                        if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                        sent_cursor = cursor;
+                        last_changed = tokio::time::Instant::now();
+                    } else {
+                        changed_due = true;
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(last_changed + CHANGED_EVERY), if changed_due => {
+                changed_due = false;
+                let cursor = *cursor_rx.borrow_and_update();
+                if cursor > sent_cursor {
+                    if !send(&mut socket, &LiveMessage::Changed { cursor }).await { break; }
+                    sent_cursor = cursor;
+                }
+                last_changed = tokio::time::Instant::now();
             }
             _ = heartbeat.tick() => {
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
@@ -218,3 +285,6 @@ pub async fn trust(
 }
 
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(20);
+
+/// The shortest time between two `changed` messages on one connection.
+pub const CHANGED_EVERY: Duration = Duration::from_millis(250);

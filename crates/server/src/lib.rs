@@ -10,7 +10,9 @@ pub mod blobs;
 pub mod caches;
 pub mod error;
 pub mod inspect;
+pub mod live;
 pub mod openapi;
+pub mod opinions;
 pub mod seed;
 pub mod store;
 pub mod video;
@@ -68,6 +70,8 @@ pub struct AppState {
     pub throttle: auth::Throttle,
     /// The feed's cursor; every live connection watches it.
     pub live: watch::Sender<u64>,
+    /// Live-meeting events for the live channel, and the poll timer's wake-up.
+    pub hub: live::Hub,
     /// One video room per meeting.
     pub video: Arc<phonghop_rtc::Sfu>,
     pub caches: caches::Caches,
@@ -75,8 +79,10 @@ pub struct AppState {
 
 impl AppState {
     /// The feed's cursor as this process knows it (cheap: no database access).
+    /// The feed's position: what the live channel last announced, or what a commit
+    /// reached since (announcements are batched; caches must not wait for them).
     pub fn cursor(&self) -> u64 {
-        *self.live.borrow()
+        (*self.live.borrow()).max(self.hub.committed())
     }
 
     pub fn notify_changed(&self, cursor: u64) {
@@ -137,6 +143,7 @@ pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
         blobs,
         inspector: Arc::new(inspector),
         live: watch::channel(cursor).0,
+        hub: live::Hub::default(),
         caches: caches::Caches::default(),
     }))
 }
@@ -151,6 +158,9 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/changes", get(api::changes))
         .route("/ops", post(api::ops))
         .route("/live", get(api::live))
+        .route("/opinions/{id}/stats", get(opinions::stats))
+        .route("/opinions/{id}/export.csv", get(opinions::export_csv))
+        .route("/opinions/{id}/export.xlsx", get(opinions::export_xlsx))
         .route(
             "/meetings/{id}/video/invitations",
             post(video::create_invitation),
@@ -195,6 +205,7 @@ pub struct RunningServer {
     pub state: Arc<AppState>,
     handle: axum_server::Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    poll_timer: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -205,11 +216,15 @@ impl RunningServer {
     /// Stops accepting, lets requests in flight finish (up to `grace`), and waits.
     pub async fn shutdown(self, grace: Duration) -> std::io::Result<()> {
         self.handle.graceful_shutdown(Some(grace));
-        self.task.await.unwrap_or(Ok(()))
+        let r = self.task.await.unwrap_or(Ok(()));
+        self.poll_timer.abort();
+        r
     }
 
     pub async fn wait(self) -> std::io::Result<()> {
-        self.task.await.unwrap_or(Ok(()))
+        let r = self.task.await.unwrap_or(Ok(()));
+        self.poll_timer.abort();
+        r
     }
 }
 
@@ -237,6 +252,7 @@ pub async fn start(
             tokio::spawn(async move { server.serve(service).await })
         }
     };
+    let poll_timer = live::spawn_poll_timer(state.clone());
     // Changes made by another process (the admin CLI) move the feed too; notice them.
     let watched = Arc::downgrade(&state);
     tokio::spawn(async move {
@@ -257,5 +273,6 @@ pub async fn start(
         state,
         handle,
         task,
+        poll_timer,
     })
 }

@@ -134,6 +134,22 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Many accounts sharing one password: PREFIX0001 … PREFIXnnnn (load tests, drills).
+    AddMany {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        prefix: String,
+        #[arg(long)]
+        count: u32,
+        #[arg(long)]
+        role: Role,
+        /// Full names are this followed by the number.
+        #[arg(long, default_value = "Đại biểu")]
+        full_name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     List {
         #[arg(long)]
         data: PathBuf,
@@ -271,6 +287,35 @@ fn run() -> anyhow::Result<()> {
                 println!(
                     "added {} ({}, {})",
                     user.username, user.full_name, user.role
+                );
+            }
+            UserCommand::AddMany {
+                data,
+                prefix,
+                count,
+                role,
+                full_name,
+                password_stdin: _,
+            } => {
+                let (store, _) = open_data(&data, false)?;
+                let password = read_password_stdin()?;
+                // One hash for all: argon2id is slow on purpose.
+                let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+                let width = count.to_string().len().max(4);
+                for i in 1..=count {
+                    store.create_user(&NewUser {
+                        id: Id::now_v7(),
+                        username: format!("{prefix}{i:0width$}"),
+                        full_name: format!("{full_name} {i}"),
+                        role,
+                        title: String::new(),
+                        org_unit_id: None,
+                        password_hash: hash.clone(),
+                    })?;
+                }
+                println!(
+                    "added {count} accounts {prefix}{:0width$} … {prefix}{count:0width$}",
+                    1
                 );
             }
             UserCommand::List { data, json } => {

@@ -27,6 +27,37 @@ fn with(mut base: Value, extra: Value) -> Value {
 }
 
 pub fn document() -> Value {
+    let mut doc = base_document();
+    if let Some(paths) = doc["paths"].as_object_mut()
+        && let Value::Object(more) = votes_paths()
+    {
+        paths.extend(more);
+    }
+    doc
+}
+
+/// The written-opinion ballot endpoints.
+fn votes_paths() -> Value {
+    let auth = json!([{"bearer": []}]);
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}]);
+    let who = "For the chair and secretary of the ballot's meeting, and secretaries and admins; 404 for anyone else.";
+    json!({
+        "/opinions/{id}/stats": {"get": {
+            "summary": "Statistics of a written-opinion ballot (phiếu lấy ý kiến): answered / not yet, per choice, per member",
+            "description": who, "security": auth, "parameters": id,
+            "responses": with(json!({"200": {"description": "OpinionStats", "content": {"application/json": {"schema": {"type": "object"}}}}}), error_responses(&["400","401","404"]))}},
+        "/opinions/{id}/export.csv": {"get": {
+            "summary": "The answers as CSV (UTF-8 with BOM), one row per member asked",
+            "description": who, "security": auth, "parameters": id,
+            "responses": with(json!({"200": {"description": "CSV", "content": {"text/csv": {}}}}), error_responses(&["400","401","404"]))}},
+        "/opinions/{id}/export.xlsx": {"get": {
+            "summary": "The statistics and the answers as an XLSX workbook (sheets Tổng hợp and Chi tiết)",
+            "description": who, "security": auth, "parameters": id,
+            "responses": with(json!({"200": {"description": "XLSX", "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}), error_responses(&["400","401","404"]))}}
+    })
+}
+
+fn base_document() -> Value {
     let auth = json!([{"bearer": []}]);
     let mut doc = json!({
         "openapi": "3.1.0",
@@ -42,7 +73,7 @@ pub fn document() -> Value {
                 "Error": {
                     "type": "object", "required": ["code", "message"],
                     "properties": {
-                        "code": {"type": "string", "enum": ["bad_request","bad_json","bad_op","bad_hash","hash_mismatch","not_pdf","payload_too_large","unauthenticated","bad_credentials","account_disabled","device_revoked","throttled","forbidden","not_found","method_not_allowed","conflict","range_not_satisfiable","validation","internal"]},
+                        "code": {"type": "string", "enum": ["bad_request","bad_json","bad_op","bad_hash","hash_mismatch","not_pdf","payload_too_large","unauthenticated","bad_credentials","account_disabled","device_revoked","throttled","forbidden","not_found","method_not_allowed","conflict","range_not_satisfiable","validation","deadline_passed","bad_signature","internal"]},
                         "message": {"type": "string"}
                     }
                 },
@@ -64,7 +95,7 @@ pub fn document() -> Value {
                 "Change": {
                     "type": "object", "required": ["type"],
                     "description": "An entity (whole) or a tombstone, tagged by `type`.",
-                    "properties": {"type": {"type": "string", "enum": ["user","org_unit","meeting","member","agenda_item","document","note","member_removed","agenda_item_removed","document_removed","note_deleted","meeting_revoked"]}},
+                    "properties": {"type": {"type": "string", "enum": ["user","org_unit","meeting","member","agenda_item","document","note","member_removed","agenda_item_removed","document_removed","note_deleted","meeting_revoked","poll","ballot","presence","speak_request","progress","opinion","opinion_answer"]}},
                     "additionalProperties": true
                 },
                 "ChangesPage": {"type": "object", "required": ["changes","cursor","more"], "properties": {
@@ -72,7 +103,7 @@ pub fn document() -> Value {
                     "cursor": {"type": "integer", "minimum": 0}, "more": {"type": "boolean"}}},
                 "Op": {
                     "type": "object", "required": ["type"],
-                    "properties": {"type": {"type": "string", "enum": ["meeting.create","meeting.update","meeting.publish","meeting.status","item.add","item.update","item.move","item.remove","document.attach","member.add","member.remove","note.put","note.delete","annotation.put","annotation.delete"]}},
+                    "properties": {"type": {"type": "string", "enum": ["meeting.create","meeting.update","meeting.publish","meeting.status","item.add","item.update","item.move","item.remove","document.attach","member.add","member.remove","note.put","note.delete","annotation.put","annotation.delete","attendance.set","speak.request","speak.withdraw","speak.grant","speak.end","agenda.current","present.page","present.stop","poll.create","poll.open","poll.close","ballot.cast","opinion.create","opinion.answer"]}},
                     "additionalProperties": true
                 },
                 "OpEnvelope": {"type": "object", "required": ["id","op"], "properties": {
@@ -90,7 +121,8 @@ pub fn document() -> Value {
                     "signer": {"type": ["string","null"]}, "organization": {"type": ["string","null"]},
                     "signing_time": {"type": ["string","null"]}, "why": {"type": "string"}}},
                 "LiveMessage": {"type": "object", "required": ["type"], "properties": {
-                    "type": {"type": "string", "enum": ["hello","changed","heartbeat"]},
+                    "type": {"type": "string", "enum": ["hello","changed","heartbeat","meeting"]},
+                    "meeting_id": {"type": "string", "format": "uuid"}, "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
                     "cursor": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}}}
             }
         },
@@ -133,7 +165,7 @@ pub fn document() -> Value {
                     "responses": with(json!({"201": {"description": "Stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Blob"}}}}, "200": {"description": "Already stored"}}), error_responses(&["400","401","403","413","415"]))}
             },
             "/live": {"get": {
-                "summary": "WebSocket: `changed` whenever the feed moves, `heartbeat` periodically, and video signaling both ways (VideoClientMessage in, VideoServerMessage out). Token in the Authorization header or `?access_token=`; a guest without an account passes `?invite=TOKEN` and gets video signaling only. Only members of a published meeting (or guests invited to it) may `video.join` its room.",
+                "summary": "WebSocket: `changed` whenever the feed moves, `heartbeat` periodically, `meeting` with the new state of a live meeting's polls, attendance, speaker queue and progress (to its members), and video signaling both ways (VideoClientMessage in, VideoServerMessage out). Token in the Authorization header or `?access_token=`; a guest without an account passes `?invite=TOKEN` and gets video signaling only. Only members of a published meeting (or guests invited to it) may `video.join` its room.",
                 "security": auth,
                 "parameters": [
                     {"name": "access_token", "in": "query", "schema": {"type": "string"}},

@@ -71,6 +71,14 @@ fn demo_template() -> &'static Path {
     })
 }
 
+/// A fresh copy of the demo province's data directory, for a server run as a child
+/// process (crash tests).
+pub fn demo_data_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(demo_template(), dir.path()).expect("copy the demo template");
+    dir
+}
+
 /// A real server in this process.
 pub struct TestServer {
     pub dir: tempfile::TempDir,
@@ -169,13 +177,21 @@ impl TestServer {
 
 /// A device identity as a client would make it.
 pub fn new_device(name: &str) -> DeviceInfo {
+    new_signing_device(name).0
+}
+
+/// A device identity and its secret key, which signs ballots.
+pub fn new_signing_device(name: &str) -> (DeviceInfo, ed25519_dalek::SigningKey) {
     let key = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
-    DeviceInfo {
-        id: Id::now_v7(),
-        name: name.into(),
-        public_key: base64::engine::general_purpose::STANDARD
-            .encode(key.verifying_key().to_bytes()),
-    }
+    (
+        DeviceInfo {
+            id: Id::now_v7(),
+            name: name.into(),
+            public_key: base64::engine::general_purpose::STANDARD
+                .encode(key.verifying_key().to_bytes()),
+        },
+        key,
+    )
 }
 
 /// A thin JSON client: every call returns the status and the parsed body.
@@ -185,6 +201,8 @@ pub struct Api {
     pub token: Option<String>,
     pub user: Option<phonghop_domain::User>,
     pub http: reqwest::Client,
+    /// The device this session was opened on, with its key.
+    pub device: Option<(Id, ed25519_dalek::SigningKey)>,
 }
 
 impl Api {
@@ -194,6 +212,7 @@ impl Api {
             token: None,
             user: None,
             http: reqwest::Client::new(),
+            device: None,
         }
     }
 
@@ -202,10 +221,12 @@ impl Api {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> anyhow::Result<Api> {
+        let (device, key) = new_signing_device("test");
+        let device_id = device.id;
         let req = LoginRequest {
             username: username.into(),
             password: password.into(),
-            device: new_device("test"),
+            device,
         };
         let (status, body) = self
             .call(
@@ -222,6 +243,7 @@ impl Api {
         Ok(Api {
             token: Some(resp.token),
             user: Some(resp.user),
+            device: Some((device_id, key)),
             ..self.clone()
         })
     }
@@ -394,5 +416,60 @@ impl Api {
             .collect();
         items.sort_by_key(|i| i["position"].as_u64());
         items
+    }
+}
+
+impl Api {
+    /// A `ballot.cast` op signed by this session's device key.
+    pub fn ballot_op(
+        &self,
+        poll: Id,
+        voter: Id,
+        choices: &[u32],
+        cast_at: phonghop_domain::Timestamp,
+    ) -> Value {
+        use ed25519_dalek::Signer;
+        let (device_id, key) = self.device.as_ref().expect("logged in on a device");
+        let bytes = phonghop_domain::poll::ballot_signing_bytes(poll, voter, choices, cast_at);
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(key.sign(&bytes).to_bytes());
+        serde_json::json!({"type": "ballot.cast", "poll_id": poll, "voter_id": voter,
+            "choices": choices, "cast_at": cast_at.format(&time::format_description::well_known::Rfc3339).expect("format"),
+            "device_id": device_id, "signature": signature})
+    }
+
+    /// Casts this user's own ballot now; returns the op's result.
+    pub async fn vote(&self, poll: Id, choices: &[u32]) -> Value {
+        let op = self.ballot_op(
+            poll,
+            self.user_id(),
+            choices,
+            phonghop_domain::Timestamp::now_utc(),
+        );
+        self.ops(vec![op]).await.remove(0)
+    }
+
+    /// An `opinion.answer` op signed by this session's device key.
+    pub fn opinion_op(
+        &self,
+        ballot: Id,
+        choice: phonghop_domain::OpinionChoice,
+        comment: &str,
+        answered_at: phonghop_domain::Timestamp,
+    ) -> Value {
+        use ed25519_dalek::Signer;
+        let (device_id, key) = self.device.as_ref().expect("logged in on a device");
+        let bytes = phonghop_domain::opinion::opinion_signing_bytes(
+            ballot,
+            self.user_id(),
+            choice,
+            comment,
+            answered_at,
+        );
+        let signature =
+            base64::engine::general_purpose::STANDARD.encode(key.sign(&bytes).to_bytes());
+        serde_json::json!({"type": "opinion.answer", "ballot_id": ballot, "choice": choice,
+            "comment": comment, "answered_at": answered_at.format(&time::format_description::well_known::Rfc3339).expect("format"),
+            "device_id": device_id, "signature": signature})
     }
 }

@@ -6,6 +6,7 @@ mod crash;
 mod offline;
 mod pdf;
 mod sync;
+mod votes;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

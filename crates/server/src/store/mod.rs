@@ -4,10 +4,12 @@
 
 pub mod sqlite;
 
+use std::collections::HashSet;
+
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    ChangesPage, Id, MeetingRole, OpEnvelope, OpResult, OrgUnit, Role, Sha256, SignatureSummary,
-    Timestamp, User,
+    Change, ChangesPage, Id, MeetingRole, OpEnvelope, OpResult, OpinionStats, OrgUnit, Role,
+    Sha256, SignatureSummary, Timestamp, User,
 };
 
 pub use sqlite::SqliteStore;
@@ -75,6 +77,24 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// The new state of a live-meeting entity, for the live channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveChange {
+    pub meeting_id: Id,
+    pub change: Change,
+}
+
+/// What applying a batch of ops did.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    pub results: Vec<OpResult>,
+    /// Live-meeting entities the accepted ops changed, as the feed now carries them
+    /// (only what every member of the meeting may see).
+    pub live: Vec<LiveChange>,
+    /// An accepted op may have changed who sees which meeting.
+    pub audience_changed: bool,
+}
+
 /// A guest's invitation to a meeting's video room (the token itself is never stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoInvitation {
@@ -124,7 +144,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Applies each op at most once, in order, each atomically with its audit row;
     /// everything is durable before this returns.
-    fn apply_ops(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Vec<OpResult>>;
+    fn apply_ops(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Vec<OpResult>> {
+        Ok(self.apply_ops_live(actor, ops)?.results)
+    }
+
+    /// [`Store::apply_ops`], also returning what the live channel should say.
+    fn apply_ops_live(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Applied>;
+
+    /// Closes every open poll whose time ran out by `now`; returns their new states.
+    fn close_due_polls(&self, now: Timestamp) -> StoreResult<Vec<LiveChange>>;
+    /// When the next open poll with a duration closes.
+    fn next_poll_close(&self) -> StoreResult<Option<Timestamp>>;
+    /// The meetings whose live events this user may receive; None: every meeting
+    /// (secretaries and admins).
+    fn live_audience(&self, user: &User) -> StoreResult<Option<HashSet<Id>>>;
+    /// A written-opinion ballot's statistics, for the chair or secretary of its meeting
+    /// and for secretaries and admins; NotFound for anyone else.
+    fn opinion_stats(&self, viewer: &User, ballot: Id) -> StoreResult<OpinionStats>;
 
     /// The change feed as the viewer may see it; see DESIGN.md "Sync".
     fn changes(&self, viewer: &User, since: u64, limit: usize) -> StoreResult<ChangesPage>;

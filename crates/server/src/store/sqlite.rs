@@ -2,7 +2,7 @@
 //! recorded schema version (`PRAGMA user_version`).
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
@@ -17,10 +17,13 @@ use serde::de::DeserializeOwned;
 use time::format_description::well_known::Rfc3339;
 
 use super::{
-    AuditEntry, BlobRecord, MeetingBrief, NewUser, SessionRecord, Store, StoreError, StoreResult,
-    VideoInvitation,
+    Applied, AuditEntry, BlobRecord, LiveChange, MeetingBrief, NewUser, SessionRecord, Store,
+    StoreError, StoreResult, VideoInvitation,
 };
 use crate::audit;
+
+#[path = "sqlite_live.rs"]
+mod live;
 
 /// Never edit a migration after it landed; add a new one.
 const MIGRATIONS: &[&str] = &[
@@ -28,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_audit_append_only.sql"),
     include_str!("migrations/0003_video.sql"),
     include_str!("migrations/0004_annotations.sql"),
+    include_str!("migrations/0005_live_meeting.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -37,6 +41,150 @@ const READERS: usize = 4;
 pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
+    /// Batches of ops waiting for the writer (group commit).
+    queue: Mutex<Vec<Arc<Job>>>,
+    stop_checkpoints: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.stop_checkpoints
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// One caller's batch of ops, and its result once applied.
+struct Job {
+    actor: User,
+    ops: Vec<OpEnvelope>,
+    result: Mutex<Option<StoreResult<Applied>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Applies the jobs in one transaction, each within its own savepoint: a job that fails
+/// for a storage reason is undone alone. If the commit fails, every job fails.
+fn apply_jobs(conn: &mut Connection, jobs: &[Arc<Job>]) -> Vec<StoreResult<Applied>> {
+    let failed_all = |e: &dyn std::fmt::Display| {
+        jobs.iter()
+            .map(|_| Err(StoreError::Backend(e.to_string())))
+            .collect()
+    };
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return failed_all(&e),
+    };
+    let mut out: Vec<StoreResult<Applied>> = Vec::with_capacity(jobs.len());
+    let mut touched = Vec::new();
+    for job in jobs {
+        if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+            return failed_all(&e);
+        }
+        match apply_job(&tx, &job.actor, &job.ops) {
+            Ok((applied, mut t)) => {
+                if let Err(e) = tx.execute_batch("RELEASE job") {
+                    return failed_all(&e);
+                }
+                touched.append(&mut t);
+                out.push(Ok(applied));
+            }
+            Err(e) => {
+                if let Err(e2) = tx.execute_batch("ROLLBACK TO job; RELEASE job") {
+                    return failed_all(&e2);
+                }
+                out.push(Err(e));
+            }
+        }
+    }
+    // The newest state of everything the group touched, loaded once, rides with the last
+    // caller's answer: the live channel keeps only the newest state of each anyway.
+    match live::load_touched(&tx, touched) {
+        Ok(changes) => {
+            if let Some(Ok(last)) = out.iter_mut().rev().find(|r| r.is_ok()) {
+                last.live = changes;
+            }
+        }
+        Err(e) => return failed_all(&e),
+    }
+    let committing = std::time::Instant::now();
+    let committed = tx.commit();
+    tracing::trace!(ms = committing.elapsed().as_secs_f64() * 1e3, "commit");
+    match committed {
+        Ok(()) => out,
+        Err(e) => failed_all(&e),
+    }
+}
+
+/// One caller's ops, in order, each at most once and atomically with its audit row; the
+/// live-meeting entities they touched are loaded once per group (see `apply_jobs`).
+fn apply_job(
+    tx: &Connection,
+    actor: &User,
+    ops: &[OpEnvelope],
+) -> StoreResult<(Applied, Vec<live::Touched>)> {
+    let mut results = Vec::with_capacity(ops.len());
+    let mut touched = Vec::new();
+    let mut audience_changed = false;
+    for env in ops {
+        let seen = tx
+            .prepare_cached("SELECT 1 FROM applied_ops WHERE op_id = ?1")?
+            .query_row([env.id.to_string()], |_| Ok(()))
+            .optional()?;
+        if seen.is_some() {
+            results.push(OpResult {
+                id: env.id,
+                outcome: OpOutcome::Duplicate,
+            });
+            continue;
+        }
+        tx.execute_batch("SAVEPOINT op")?;
+        let mut op_touched = Vec::new();
+        let outcome = match apply_one(tx, actor, &env.op, &mut op_touched) {
+            Ok(()) => {
+                touched.append(&mut op_touched);
+                audience_changed |= env.op.prepares_meeting();
+                tx.execute_batch("RELEASE op")?;
+                OpOutcome::Accepted
+            }
+            Err(OpError::Rejected(code, message)) => {
+                tx.execute_batch("ROLLBACK TO op; RELEASE op")?;
+                OpOutcome::Rejected { code, message }
+            }
+            Err(OpError::Store(e)) => return Err(e.into()),
+        };
+        tx.prepare_cached(
+            "INSERT INTO applied_ops (op_id, user_id, kind, outcome, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            env.id.to_string(),
+            actor.id.to_string(),
+            env.op.kind(),
+            serde_json::to_string(&outcome).unwrap_or_default(),
+            ts(now())
+        ])?;
+        append_audit(
+            tx,
+            &actor.username,
+            &format!("op.{}", env.op.kind()),
+            &serde_json::json!({"id": env.id, "op": env.op.audit_view(), "outcome": outcome}),
+        )?;
+        results.push(OpResult {
+            id: env.id,
+            outcome,
+        });
+    }
+    Ok((
+        Applied {
+            results,
+            live: Vec::new(),
+            audience_changed,
+        },
+        touched,
+    ))
 }
 
 fn open_connection(path: &Path) -> StoreResult<Connection> {
@@ -55,12 +203,29 @@ impl SqliteStore {
     pub fn open(path: &Path) -> StoreResult<SqliteStore> {
         let mut writer = open_connection(path)?;
         migrate(&mut writer)?;
+        // Checkpoints run beside the writer (below), not inside a commit that someone's
+        // ballot waits for; the writer does one itself only if the WAL grows very large.
+        writer.execute_batch("PRAGMA wal_autocheckpoint = 20000;")?;
         let readers = (0..READERS)
             .map(|_| open_connection(path).map(Mutex::new))
             .collect::<StoreResult<Vec<_>>>()?;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let checkpointer = open_connection(path)?;
+        let flag = stop.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while !flag.load(std::sync::atomic::Ordering::Acquire) {
+                    std::thread::sleep(CHECKPOINT_EVERY);
+                    let _ = checkpointer.execute_batch("PRAGMA wal_checkpoint(PASSIVE);");
+                }
+            })
+            .map_err(|e| StoreError::Backend(format!("cannot start the checkpointer: {e}")))?;
         Ok(SqliteStore {
             writer: Mutex::new(writer),
             readers,
+            queue: Mutex::new(Vec::new()),
+            stop_checkpoints: stop,
         })
     }
 
@@ -340,6 +505,14 @@ const SOURCES: &[Source] = &[
                 AND meeting_id NOT IN (SELECT meeting_id FROM temp.vis)",
         map: |_, r| Ok(Change::MeetingRevoked { meeting_id: parse_id(r.get(1)?)? }),
     },
+    live::POLLS,
+    live::BALLOTS,
+    live::SECRET_BALLOTS,
+    live::PRESENCE,
+    live::SPEAK_REQUESTS,
+    live::PROGRESS,
+    live::OPINIONS,
+    live::OPINION_ANSWERS,
 ];
 
 fn fill_visibility(conn: &Connection, viewer: &User) -> rusqlite::Result<()> {
@@ -460,11 +633,10 @@ impl Seq<'_> {
         if let Some(v) = self.value {
             return Ok(v);
         }
-        let v: u64 = self.conn.query_row(
-            "UPDATE seq SET value = value + 1 RETURNING value",
-            [],
-            |r| r.get(0),
-        )?;
+        let v: u64 = self
+            .conn
+            .prepare_cached("UPDATE seq SET value = value + 1 RETURNING value")?
+            .query_row([], |r| r.get(0))?;
         self.value = Some(v);
         Ok(v)
     }
@@ -480,11 +652,8 @@ struct MeetingState {
 
 fn meeting_state(conn: &Connection, id: Id) -> Result<MeetingState, OpError> {
     let status: Option<String> = conn
-        .query_row(
-            "SELECT status FROM meetings WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT status FROM meetings WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
         .optional()?;
     match status {
         None => reject(ErrorCode::NotFound, format!("meeting {id} does not exist")),
@@ -556,7 +725,12 @@ fn shift_items(
     Ok(())
 }
 
-fn apply_one(conn: &Connection, actor: &User, op: &Op) -> Result<(), OpError> {
+fn apply_one(
+    conn: &Connection,
+    actor: &User,
+    op: &Op,
+    touched: &mut Vec<live::Touched>,
+) -> Result<(), OpError> {
     if let Err(why) = op.validate() {
         return reject(ErrorCode::Validation, why);
     }
@@ -567,6 +741,17 @@ fn apply_one(conn: &Connection, actor: &User, op: &Op) -> Result<(), OpError> {
         );
     }
     let mut seq = Seq { conn, value: None };
+    if !op.prepares_meeting()
+        && !matches!(
+            op,
+            Op::NotePut { .. }
+                | Op::NoteDelete { .. }
+                | Op::AnnotationPut { .. }
+                | Op::AnnotationDelete { .. }
+        )
+    {
+        return live::apply(conn, actor, op, &mut seq, touched);
+    }
     match op {
         Op::MeetingCreate {
             meeting_id,
@@ -1096,6 +1281,8 @@ fn apply_one(conn: &Connection, actor: &User, op: &Op) -> Result<(), OpError> {
                 }
             }
         }
+        // Routed to `live::apply` above.
+        _ => return reject(ErrorCode::BadOp, "unroutable op"),
     }
     Ok(())
 }
@@ -1161,11 +1348,8 @@ fn append_audit(
     detail: &serde_json::Value,
 ) -> rusqlite::Result<()> {
     let last: Option<(u64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev_hash) = match last {
         Some((s, h)) => (s + 1, h),
@@ -1174,14 +1358,14 @@ fn append_audit(
     let at = ts(now());
     let detail = detail.to_string();
     let hash = audit::row_hash(&prev_hash, seq, &at, actor, action, &detail);
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (seq, at, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![seq, at, actor, action, detail, prev_hash, hash],
-    )?;
-    conn.execute(
+    )?
+    .execute(params![seq, at, actor, action, detail, prev_hash, hash])?;
+    conn.prepare_cached(
         "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET seq = ?1, hash = ?2",
-        params![seq, hash],
-    )?;
+    )?
+    .execute(params![seq, hash])?;
     Ok(())
 }
 
@@ -1480,61 +1664,88 @@ impl Store for SqliteStore {
         Ok(set)
     }
 
-    fn apply_ops(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Vec<OpResult>> {
+    fn apply_ops_live(&self, actor: &User, ops: &[OpEnvelope]) -> StoreResult<Applied> {
+        // Group commit: whoever holds the writer applies every batch queued so far in one
+        // transaction — one fsync for many voters — and hands each its result before
+        // letting go, so an answer still means "committed".
+        let job = Arc::new(Job {
+            actor: actor.clone(),
+            ops: ops.to_vec(),
+            result: Mutex::new(None),
+        });
+        lock(&self.queue).push(job.clone());
         let mut conn = self.writer();
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut results = Vec::with_capacity(ops.len());
-        for env in ops {
-            let seen = tx
-                .query_row(
-                    "SELECT 1 FROM applied_ops WHERE op_id = ?1",
-                    [env.id.to_string()],
-                    |_| Ok(()),
-                )
-                .optional()?;
-            if seen.is_some() {
-                results.push(OpResult {
-                    id: env.id,
-                    outcome: OpOutcome::Duplicate,
-                });
-                continue;
-            }
-            let outcome = {
-                let mut sp = tx.savepoint()?;
-                let outcome = match apply_one(&sp, actor, &env.op) {
-                    Ok(()) => OpOutcome::Accepted,
-                    Err(OpError::Rejected(code, message)) => {
-                        sp.rollback()?;
-                        OpOutcome::Rejected { code, message }
-                    }
-                    Err(OpError::Store(e)) => return Err(e.into()),
-                };
-                sp.commit()?;
-                outcome
-            };
-            tx.execute(
-                "INSERT INTO applied_ops (op_id, user_id, kind, outcome, applied_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    env.id.to_string(),
-                    actor.id.to_string(),
-                    env.op.kind(),
-                    serde_json::to_string(&outcome).unwrap_or_default(),
-                    ts(now())
-                ],
-            )?;
-            append_audit(
-                &tx,
-                &actor.username,
-                &format!("op.{}", env.op.kind()),
-                &serde_json::json!({"id": env.id, "op": env.op, "outcome": outcome}),
-            )?;
-            results.push(OpResult {
-                id: env.id,
-                outcome,
-            });
+        if let Some(done) = lock(&job.result).take() {
+            return done;
         }
+        let batch = std::mem::take(&mut *lock(&self.queue));
+        let started = std::time::Instant::now();
+        let results = apply_jobs(&mut conn, &batch);
+        tracing::debug!(
+            jobs = batch.len(),
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "group commit"
+        );
+        let mut mine = None;
+        for (j, r) in batch.iter().zip(results) {
+            if Arc::ptr_eq(j, &job) {
+                mine = Some(r);
+            } else {
+                *lock(&j.result) = Some(r);
+            }
+        }
+        mine.unwrap_or_else(|| Err(StoreError::Backend("a batch of ops went missing".into())))
+    }
+
+    fn close_due_polls(&self, now: Timestamp) -> StoreResult<Vec<LiveChange>> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let touched = live::close_due_polls(&tx, now).map_err(|e| match e {
+            OpError::Store(e) => StoreError::from(e),
+            OpError::Rejected(_, m) => StoreError::Conflict(m),
+        })?;
+        let changes = live::load_touched(&tx, touched)?;
         tx.commit()?;
-        Ok(results)
+        Ok(changes)
+    }
+
+    fn next_poll_close(&self) -> StoreResult<Option<Timestamp>> {
+        let conn = self.reader();
+        let next: Option<String> = conn.query_row(
+            "SELECT min(closes_at) FROM polls WHERE status = 'open' AND closes_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(next.map(parse_ts).transpose()?)
+    }
+
+    fn live_audience(&self, user: &User) -> StoreResult<Option<std::collections::HashSet<Id>>> {
+        if user.role.prepares_meetings() {
+            return Ok(None);
+        }
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.id FROM meetings m JOIN members x ON x.meeting_id = m.id
+             WHERE x.user_id = ?1 AND x.removed = 0 AND m.status != 'draft'",
+        )?;
+        let rows = stmt.query_map([user.id.to_string()], |r| parse_id(r.get(0)?))?;
+        Ok(Some(rows.collect::<rusqlite::Result<_>>()?))
+    }
+
+    fn opinion_stats(
+        &self,
+        viewer: &User,
+        ballot: Id,
+    ) -> StoreResult<phonghop_domain::OpinionStats> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        let stats = live::opinion_stats(&tx, viewer, ballot)?;
+        tx.commit()?;
+        stats.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no written-opinion ballot {ballot} that you may see"
+            ))
+        })
     }
 
     fn changes(&self, viewer: &User, since: u64, limit: usize) -> StoreResult<ChangesPage> {

@@ -8,10 +8,13 @@ mod blobs;
 mod cli;
 mod feed;
 mod live;
+mod live_meeting;
 mod ops;
 mod store_conformance;
+mod store_live_conformance;
 mod tls;
 mod video;
+mod votes;
 
 use phonghop_testkit::Api;
 use serde_json::Value;

@@ -1,0 +1,194 @@
+//! The engine's live-meeting seam, as the app uses it: `follow_live` applies meeting
+//! events to the cache as they come (and says what changed), a vote is signed and
+//! queued locally, and what was missed while away arrives with the next sync.
+
+use std::time::Duration;
+
+use phonghop_client::{Client, LiveUpdate};
+use phonghop_domain::{PollKind, PollSpec, PollStatus, SpeakKind};
+use phonghop_testkit::{DEMO_PASSWORD, TestServer};
+
+async fn client(server: &TestServer, user: &str) -> (tempfile::TempDir, Client) {
+    let root = tempfile::tempdir().unwrap();
+    let c = Client::login(root.path(), &server.url(), user, DEMO_PASSWORD)
+        .await
+        .unwrap();
+    c.sync(None).await.unwrap();
+    (root, c)
+}
+
+async fn until(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<LiveUpdate>,
+    mut done: impl FnMut() -> bool,
+) -> Vec<LiveUpdate> {
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(u)) => seen.push(u),
+            _ => panic!("the cache did not catch up; saw {seen:?}"),
+        }
+    }
+    // What arrived with the change that did it.
+    while let Ok(u) = rx.try_recv() {
+        seen.push(u);
+    }
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn following_the_live_channel_keeps_the_cache_current() {
+    let server = TestServer::demo().await;
+    let (_r1, chair) = client(&server, "chutoa").await;
+    let (_r2, delegate) = client(&server, "daibieu05").await;
+    let meeting = chair.meetings().unwrap()[1].id;
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let follower = std::sync::Arc::new(delegate);
+    let f = follower.clone();
+    let task = tokio::spawn(async move { f.follow_live(tx, Duration::from_millis(200)).await });
+
+    // The chair opens a poll: the delegate's cache has it open without a manual sync.
+    let poll = chair
+        .poll_create(
+            meeting,
+            None,
+            PollSpec::motion("Thông qua chương trình", PollKind::Open),
+        )
+        .unwrap();
+    chair.poll_open(poll).unwrap();
+    chair.sync(None).await.unwrap();
+    let mut seen = until(&mut rx, || {
+        follower
+            .cache
+            .polls(Some(meeting))
+            .unwrap()
+            .iter()
+            .any(|p| p.id == poll && p.status == PollStatus::Open)
+    })
+    .await;
+    // The app is told what changed (the event may trail the cache write by a moment).
+    let told = |seen: &[LiveUpdate]| {
+        seen.iter().any(
+            |u| matches!(u, LiveUpdate::Meeting { kinds, .. } if kinds.iter().any(|k| k == "poll")),
+        )
+    };
+    while !told(&seen) {
+        match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+            Ok(Some(u)) => seen.push(u),
+            _ => panic!("no poll update was sent: {seen:?}"),
+        }
+    }
+
+    // The delegate votes (signed, queued, shown at once as pending) and syncs.
+    let choices = Client::choices(
+        &follower.find_poll(&poll.to_string()).unwrap(),
+        &["Tán thành".to_owned()],
+    )
+    .unwrap();
+    follower.vote(poll, choices, None).unwrap();
+    let view = follower.poll_view(poll).unwrap();
+    assert!(view.my_ballot_pending);
+    assert_eq!(view.my_ballot.unwrap().choices, Some(vec![0]));
+    follower.sync(None).await.unwrap();
+
+    // The chair's own ballot moves the tally on the delegate's screen.
+    let c = Client::choices(
+        &chair.find_poll(&poll.to_string()).unwrap(),
+        &["1".to_owned()],
+    )
+    .unwrap();
+    chair.vote(poll, c, None).unwrap();
+    chair.sync(None).await.unwrap();
+    until(&mut rx, || {
+        follower
+            .cache
+            .polls(Some(meeting))
+            .unwrap()
+            .iter()
+            .any(|p| p.id == poll && p.tally.cast == 2)
+    })
+    .await;
+    let view = follower.poll_view(poll).unwrap();
+    assert!(!view.my_ballot_pending);
+    assert_eq!(view.poll.tally.votes, Some(vec![2, 0, 0]));
+    assert_eq!(view.attendance.present, 2, "casting checked both in");
+    assert_eq!(
+        view.result.unwrap().count.cast,
+        2,
+        "a preview with today's attendance"
+    );
+
+    // The floor, live.
+    let req = follower
+        .speak_request(meeting, SpeakKind::Question, None)
+        .unwrap();
+    follower.sync(None).await.unwrap();
+    chair.sync(None).await.unwrap();
+    chair.speak_grant(req, Some(120)).unwrap();
+    chair.sync(None).await.unwrap();
+    until(&mut rx, || {
+        follower
+            .live_view(meeting, phonghop_domain::Timestamp::now_utc())
+            .unwrap()
+            .speaker
+            .is_some_and(|s| s.id == req)
+    })
+    .await;
+    task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_was_missed_while_away_arrives_with_the_next_sync() {
+    let server = TestServer::demo().await;
+    let (_r1, secretary) = client(&server, "thuky").await;
+    let (_r2, away) = client(&server, "daibieu07").await;
+    let meeting = secretary.meetings().unwrap()[1].id;
+    let item = secretary.cache.agenda(meeting).unwrap()[3].id;
+    secretary.set_current_item(meeting, Some(item)).unwrap();
+    secretary
+        .set_attendance(
+            meeting,
+            Some("daibieu08"),
+            phonghop_domain::AttendanceState::Remote,
+        )
+        .unwrap();
+    let poll = secretary
+        .poll_create(
+            meeting,
+            Some(item),
+            PollSpec::motion("Biểu quyết", PollKind::Secret),
+        )
+        .unwrap();
+    secretary.poll_open(poll).unwrap();
+    secretary.poll_close(poll).unwrap();
+    let report = secretary.sync(None).await.unwrap();
+    assert_eq!(
+        report.rejected,
+        0,
+        "{:?}",
+        secretary.cache.rejected().unwrap()
+    );
+
+    away.sync(None).await.unwrap();
+    let view = away
+        .live_view(meeting, phonghop_domain::Timestamp::now_utc())
+        .unwrap();
+    assert_eq!(view.current_item.unwrap().id, item);
+    assert!(view.item_remaining_seconds.is_some());
+    assert_eq!(view.attendance.remote, 1);
+    let p = away.poll_view(poll).unwrap().poll;
+    assert_eq!(p.status, PollStatus::Closed);
+    assert!(p.result.is_some());
+    // Newer wins: replaying an old live state does not undo what the pull brought.
+    let mut stale = p.clone();
+    stale.status = PollStatus::Open;
+    stale.version -= 1;
+    away.cache
+        .apply_live(&[phonghop_domain::Change::Poll(Box::new(stale))])
+        .unwrap();
+    assert_eq!(
+        away.poll_view(poll).unwrap().poll.status,
+        PollStatus::Closed
+    );
+}
