@@ -23,6 +23,18 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "dismiss_rejected",
     "app_quit",
+    "live_view",
+    "attendance_check_in",
+    "speak_request",
+    "speak_withdraw",
+    "speak_grant",
+    "speak_end",
+    "current_item_set",
+    "poll_create",
+    "poll_open",
+    "poll_close",
+    "vote",
+    "projector_open",
 ];
 
 fn main() {

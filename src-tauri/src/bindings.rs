@@ -38,12 +38,21 @@ pub fn generate() -> String {
         decl::<RejectedView>(),
         decl::<DownloadProgress>(),
         decl::<StatusView>(),
+        decl::<LiveItem>(),
+        decl::<SpeakView>(),
+        decl::<AttendanceView>(),
+        decl::<OptionResultView>(),
+        decl::<PollResultView>(),
+        decl::<PollView>(),
+        decl::<PresentationView>(),
+        decl::<LiveView>(),
+        decl::<LiveEvent>(),
     ] {
         out.push_str(&d);
         out.push('\n');
     }
     out.push_str(&format!(
-        "export const EVENT_STATUS = \"{EVENT_STATUS}\";\nexport const EVENT_DATA_CHANGED = \"{EVENT_DATA_CHANGED}\";\nexport const EVENT_SESSION_ENDED = \"{EVENT_SESSION_ENDED}\";\n"
+        "export const EVENT_STATUS = \"{EVENT_STATUS}\";\nexport const EVENT_DATA_CHANGED = \"{EVENT_DATA_CHANGED}\";\nexport const EVENT_SESSION_ENDED = \"{EVENT_SESSION_ENDED}\";\nexport const EVENT_LIVE = \"{EVENT_LIVE}\";\n"
     ));
     out
 }

@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use ts_rs::TS;
 
+mod live;
+pub use live::*;
+
 pub fn ts(t: Timestamp) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn name<T: Serialize>(v: &T) -> String {
+pub(crate) fn name<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),

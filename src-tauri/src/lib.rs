@@ -139,6 +139,18 @@ pub fn run() {
             commands::status::status,
             commands::status::sync_now,
             commands::status::dismiss_rejected,
+            commands::live::live_view,
+            commands::live::attendance_check_in,
+            commands::live::speak_request,
+            commands::live::speak_withdraw,
+            commands::live::speak_grant,
+            commands::live::speak_end,
+            commands::live::current_item_set,
+            commands::live::poll_create,
+            commands::live::poll_open,
+            commands::live::poll_close,
+            commands::live::vote,
+            commands::live::projector_open,
         ])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {

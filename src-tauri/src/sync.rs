@@ -7,14 +7,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use phonghop_client::live::Live;
+use phonghop_client::meeting::LiveUpdate;
 use phonghop_client::{Client, ClientError, SyncEvent};
 use phonghop_domain::LiveMessage;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Notify;
 
 use crate::dto::{
-    DownloadProgress, EVENT_DATA_CHANGED, EVENT_SESSION_ENDED, EVENT_STATUS, RejectedView,
-    StatusView,
+    DownloadProgress, EVENT_DATA_CHANGED, EVENT_LIVE, EVENT_SESSION_ENDED, EVENT_STATUS, LiveEvent,
+    RejectedView, StatusView,
 };
 
 const RETRY: Duration = Duration::from_secs(3);
@@ -23,10 +24,12 @@ const RETRY: Duration = Duration::from_secs(3);
 pub struct SyncState {
     /// Wakes the loop: a local change waits in the outbox.
     pub wake: Notify,
+    /// Wakes the pusher, which sends the outbox at once even while a round downloads.
+    push_wake: Notify,
     pub online: AtomicBool,
     pub syncing: AtomicBool,
     download: Mutex<Option<DownloadProgress>>,
-    task: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    tasks: Mutex<Vec<tauri::async_runtime::JoinHandle<()>>>,
 }
 
 impl SyncState {
@@ -66,13 +69,19 @@ impl SyncState {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = d;
     }
 
+    /// A local change waits in the outbox: send it now, and sync.
+    pub fn local_change(&self) {
+        self.push_wake.notify_one();
+        self.wake.notify_one();
+    }
+
     /// Stops the loop (logout, or another user signs in).
     pub fn stop(&self) {
-        if let Some(t) = self
-            .task
+        for t in self
+            .tasks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
+            .drain(..)
         {
             t.abort();
         }
@@ -83,12 +92,36 @@ impl SyncState {
 
     pub fn start(self: &Arc<Self>, app: AppHandle, client: Arc<Client>) {
         self.stop();
+        let (state, app2, client2) = (Arc::clone(self), app.clone(), Arc::clone(&client));
+        let round = tauri::async_runtime::spawn(async move { run(state, app2, client2).await });
         let state = Arc::clone(self);
-        let task = tauri::async_runtime::spawn(async move { run(state, app, client).await });
-        *self
-            .task
+        let pusher =
+            tauri::async_runtime::spawn(async move { push_loop(state, app, client).await });
+        self.tasks
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(task);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend([round, pusher]);
+    }
+}
+
+/// Sends each local change as soon as it is made. A sync round pushes too, but only at
+/// its start: without this, a ballot cast during a long download would wait for it.
+async fn push_loop(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
+    loop {
+        state.push_wake.notified().await;
+        match client.push(None).await {
+            Ok((accepted, rejected)) => {
+                if rejected > 0 {
+                    // The next round rebuilds the cache; make it come now.
+                    state.wake.notify_one();
+                }
+                if accepted + rejected > 0 {
+                    emit_status(&state, &app, &client);
+                }
+            }
+            // Offline or the session ended: the sync loop reports and retries.
+            Err(e) => tracing::debug!("push: {e}"),
+        }
     }
 }
 
@@ -110,7 +143,7 @@ async fn run(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
                     let _ = app.emit(EVENT_DATA_CHANGED, ());
                 }
                 emit_status(&state, &app, &client);
-                wait_online(&state, &client).await;
+                wait_online(&state, &app, &client).await;
             }
             Err(ClientError::SessionEnded | ClientError::NotLoggedIn) => {
                 state.online.store(true, Ordering::Relaxed);
@@ -168,8 +201,9 @@ async fn round(state: &SyncState, app: &AppHandle, client: &Client) -> Result<bo
 }
 
 /// Online: wait for the live channel to say the feed moved, or for a local change.
+/// Live-meeting events apply to the cache at once and reach the UI as `live` events.
 /// Returns when a new round is due.
-async fn wait_online(state: &SyncState, client: &Client) {
+async fn wait_online(state: &SyncState, app: &AppHandle, client: &Client) {
     let live = tokio::time::timeout(Duration::from_secs(5), Live::connect(&client.api)).await;
     let Ok(Ok(mut live)) = live else {
         // No live channel: poll now and then.
@@ -182,11 +216,30 @@ async fn wait_online(state: &SyncState, client: &Client) {
     loop {
         tokio::select! {
             m = live.next() => match m {
-                Ok(LiveMessage::Changed { cursor }) => {
+                // `hello` carries the cursor at connect: what moved between the end of
+                // the round and now is due too.
+                Ok(LiveMessage::Hello { cursor } | LiveMessage::Changed { cursor }) => {
                     if cursor > client.cache.cursor().unwrap_or(0) {
                         return;
                     }
                 }
+                Ok(m @ LiveMessage::Meeting { .. }) => match client.on_live(&m) {
+                    Ok((update, due)) => {
+                        if let Some(LiveUpdate::Meeting { meeting_id, kinds }) = update {
+                            let _ = app.emit(
+                                EVENT_LIVE,
+                                LiveEvent { meeting_id: meeting_id.to_string(), kinds },
+                            );
+                        }
+                        if due {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("live event not applied: {e}");
+                        return;
+                    }
+                },
                 Ok(_) => {}
                 Err(_) => return,
             },

@@ -234,10 +234,15 @@ pub fn run_e2e() -> Result<()> {
             .current_dir(root().join("ui")),
     )?;
     let x = Xvfb::start(1280, 800)?;
-    let mut node = Command::new("node");
-    node.arg("run.mjs").current_dir(root().join("tests/e2e"));
-    node_env(&mut node, &app, &bins, &x.display)?;
-    run_cmd(&mut node)
+    // run.mjs: one delegate reads, annotates, works offline. live.mjs: the chair and two
+    // delegates run a vote, with the projector window.
+    for suite in ["run.mjs", "live.mjs"] {
+        let mut node = Command::new("node");
+        node.arg(suite).current_dir(root().join("tests/e2e"));
+        node_env(&mut node, &app, &bins, &x.display)?;
+        run_cmd(&mut node)?;
+    }
+    Ok(())
 }
 
 /// `cargo xtask screenshots`: every screen, in Vietnamese and English, into
@@ -257,6 +262,13 @@ pub fn screenshots() -> Result<()> {
             .current_dir(root().join("tests/e2e"));
         node_env(&mut node, &app, &bins, &x.display)?;
         run_cmd(&mut node)?;
+        let mut live = Command::new("node");
+        live.arg("live.mjs")
+            .env("PHONGHOP_SHOTS", &out)
+            .env("PHONGHOP_WINDOW_SIZE", format!("{w}x{h}"))
+            .current_dir(root().join("tests/e2e"));
+        node_env(&mut live, &app, &bins, &x.display)?;
+        run_cmd(&mut live)?;
     }
     println!("xtask: screenshots in {}", out.display());
     Ok(())

@@ -123,6 +123,12 @@ impl Cache {
         Ok(())
     }
 
+    pub fn delete_meta(&self, key: &str) -> Result<(), ClientError> {
+        self.conn()
+            .execute("DELETE FROM meta WHERE key = ?1", params![key])?;
+        Ok(())
+    }
+
     pub fn cursor(&self) -> Result<u64, ClientError> {
         Ok(self
             .meta("cursor")?

@@ -194,6 +194,8 @@ pub struct Client {
     pub blobs: BlobStore,
     pub api: ServerApi,
     pub device: Device,
+    /// One push at a time: a sync round's and [`Client::push`]'s never overlap.
+    push_lock: tokio::sync::Mutex<()>,
 }
 
 /// What `status` shows.
@@ -270,6 +272,7 @@ impl Client {
             cache,
             blobs,
             device,
+            push_lock: tokio::sync::Mutex::new(()),
         })
     }
 

@@ -15,6 +15,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::{Client, ClientError};
 
+/// Cache meta key: a push saw a rejection; the next round rebuilds from a full pull.
+const REBUILD_DUE: &str = "rebuild_due";
+
 const PAGE: usize = 500;
 const OPS_BATCH: usize = 100;
 const PARALLEL_DOWNLOADS: usize = 4;
@@ -120,13 +123,25 @@ impl Client {
         self.sync_with(events, Retry::default()).await
     }
 
-    pub async fn sync_with(&self, events: Events, retry: Retry) -> Result<SyncReport, ClientError> {
+    /// Sends what waits in the outbox now — files, then ops — without pulling or
+    /// downloading: a ballot or a check-in need not wait behind a long download. The
+    /// app calls this on every local change while a sync round may be running; a
+    /// rejection makes the next round rebuild the cache from a full pull.
+    /// Returns (accepted, rejected).
+    pub async fn push(&self, events: Events) -> Result<(usize, usize), ClientError> {
         if !self.logged_in() {
             return Err(ClientError::NotLoggedIn);
         }
-        let mut report = SyncReport::default();
+        self.push_with(&events, Retry::default()).await
+    }
 
-        // 1. Push: files first, then the ops that use them.
+    async fn push_with(
+        &self,
+        events: &Events,
+        retry: Retry,
+    ) -> Result<(usize, usize), ClientError> {
+        let _one = self.push_lock.lock().await;
+        let (mut pushed, mut rejected_total) = (0, 0);
         for sha in self.cache.uploads()? {
             let path = self.blobs.path(&sha);
             let bytes = tokio::fs::read(&path).await?;
@@ -139,24 +154,46 @@ impl Client {
                 break;
             }
             let resp = retrying(retry, || self.api.push(batch.clone())).await?;
+            // Flagged before the rejections are recorded, so a crash in between still
+            // leads to the rebuild.
+            if resp
+                .results
+                .iter()
+                .any(|r| matches!(r.outcome, phonghop_domain::OpOutcome::Rejected { .. }))
+            {
+                self.cache.set_meta(REBUILD_DUE, "1")?;
+            }
             let rejected = self.cache.record_results(&resp.results)?;
-            report.pushed += resp.results.len() - rejected;
-            report.rejected += rejected;
+            pushed += resp.results.len() - rejected;
+            rejected_total += rejected;
             emit(
-                &events,
+                events,
                 SyncEvent::Pushed {
                     accepted: resp.results.len() - rejected,
                     rejected,
                 },
             );
         }
+        Ok((pushed, rejected_total))
+    }
+
+    pub async fn sync_with(&self, events: Events, retry: Retry) -> Result<SyncReport, ClientError> {
+        if !self.logged_in() {
+            return Err(ClientError::NotLoggedIn);
+        }
+        let mut report = SyncReport::default();
+
+        // 1. Push: files first, then the ops that use them.
+        let (pushed, rejected) = self.push_with(&events, retry).await?;
+        report.pushed += pushed;
+        report.rejected += rejected;
 
         // The roots documents are checked against on this device.
         self.refresh_trust(retry).await?;
 
-        // 2. Pull. After a rejection the local state holds effects the server refused:
-        // rebuild it from a full pull, atomically.
-        if report.rejected > 0 {
+        // 2. Pull. After a rejection (here or in a push between rounds) the local state
+        // holds effects the server refused: rebuild it from a full pull, atomically.
+        if report.rejected > 0 || self.cache.meta(REBUILD_DUE)?.is_some() {
             let mut pages = Vec::new();
             let mut cursor = 0;
             loop {
@@ -171,6 +208,7 @@ impl Client {
                 }
             }
             self.cache.rebuild(&pages)?;
+            self.cache.delete_meta(REBUILD_DUE)?;
             emit(
                 &events,
                 SyncEvent::Pulled {

@@ -52,7 +52,7 @@ pub async fn annotation_save(state: State<'_, App>, input: AnnotationInput) -> A
         input.shared,
         input.body.into(),
     )?;
-    state.sync.wake.notify_one();
+    state.sync.local_change();
     Ok(id.to_string())
 }
 
@@ -61,6 +61,6 @@ pub async fn annotation_save(state: State<'_, App>, input: AnnotationInput) -> A
 pub async fn annotation_delete(state: State<'_, App>, id: String) -> AppResult<()> {
     let c = state.client()?;
     c.annotation_delete(parse_id(&id)?)?;
-    state.sync.wake.notify_one();
+    state.sync.local_change();
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod annotations;
 pub mod documents;
+pub mod live;
 pub mod meetings;
 pub mod notes;
 pub mod session;

@@ -33,7 +33,7 @@ pub async fn note_save(
         }
         None => c.note_add(Some(parse_id(&meeting_id)?), &text)?,
     };
-    state.sync.wake.notify_one();
+    state.sync.local_change();
     Ok(id.to_string())
 }
 
@@ -42,6 +42,6 @@ pub async fn note_save(
 pub async fn note_delete(state: State<'_, App>, id: String) -> AppResult<()> {
     let c = state.client()?;
     c.note_rm(&parse_id(&id)?.to_string())?;
-    state.sync.wake.notify_one();
+    state.sync.local_change();
     Ok(())
 }

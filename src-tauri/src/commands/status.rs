@@ -18,7 +18,7 @@ pub async fn status(state: State<'_, App>) -> AppResult<StatusView> {
 #[instrument(skip_all, err)]
 pub async fn sync_now(state: State<'_, App>) -> AppResult<()> {
     state.client()?;
-    state.sync.wake.notify_one();
+    state.sync.local_change();
     Ok(())
 }
 

@@ -8,6 +8,8 @@ import type {
   AppError,
   CharBox,
   Code,
+  LiveEvent,
+  LiveView,
   MeetingDetail,
   MeetingSummary,
   NoteView,
@@ -16,7 +18,7 @@ import type {
   SessionInfo,
   StatusView,
 } from './bindings';
-import { EVENT_DATA_CHANGED, EVENT_SESSION_ENDED, EVENT_STATUS } from './bindings';
+import { EVENT_DATA_CHANGED, EVENT_LIVE, EVENT_SESSION_ENDED, EVENT_STATUS } from './bindings';
 
 const CODES: readonly Code[] = [
   'bad_credentials',
@@ -79,6 +81,19 @@ export const api = {
   status: () => call<StatusView>('status'),
   syncNow: () => call<null>('sync_now'),
   dismissRejected: (opId: string) => call<null>('dismiss_rejected', { opId }),
+  live: (meetingId: string) => call<LiveView>('live_view', { meetingId }),
+  checkIn: (meetingId: string, how: 'in_room' | 'remote') => call<null>('attendance_check_in', { meetingId, how }),
+  requestFloor: (meetingId: string, kind: 'speak' | 'question') => call<string>('speak_request', { meetingId, kind }),
+  withdrawFloor: (id: string) => call<null>('speak_withdraw', { id }),
+  grantFloor: (id: string, limitSeconds: number | null) => call<null>('speak_grant', { id, limitSeconds }),
+  endFloor: (id: string) => call<null>('speak_end', { id }),
+  setCurrentItem: (meetingId: string, itemId: string | null) => call<null>('current_item_set', { meetingId, itemId }),
+  createPoll: (meetingId: string, question: string, kind: string, durationSeconds: number | null, open: boolean) =>
+    call<string>('poll_create', { meetingId, question, kind, durationSeconds, open }),
+  openPoll: (id: string) => call<null>('poll_open', { id }),
+  closePoll: (id: string) => call<null>('poll_close', { id }),
+  vote: (pollId: string, choices: number[]) => call<null>('vote', { pollId, choices }),
+  openProjector: (meetingId: string) => call<null>('projector_open', { meetingId }),
 };
 
 export const events = {
@@ -86,6 +101,7 @@ export const events = {
     listen<StatusView>(EVENT_STATUS, (e) => f(e.payload)),
   onDataChanged: (f: () => void): Promise<UnlistenFn> => listen(EVENT_DATA_CHANGED, () => f()),
   onSessionEnded: (f: () => void): Promise<UnlistenFn> => listen(EVENT_SESSION_ENDED, () => f()),
+  onLive: (f: (e: LiveEvent) => void): Promise<UnlistenFn> => listen<LiveEvent>(EVENT_LIVE, (e) => f(e.payload)),
 };
 
 /** The URL of a rendered page (served by the shell's `page://` scheme). */

@@ -105,6 +105,129 @@ last_sync: string | null, outbox: number, rejected: Array<RejectedView>, downloa
  */
 blob_errors: number, };
 
+export type LiveItem = { id: string, position: number, title: string, presenter: string, planned_minutes: number, };
+
+export type SpeakView = { id: string, user_id: string, 
+/**
+ * The speaker's full name.
+ */
+name: string, 
+/**
+ * `speak` (phát biểu) or `question` (chất vấn).
+ */
+kind: string, 
+/**
+ * `waiting`, `speaking`, `done`, `withdrawn`.
+ */
+status: string, requested_at: string, granted_at: string | null, limit_seconds: number | null, 
+/**
+ * Still in this device's outbox: its place is not known yet.
+ */
+pending: boolean, };
+
+export type AttendanceView = { members: number, in_room: number, remote: number, represented: number, absent: number, not_checked_in: number, present: number, 
+/**
+ * Present members the quorum needs (two thirds of the members).
+ */
+quorum_required: number, quorum_met: boolean, };
+
+export type OptionResultView = { label: string, votes: number, 
+/**
+ * Hundredths of a percent of the base (6667 = 66.67 %).
+ */
+basis_points: number, chosen: boolean, };
+
+export type PollResultView = { passed: boolean, quorum_met: boolean, members: number, present: number, cast: number, 
+/**
+ * The base's size under the rule, and the votes an option needs.
+ */
+base: number, required: number, options: Array<OptionResultView>, 
+/**
+ * The arithmetic in Vietnamese, one step a line.
+ */
+arithmetic: Array<string>, };
+
+export type PollView = { id: string, item_id: string | null, question: string, 
+/**
+ * `open` (công khai), `named` (ghi danh), `secret` (kín).
+ */
+kind: string, 
+/**
+ * `draft`, `open`, `closed`.
+ */
+status: string, options: Array<string>, max_choices: number, allow_recast: boolean, opened_at: string | null, closes_at: string | null, closed_at: string | null, 
+/**
+ * Ballots received so far.
+ */
+cast: number, 
+/**
+ * Votes per option; absent while a secret poll is open.
+ */
+votes: Array<number> | null, 
+/**
+ * This user's own choices, once cast (acknowledged or still in the outbox).
+ */
+my_choices: Array<number> | null, 
+/**
+ * Cast here, not yet acknowledged by the server.
+ */
+my_pending: boolean, 
+/**
+ * Whether this user may vote in the meeting.
+ */
+may_vote: boolean, 
+/**
+ * The final result once closed; a preview with today's attendance while open.
+ */
+result: PollResultView | null, };
+
+export type PresentationView = { presenter: string, document_id: string, 
+/**
+ * 1-based.
+ */
+page: number, };
+
+export type LiveView = { meeting_id: string, meeting_title: string, 
+/**
+ * This user runs the meeting (chair or secretary): the console is theirs.
+ */
+runs_meeting: boolean, 
+/**
+ * This user votes in the meeting (chair and members).
+ */
+votes: boolean, 
+/**
+ * This user's attendance: `in_room`, `remote`, `absent`, `proxy`, or absent.
+ */
+my_attendance: string | null, current_item: LiveItem | null, 
+/**
+ * Seconds left of the current item's planned time (negative: over time).
+ */
+item_remaining_seconds: number | null, speaker: SpeakView | null, speaker_remaining_seconds: number | null, queue: Array<SpeakView>, history: Array<SpeakView>, 
+/**
+ * This user's waiting or granted request, and its 1-based place in the queue.
+ */
+my_request: SpeakView | null, my_place: number | null, attendance: AttendanceView, 
+/**
+ * Newest first.
+ */
+polls: Array<PollView>, presentation: PresentationView | null, 
+/**
+ * Every agenda item, for the chair's "current item" choice.
+ */
+items: Array<LiveItem>, 
+/**
+ * When this view was read (RFC 3339, UTC): timers count down from here.
+ */
+at: string, };
+
+export type LiveEvent = { meeting_id: string, 
+/**
+ * The kinds of entity that changed, e.g. `poll`, `speak_request`.
+ */
+kinds: Array<string>, };
+
 export const EVENT_STATUS = "status";
 export const EVENT_DATA_CHANGED = "data-changed";
 export const EVENT_SESSION_ENDED = "session-ended";
+export const EVENT_LIVE = "live";

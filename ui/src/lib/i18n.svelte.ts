@@ -47,3 +47,8 @@ export function statusText(status: string): string {
 export function classificationText(c: string): string {
   return dict().classification[c] ?? c;
 }
+
+/** A word from one of the live meeting's tables (attendance, request kinds, polls). */
+export function word(table: 'attendanceStates' | 'speakKinds' | 'pollKinds' | 'pollStatus', key: string): string {
+  return dict()[table][key] ?? key;
+}

@@ -83,6 +83,74 @@ export interface Dict {
   time: string;
   welcome: string;
   fileErrors: string;
+  liveMeeting: string;
+  currentItem: string;
+  noCurrentItem: string;
+  timeLeft: string;
+  overTime: string;
+  speaking: string;
+  noSpeaker: string;
+  checkIn: string;
+  checkInRoom: string;
+  checkInRemote: string;
+  yourAttendance: string;
+  requestSpeak: string;
+  requestQuestion: string;
+  withdraw: string;
+  myPlace: string;
+  myPlaceUnknown: string;
+  youHaveFloor: string;
+  queue: string;
+  emptyQueue: string;
+  history: string;
+  attendance: string;
+  presentOf: string;
+  quorumMet: string;
+  quorumNotMet: string;
+  polls: string;
+  voteNow: string;
+  youVoted: string;
+  votePending: string;
+  voteSent: string;
+  cannotVote: string;
+  ballots: string;
+  passed: string;
+  notPassed: string;
+  provisional: string;
+  secretOpen: string;
+  closesIn: string;
+  console: string;
+  projector: string;
+  setCurrent: string;
+  endItem: string;
+  grant: string;
+  endFloor: string;
+  speakLimit: string;
+  unlimited: string;
+  newPoll: string;
+  question: string;
+  questionPlaceholder: string;
+  openNow: string;
+  openPoll: string;
+  closePoll: string;
+  duration: string;
+  noLimit: string;
+  noPolls: string;
+  arithmetic: string;
+  questionRequired: string;
+  waitingForMeeting: string;
+  inRoom: string;
+  remote: string;
+  represented: string;
+  absent: string;
+  notCheckedIn: string;
+  presenting: string;
+  liveOffline: string;
+  resultTitle: string;
+  attendanceStates: Record<string, string>;
+  speakKinds: Record<string, string>;
+  pollKinds: Record<string, string>;
+  pollStatus: Record<string, string>;
   errors: Record<Code, string>;
   signature: Record<SignatureStatus, string>;
   docKinds: Record<string, string>;
@@ -171,6 +239,74 @@ export const vi: Dict = {
   time: 'Thời gian',
   welcome: 'Xin chào',
   fileErrors: 'tệp lỗi',
+  liveMeeting: 'Diễn biến phiên họp',
+  currentItem: 'Nội dung đang thảo luận',
+  noCurrentItem: 'Chưa bắt đầu nội dung nào',
+  timeLeft: 'còn {time}',
+  overTime: 'quá {time}',
+  speaking: 'Đang phát biểu',
+  noSpeaker: 'Chưa có đại biểu phát biểu',
+  checkIn: 'Điểm danh',
+  checkInRoom: 'Có mặt tại phòng họp',
+  checkInRemote: 'Dự họp trực tuyến',
+  yourAttendance: 'Điểm danh của bạn: {state}',
+  requestSpeak: 'Đăng ký phát biểu',
+  requestQuestion: 'Đăng ký chất vấn',
+  withdraw: 'Rút đăng ký',
+  myPlace: 'Bạn đứng thứ {n} trong danh sách',
+  myPlaceUnknown: 'Đã đăng ký, chờ gửi lên máy chủ',
+  youHaveFloor: 'Bạn đang được mời phát biểu',
+  queue: 'Đăng ký phát biểu',
+  emptyQueue: 'Chưa có đại biểu đăng ký',
+  history: 'Đã phát biểu',
+  attendance: 'Điểm danh',
+  presentOf: 'Có mặt {present}/{members}',
+  quorumMet: 'Đủ điều kiện tiến hành (cần {required})',
+  quorumNotMet: 'Chưa đủ số đại biểu (cần {required})',
+  polls: 'Biểu quyết',
+  voteNow: 'Mời đại biểu biểu quyết',
+  youVoted: 'Bạn đã biểu quyết: {choice}',
+  votePending: 'Phiếu đã ghi nhận trên máy, chờ gửi lên máy chủ',
+  voteSent: 'Máy chủ đã nhận phiếu',
+  cannotVote: 'Bạn không có quyền biểu quyết trong cuộc họp này',
+  ballots: '{cast} phiếu',
+  passed: 'THÔNG QUA',
+  notPassed: 'KHÔNG THÔNG QUA',
+  provisional: 'Kết quả tạm thời',
+  secretOpen: 'Bỏ phiếu kín: kết quả công bố khi kết thúc',
+  closesIn: 'Kết thúc sau {time}',
+  console: 'Điều hành phiên họp',
+  projector: 'Màn hình trình chiếu',
+  setCurrent: 'Chuyển sang',
+  endItem: 'Kết thúc nội dung',
+  grant: 'Mời phát biểu',
+  endFloor: 'Kết thúc',
+  speakLimit: 'Thời gian phát biểu',
+  unlimited: 'Không giới hạn',
+  newPoll: 'Tạo biểu quyết',
+  question: 'Nội dung biểu quyết',
+  questionPlaceholder: 'Ví dụ: Thông qua dự thảo Nghị quyết…',
+  openNow: 'Mở ngay',
+  openPoll: 'Mở biểu quyết',
+  closePoll: 'Kết thúc biểu quyết',
+  duration: 'Thời gian',
+  noLimit: 'Đến khi chủ tọa kết thúc',
+  noPolls: 'Chưa có biểu quyết',
+  arithmetic: 'Cách tính',
+  questionRequired: 'Vui lòng nhập nội dung biểu quyết',
+  waitingForMeeting: 'Phiên họp chưa bắt đầu',
+  inRoom: 'Tại phòng',
+  remote: 'Trực tuyến',
+  represented: 'Ủy quyền',
+  absent: 'Vắng',
+  notCheckedIn: 'Chưa điểm danh',
+  presenting: '{name} đang trình bày trang {page}',
+  liveOffline: 'Ngoại tuyến: thao tác được lưu trên máy và gửi khi có mạng',
+  resultTitle: 'Kết quả biểu quyết',
+  attendanceStates: { in_room: 'có mặt tại phòng', remote: 'dự trực tuyến', absent: 'vắng', proxy: 'ủy quyền' },
+  speakKinds: { speak: 'Phát biểu', question: 'Chất vấn' },
+  pollKinds: { open: 'Công khai', named: 'Ghi danh', secret: 'Bỏ phiếu kín' },
+  pollStatus: { draft: 'Chưa mở', open: 'Đang biểu quyết', closed: 'Đã kết thúc' },
   errors: {
     bad_credentials: 'Sai tên đăng nhập hoặc mật khẩu',
     offline: 'Không kết nối được máy chủ. Kiểm tra địa chỉ máy chủ và mạng.',
@@ -295,6 +431,74 @@ export const en: Dict = {
   time: 'Time',
   welcome: 'Hello',
   fileErrors: 'file errors',
+  liveMeeting: 'Live meeting',
+  currentItem: 'Under discussion',
+  noCurrentItem: 'No item under discussion yet',
+  timeLeft: '{time} left',
+  overTime: '{time} over',
+  speaking: 'Has the floor',
+  noSpeaker: 'Nobody has the floor',
+  checkIn: 'Check in',
+  checkInRoom: 'In the room',
+  checkInRemote: 'Remote',
+  yourAttendance: 'Your attendance: {state}',
+  requestSpeak: 'Ask to speak',
+  requestQuestion: 'Ask a question',
+  withdraw: 'Withdraw',
+  myPlace: 'You are number {n} in the queue',
+  myPlaceUnknown: 'Requested; waiting to reach the server',
+  youHaveFloor: 'You have the floor',
+  queue: 'Speaker queue',
+  emptyQueue: 'Nobody is waiting',
+  history: 'Spoke',
+  attendance: 'Attendance',
+  presentOf: 'Present {present}/{members}',
+  quorumMet: 'Quorum met (needs {required})',
+  quorumNotMet: 'No quorum yet (needs {required})',
+  polls: 'Votes',
+  voteNow: 'Please vote',
+  youVoted: 'You voted: {choice}',
+  votePending: 'Cast on this device; waiting to reach the server',
+  voteSent: 'The server has your ballot',
+  cannotVote: 'You do not vote in this meeting',
+  ballots: '{cast} ballots',
+  passed: 'PASSED',
+  notPassed: 'NOT PASSED',
+  provisional: 'Provisional',
+  secretOpen: 'Secret ballot: results when it closes',
+  closesIn: 'Closes in {time}',
+  console: 'Run the meeting',
+  projector: 'Projector view',
+  setCurrent: 'Make current',
+  endItem: 'End the item',
+  grant: 'Give the floor',
+  endFloor: 'End the turn',
+  speakLimit: 'Speaking time',
+  unlimited: 'Unlimited',
+  newPoll: 'New poll',
+  question: 'Question',
+  questionPlaceholder: 'e.g. Adopt the draft resolution…',
+  openNow: 'Open at once',
+  openPoll: 'Open voting',
+  closePoll: 'Close voting',
+  duration: 'Time limit',
+  noLimit: 'Until the chair closes it',
+  noPolls: 'No votes yet',
+  arithmetic: 'Arithmetic',
+  questionRequired: 'Please enter the question',
+  waitingForMeeting: 'The meeting has not started',
+  inRoom: 'In the room',
+  remote: 'Remote',
+  represented: 'By proxy',
+  absent: 'Absent',
+  notCheckedIn: 'Not checked in',
+  presenting: '{name} is presenting page {page}',
+  liveOffline: 'Offline: actions are kept on this device and sent when the network is back',
+  resultTitle: 'Result',
+  attendanceStates: { in_room: 'in the room', remote: 'remote', absent: 'absent', proxy: 'by proxy' },
+  speakKinds: { speak: 'Speech', question: 'Question' },
+  pollKinds: { open: 'Open', named: 'Named', secret: 'Secret' },
+  pollStatus: { draft: 'Not open', open: 'Voting', closed: 'Closed' },
   errors: {
     bad_credentials: 'Wrong username or password',
     offline: 'Cannot reach the server. Check the server address and the network.',

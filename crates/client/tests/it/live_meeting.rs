@@ -192,3 +192,54 @@ async fn what_was_missed_while_away_arrives_with_the_next_sync() {
         PollStatus::Closed
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn push_sends_a_ballot_at_once_and_a_refusal_makes_the_next_sync_rebuild() {
+    let server = TestServer::demo().await;
+    let (_r1, chair) = client(&server, "chutoa").await;
+    let (_r2, early) = client(&server, "daibieu05").await;
+    let (_r3, late) = client(&server, "daibieu06").await;
+    let meeting = chair.meetings().unwrap()[1].id;
+    let poll = chair
+        .poll_create(
+            meeting,
+            None,
+            PollSpec::motion("Thông qua chương trình", PollKind::Open),
+        )
+        .unwrap();
+    chair.poll_open(poll).unwrap();
+    assert_eq!(chair.push(None).await.unwrap(), (2, 0));
+    early.sync(None).await.unwrap();
+    late.sync(None).await.unwrap();
+
+    // Push sends the ballot and nothing else: no pull, no download.
+    let cursor = early.cache.cursor().unwrap();
+    early.vote(poll, vec![0], None).unwrap();
+    assert_eq!(early.push(None).await.unwrap(), (1, 0));
+    assert_eq!(early.cache.outbox_len().unwrap(), 0);
+    assert_eq!(early.cache.cursor().unwrap(), cursor, "push pulled");
+    chair.sync(None).await.unwrap();
+    assert_eq!(chair.poll_view(poll).unwrap().poll.tally.cast, 1);
+
+    // The chair closes; a delegate whose cache still shows it open votes: refused, kept
+    // with its reason, and the next sync rebuilds the cache without the refused ballot.
+    chair.poll_close(poll).unwrap();
+    chair.push(None).await.unwrap();
+    late.vote(poll, vec![1], None).unwrap();
+    assert!(late.poll_view(poll).unwrap().my_ballot_pending);
+    assert_eq!(late.push(None).await.unwrap(), (0, 1));
+    assert_eq!(late.cache.rejected().unwrap().len(), 1);
+    late.sync(None).await.unwrap();
+    let v = late.poll_view(poll).unwrap();
+    assert_eq!(v.poll.status, PollStatus::Closed);
+    assert!(
+        v.my_ballot.is_none(),
+        "the refused ballot is still in the cache"
+    );
+    assert_eq!(v.poll.tally.cast, 1);
+    assert_eq!(
+        late.cache.rejected().unwrap().len(),
+        1,
+        "the refusal is kept"
+    );
+}
