@@ -1,9 +1,10 @@
 //! A native participant: joins a room over any signaling link, publishes a synthetic
-//! VP8 camera and Opus-like microphone (with the audio-level extension), subscribes to
-//! everyone, and counts what arrives — packets, frames, keyframes, gaps, latency. Used by
-//! tests and by `cargo xtask bench sfu`; the desktop client will reuse its signaling side.
+//! VP8 camera (optionally a screen share too) and Opus-like microphone (with the
+//! audio-level extension), subscribes to everyone, and counts what arrives — packets,
+//! frames, keyframes, gaps, latency. Used by tests and by `cargo xtask bench sfu`; the
+//! desktop client will reuse its signaling side.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -43,6 +44,8 @@ use crate::signal::{
 pub struct ParticipantOptions {
     pub video: bool,
     pub audio: bool,
+    /// Also share a screen: a second synthetic VP8 track, declared as [`Source::Screen`].
+    pub screen: bool,
     pub fps: u32,
     pub packets_per_frame: usize,
     pub video_packet_size: usize,
@@ -63,6 +66,7 @@ impl Default for ParticipantOptions {
         ParticipantOptions {
             video: true,
             audio: true,
+            screen: false,
             fps: 30,
             packets_per_frame: 2,
             video_packet_size: 900,
@@ -102,7 +106,8 @@ pub struct RoomView {
     pub active_speaker: Option<Uuid>,
     /// Sources the chair has muted on us.
     pub muted_by_chair: BTreeMap<String, bool>,
-    pub share_stopped: bool,
+    /// Who ended our screen share, once the chair has.
+    pub share_stopped: Option<String>,
     pub errors: Vec<(SignalErrorCode, String)>,
     /// Subscribe offers answered so far.
     pub offers_answered: u32,
@@ -122,15 +127,27 @@ pub enum ParticipantError {
 
 type Tracks = Arc<Mutex<BTreeMap<String, TrackStats>>>;
 
+fn sent_slot(source: Source) -> usize {
+    match source {
+        Source::Camera => 0,
+        Source::Microphone => 1,
+        Source::Screen => 2,
+    }
+}
+
 struct Shared {
     link: mpsc::UnboundedSender<ClientSignal>,
     view: watch::Sender<RoomView>,
     tracks: Tracks,
     keep_samples: bool,
-    sent: AtomicU64,
+    /// RTP packets sent, per source (camera, microphone, screen).
+    sent: [AtomicU64; 3],
     stop_video: AtomicBool,
     stop_audio: AtomicBool,
-    force_keyframe: AtomicBool,
+    stop_screen: AtomicBool,
+    /// Video SSRCs whose next frame must be a keyframe (a PLI or FIR asked, or the
+    /// stream is just starting).
+    keyframe_wanted: Mutex<HashSet<u32>>,
 }
 
 pub struct NativeParticipant {
@@ -322,10 +339,11 @@ impl NativeParticipant {
             view,
             tracks: Arc::new(Mutex::new(BTreeMap::new())),
             keep_samples: opts.keep_latency_samples,
-            sent: AtomicU64::new(0),
+            sent: Default::default(),
             stop_video: AtomicBool::new(false),
             stop_audio: AtomicBool::new(false),
-            force_keyframe: AtomicBool::new(true),
+            stop_screen: AtomicBool::new(false),
+            keyframe_wanted: Mutex::new(HashSet::new()),
         });
         let _ = shared.link.send(ClientSignal::Join {
             meeting_id: meeting,
@@ -361,7 +379,7 @@ impl NativeParticipant {
         let mut tasks = Vec::new();
         let mut publish = None;
         let (pub_answer_tx, pub_answer_rx) = mpsc::unbounded_channel::<ServerSignal>();
-        if opts.video || opts.audio {
+        if opts.video || opts.audio || opts.screen {
             let gathered = Arc::new(tokio::sync::Notify::new());
             let pc = opts
                 .net
@@ -373,17 +391,20 @@ impl NativeParticipant {
                 .await
                 .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
             let mut sources = BTreeMap::new();
-            let video = if opts.video {
-                let t = local_track("camera", true, rand::random::<u32>() | 1);
+            let mut video = Vec::new();
+            for (source, on) in [(Source::Camera, opts.video), (Source::Screen, opts.screen)] {
+                if !on {
+                    continue;
+                }
+                let name = source.as_str();
+                let t = local_track(name, true, rand::random::<u32>() | 1);
                 let s = pc
                     .add_track(t.clone() as Arc<dyn TrackLocal>)
                     .await
                     .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
-                sources.insert("camera".to_owned(), Source::Camera);
-                Some((t, s))
-            } else {
-                None
-            };
+                sources.insert(name.to_owned(), source);
+                video.push((source, t, s));
+            }
             let audio = if opts.audio {
                 let t = local_track("microphone", false, rand::random::<u32>() | 1);
                 let s = pc
@@ -493,7 +514,16 @@ impl NativeParticipant {
 
     /// RTP packets written to the publish connection.
     pub fn sent_packets(&self) -> u64 {
-        self.shared.sent.load(Ordering::Relaxed)
+        self.shared
+            .sent
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// RTP packets of one source written to the publish connection.
+    pub fn sent_packets_of(&self, source: Source) -> u64 {
+        self.shared.sent[sent_slot(source)].load(Ordering::Relaxed)
     }
 
     /// Sends a raw signaling message (moderation, subscriptions, layers).
@@ -504,6 +534,7 @@ impl NativeParticipant {
     /// Stops publishing new media (keeps the connections), e.g. to measure loss.
     pub fn pause_media(&self) {
         self.shared.stop_video.store(true, Ordering::SeqCst);
+        self.shared.stop_screen.store(true, Ordering::SeqCst);
         self.shared.stop_audio.store(true, Ordering::SeqCst);
     }
 
@@ -631,15 +662,18 @@ async fn signal_loop(
                     match source {
                         Source::Microphone => shared.stop_audio.store(muted, Ordering::SeqCst),
                         Source::Camera => shared.stop_video.store(muted, Ordering::SeqCst),
-                        Source::Screen => {}
+                        Source::Screen => shared.stop_screen.store(muted, Ordering::SeqCst),
                     }
                 }
                 shared.view.send_modify(|v| {
                     v.muted_by_chair.insert(source.as_str().to_owned(), muted);
                 });
             }
-            ServerSignal::ShareStopped { .. } => {
-                shared.view.send_modify(|v| v.share_stopped = true)
+            ServerSignal::ShareStopped { by } => {
+                if opts.obey_moderation {
+                    shared.stop_screen.store(true, Ordering::SeqCst);
+                }
+                shared.view.send_modify(|v| v.share_stopped = Some(by));
             }
             ServerSignal::Left => {
                 shared.view.send_modify(|v| v.left = true);
@@ -655,11 +689,21 @@ async fn signal_loop(
 
 type Sending = Option<(Arc<TrackLocalStaticRTP>, Arc<dyn RtpSender>)>;
 
+/// One outgoing video RTP stream and where it stands.
+struct VideoStream {
+    source: Source,
+    track: Arc<TrackLocalStaticRTP>,
+    pt: u8,
+    ssrc: u32,
+    seq: u16,
+    ts: u32,
+}
+
 async fn publish_loop(
     shared: Arc<Shared>,
     pc: Arc<dyn PeerConnection>,
     mut answers: mpsc::UnboundedReceiver<ServerSignal>,
-    video: Sending,
+    video: Vec<(Source, Arc<TrackLocalStaticRTP>, Arc<dyn RtpSender>)>,
     audio: Sending,
     opts: ParticipantOptions,
 ) {
@@ -673,29 +717,51 @@ async fn publish_loop(
         tracing::warn!("the SFU's answer did not apply: {e}");
         return;
     }
-    // Keyframe requests relayed by the SFU.
-    if let Some((t, _)) = &video {
-        let t = t.clone();
-        let s = shared.clone();
+    let mut streams = Vec::new();
+    for (source, track, sender) in video {
+        let Some(pt) = payload_type(&sender, "video/VP8").await else {
+            continue;
+        };
+        let ssrcs = track.ssrcs().await;
+        // Keyframe requests relayed by the SFU, for whichever of our streams they name.
+        let (t, s, mine) = (track.clone(), shared.clone(), ssrcs.clone());
         tokio::spawn(async move {
             while let Some(TrackLocalEvent::OnRtcpPacket(pkts)) = t.poll().await {
-                if pkts.iter().any(|p| is_keyframe_request(p.as_ref())) {
-                    s.force_keyframe.store(true, Ordering::SeqCst);
+                let mut wanted = s.keyframe_wanted.lock().unwrap_or_else(|e| e.into_inner());
+                for p in pkts.iter().filter(|p| is_keyframe_request(p.as_ref())) {
+                    let named: Vec<u32> = p
+                        .destination_ssrc()
+                        .into_iter()
+                        .filter(|x| mine.contains(x))
+                        .collect();
+                    if named.is_empty() {
+                        wanted.extend(&mine);
+                    } else {
+                        wanted.extend(named);
+                    }
                 }
             }
         });
+        for ssrc in ssrcs {
+            streams.push(VideoStream {
+                source,
+                track: track.clone(),
+                pt,
+                ssrc,
+                seq: rand::random(),
+                ts: rand::random(),
+            });
+        }
     }
-    let video = match video {
-        Some((t, s)) => payload_type(&s, "video/VP8").await.map(|pt| (t, pt)),
-        None => None,
-    };
+    // Every stream starts on a keyframe.
+    shared
+        .keyframe_wanted
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(streams.iter().map(|v| v.ssrc));
     let audio = match audio {
         Some((t, s)) => payload_type(&s, "audio/opus").await.map(|pt| (t, pt)),
         None => None,
-    };
-    let vssrc = match &video {
-        Some((t, _)) => ssrc_of(t).await,
-        None => 0,
     };
     let assrc = match &audio {
         Some((t, _)) => ssrc_of(t).await,
@@ -707,36 +773,45 @@ async fn publish_loop(
     let mut audio_tick = tokio::time::interval(Duration::from_millis(20));
     video_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     audio_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (mut vseq, mut aseq) = (rand::random::<u16>(), rand::random::<u16>());
-    let (mut vts, mut ats) = (rand::random::<u32>(), rand::random::<u32>());
+    let mut aseq = rand::random::<u16>();
+    let mut ats = rand::random::<u32>();
     let (mut frame, mut aframe) = (0u32, 0u32);
     loop {
         tokio::select! {
-            _ = video_tick.tick(), if video.is_some() => {
-                let Some((t, pt)) = &video else { continue };
-                if shared.stop_video.load(Ordering::Relaxed) { continue; }
-                let key = shared.force_keyframe.swap(false, Ordering::SeqCst)
-                    || frame % opts.keyframe_interval.max(1) == 0;
-                let payloads = synthetic_vp8_frame(frame, key, opts.packets_per_frame, opts.video_packet_size);
-                let n = payloads.len();
-                for (i, p) in payloads.into_iter().enumerate() {
-                    let pkt = rtp::Packet {
-                        header: rtp::Header {
-                            version: 2,
-                            marker: i + 1 == n,
-                            payload_type: *pt,
-                            sequence_number: vseq,
-                            timestamp: vts,
-                            ssrc: vssrc,
-                            ..Default::default()
-                        },
-                        payload: p.into(),
+            _ = video_tick.tick(), if !streams.is_empty() => {
+                let periodic = frame % opts.keyframe_interval.max(1) == 0;
+                for v in &mut streams {
+                    let stopped = match v.source {
+                        Source::Screen => &shared.stop_screen,
+                        _ => &shared.stop_video,
                     };
-                    vseq = vseq.wrapping_add(1);
-                    if t.write_rtp(pkt).await.is_err() { return; }
-                    shared.sent.fetch_add(1, Ordering::Relaxed);
+                    if stopped.load(Ordering::Relaxed) { continue; }
+                    let asked = shared
+                        .keyframe_wanted
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .remove(&v.ssrc);
+                    let payloads = synthetic_vp8_frame(frame, asked || periodic, opts.packets_per_frame, opts.video_packet_size);
+                    let n = payloads.len();
+                    for (i, p) in payloads.into_iter().enumerate() {
+                        let pkt = rtp::Packet {
+                            header: rtp::Header {
+                                version: 2,
+                                marker: i + 1 == n,
+                                payload_type: v.pt,
+                                sequence_number: v.seq,
+                                timestamp: v.ts,
+                                ssrc: v.ssrc,
+                                ..Default::default()
+                            },
+                            payload: p.into(),
+                        };
+                        v.seq = v.seq.wrapping_add(1);
+                        if v.track.write_rtp(pkt).await.is_err() { return; }
+                        shared.sent[sent_slot(v.source)].fetch_add(1, Ordering::Relaxed);
+                    }
+                    v.ts = v.ts.wrapping_add(90_000 / fps);
                 }
-                vts = vts.wrapping_add(90_000 / fps);
                 frame += 1;
             }
             _ = audio_tick.tick(), if audio.is_some() => {
@@ -756,7 +831,7 @@ async fn publish_loop(
                 };
                 let level = HeaderExtension::AudioLevel(AudioLevelExtension { level: opts.audio_level, voice: opts.audio_level < 127 });
                 if t.write_rtp_with_extensions(pkt, &[level]).await.is_err() { return; }
-                shared.sent.fetch_add(1, Ordering::Relaxed);
+                shared.sent[sent_slot(Source::Microphone)].fetch_add(1, Ordering::Relaxed);
                 aseq = aseq.wrapping_add(1);
                 ats = ats.wrapping_add(960);
                 aframe += 1;

@@ -6,8 +6,8 @@ use phonghop_rtc::link::{in_process, member};
 use phonghop_rtc::participant::ParticipantError;
 use phonghop_rtc::signal::Subscription;
 use phonghop_rtc::{
-    Admission, ClientSignal, Identity, NativeParticipant, ParticipantOptions, PeerRole, Sfu,
-    SfuConfig, SignalErrorCode, Source,
+    Admission, ClientSignal, Identity, NativeParticipant, ParticipantOptions, PeerRole, RoomView,
+    Sfu, SfuConfig, SignalErrorCode, Source,
 };
 use uuid::Uuid;
 
@@ -319,6 +319,114 @@ async fn a_late_subscriber_gets_a_keyframe_at_once_and_only_what_it_chose() {
     let tracks: Vec<String> = c.received().into_keys().collect();
     assert_eq!(tracks, vec![a_cam], "only the chosen track arrives");
     for p in [a, b, c] {
+        p.leave().await.expect("leave");
+    }
+}
+
+fn shows(v: &RoomView, who: Uuid, source: Source) -> bool {
+    v.participants
+        .get(&who)
+        .is_some_and(|p| p.tracks.iter().any(|t| t.source == source))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chair_stops_a_share_even_when_the_client_ignores_it_and_nobody_else_may() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let nothing = ParticipantOptions {
+        video: false,
+        audio: false,
+        ..Default::default()
+    };
+    let chair = join(&sfu, meeting, "chu-toa", nothing.clone()).await;
+    // Shares its screen besides the camera, and keeps sending it whatever it is told.
+    let sharer = join(
+        &sfu,
+        meeting,
+        "dai-bieu-a",
+        ParticipantOptions {
+            screen: true,
+            obey_moderation: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let viewer = join(&sfu, meeting, "dai-bieu-b", nothing).await;
+    let sharer_id = sharer.id().expect("joined");
+    let (screen, camera) = (
+        track_of(&sharer, Source::Screen),
+        track_of(&sharer, Source::Camera),
+    );
+    viewer
+        .wait_received("A's screen at B", T, |t| t.track == screen && t.frames > 10)
+        .await
+        .expect("the share is seen");
+    viewer
+        .wait_received("A's camera at B", T, |t| t.track == camera && t.frames > 10)
+        .await
+        .expect("the camera is seen");
+    viewer
+        .wait_for("A shown sharing", T, |v| {
+            shows(v, sharer_id, Source::Screen)
+        })
+        .await
+        .expect("the room knows of the share");
+
+    // A member may not end someone else's share: refused, and nothing changes.
+    viewer.send(ClientSignal::StopShare {
+        participant: sharer_id,
+    });
+    viewer
+        .wait_for("a refusal", T, |v| {
+            v.errors
+                .iter()
+                .any(|(c, _)| *c == SignalErrorCode::NotModerator)
+        })
+        .await
+        .expect("members cannot stop a share");
+    let frames = viewer.received()[&screen].frames;
+    viewer
+        .wait_received("A's screen still", T, |t| {
+            t.track == screen && t.frames > frames + 10
+        })
+        .await
+        .expect("the share goes on after the refusal");
+    assert_eq!(sharer.view().share_stopped, None, "the sharer was not told");
+    assert!(shows(&viewer.view(), sharer_id, Source::Screen));
+
+    chair.send(ClientSignal::StopShare {
+        participant: sharer_id,
+    });
+    let told = sharer
+        .wait_for("the stop notice", T, |v| v.share_stopped.is_some())
+        .await
+        .expect("the sharer is told");
+    assert_eq!(told.share_stopped.as_deref(), Some("chu-toa"));
+    viewer
+        .wait_for("A shown not sharing", T, |v| {
+            !shows(v, sharer_id, Source::Screen) && shows(v, sharer_id, Source::Camera)
+        })
+        .await
+        .expect("the room is told");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped_at = viewer.received()[&screen].packets;
+    let sent = sharer.sent_packets_of(Source::Screen);
+    let camera_frames = viewer.received()[&camera].frames;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        sharer.sent_packets_of(Source::Screen) > sent + 20,
+        "A keeps sending its screen"
+    );
+    assert_eq!(
+        viewer.received()[&screen].packets,
+        stopped_at,
+        "the SFU forwards none of the share"
+    );
+    assert!(
+        viewer.received()[&camera].frames > camera_frames + 10,
+        "the camera keeps flowing"
+    );
+    for p in [chair, sharer, viewer] {
         p.leave().await.expect("leave");
     }
 }
