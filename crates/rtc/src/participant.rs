@@ -4,10 +4,10 @@
 //! frames, keyframes, gaps, latency. Used by tests and by `cargo xtask bench sfu`; the
 //! desktop client will reuse its signaling side.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::sdp::RTCSessionDescription;
@@ -33,7 +33,8 @@ use webrtc::rtp_transceiver::RtpSender;
 use crate::config::{NetConfig, is_keyframe_request};
 use crate::link::SignalLink;
 use crate::media::{
-    now_micros, read_probe, synthetic_opus_frame, synthetic_vp8_frame, vp8_is_keyframe,
+    now_micros, read_probe, synthetic_opus_frame, synthetic_vp8_frame, synthetic_vp8_layer_frame,
+    vp8_is_keyframe,
 };
 use crate::signal::{
     Candidate, ClientSignal, ParticipantInfo, Pc, ServerSignal, SignalErrorCode, Source,
@@ -46,11 +47,18 @@ pub struct ParticipantOptions {
     pub audio: bool,
     /// Also share a screen: a second synthetic VP8 track, declared as [`Source::Screen`].
     pub screen: bool,
+    /// Send the camera as simulcast layers with these RIDs, lowest first as browsers
+    /// list them (e.g. `q`, `h`, `f`), each its own RTP stream; empty sends one stream.
+    /// Each layer's payload probe names it (see [`crate::media::Probe::layer`]).
+    pub simulcast: Vec<String>,
     pub fps: u32,
     pub packets_per_frame: usize,
     pub video_packet_size: usize,
     /// A keyframe every this many frames (and whenever a PLI arrives).
     pub keyframe_interval: u32,
+    /// How long the encoder takes to answer a keyframe request (browsers take a few
+    /// frames); zero answers with the next frame.
+    pub keyframe_delay: Duration,
     /// The audio level sent, in −dBov (0 loudest, 127 silence).
     pub audio_level: u8,
     /// Stop sending a source when the chair mutes it, as a real client does. Tests turn
@@ -67,10 +75,12 @@ impl Default for ParticipantOptions {
             video: true,
             audio: true,
             screen: false,
+            simulcast: Vec::new(),
             fps: 30,
             packets_per_frame: 2,
             video_packet_size: 900,
             keyframe_interval: 90,
+            keyframe_delay: Duration::ZERO,
             audio_level: 100,
             obey_moderation: true,
             net: NetConfig::default(),
@@ -94,6 +104,11 @@ pub struct TrackStats {
     pub lost: u64,
     /// Microseconds from the publisher's send to arrival here.
     pub latency_us: Vec<u32>,
+    /// Packets per simulcast layer (the first character of its RID, from the probe).
+    pub layer_packets: BTreeMap<char, u64>,
+    /// Each time the simulcast layer changed, in sequence order (the first layer too):
+    /// the new layer, and whether its first packet began a keyframe.
+    pub layer_switches: Vec<(char, bool)>,
 }
 
 /// What the participant knows of the room, from the signals it received.
@@ -145,9 +160,9 @@ struct Shared {
     stop_video: AtomicBool,
     stop_audio: AtomicBool,
     stop_screen: AtomicBool,
-    /// Video SSRCs whose next frame must be a keyframe (a PLI or FIR asked, or the
-    /// stream is just starting).
-    keyframe_wanted: Mutex<HashSet<u32>>,
+    /// Video SSRCs owed a keyframe (a PLI or FIR asked, or the stream is just
+    /// starting), and from when the encoder delivers it.
+    keyframe_wanted: Mutex<HashMap<u32, Instant>>,
 }
 
 pub struct NativeParticipant {
@@ -194,6 +209,7 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
     let id = track.stream_id().await;
     let video = track.kind().await == RtpCodecKind::Video;
     let mut last_seq: Option<u16> = None;
+    let mut last_layer: Option<char> = None;
     while let Some(ev) = track.poll().await {
         if let TrackRemoteEvent::OnOpen(init) = &ev
             && video
@@ -238,16 +254,28 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
         t.packets += 1;
         t.bytes += pkt.payload.len() as u64;
         let seq = pkt.header.sequence_number;
+        // A retransmission or reordered packet is not where a layer switch happened.
+        let mut in_order = true;
         if let Some(prev) = last_seq {
             let gap = seq.wrapping_sub(prev);
             if gap > 1 && gap < 0x8000 {
                 t.lost += u64::from(gap - 1);
             }
+            in_order = gap != 0 && gap < 0x8000;
             if gap < 0x8000 {
                 last_seq = Some(seq);
             }
         } else {
             last_seq = Some(seq);
+        }
+        let probe = read_probe(&pkt.payload);
+        if let Some(layer) = probe.and_then(|p| p.layer) {
+            *t.layer_packets.entry(layer).or_default() += 1;
+            if in_order && last_layer != Some(layer) {
+                t.layer_switches
+                    .push((layer, vp8_is_keyframe(&pkt.payload)));
+                last_layer = Some(layer);
+            }
         }
         if video {
             if pkt.header.marker {
@@ -260,7 +288,7 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
             t.frames += 1;
         }
         if shared.keep_samples
-            && let Some(p) = read_probe(&pkt.payload)
+            && let Some(p) = probe
         {
             t.latency_us
                 .push(now.saturating_sub(p.sent_micros).min(u64::from(u32::MAX)) as u32);
@@ -288,7 +316,11 @@ fn codec(video: bool) -> RTCRtpCodec {
     }
 }
 
-fn local_track(name: &str, video: bool, ssrc: u32) -> Arc<TrackLocalStaticRTP> {
+/// A track sending one RTP stream (its own SSRC) per RID; one stream without a RID when
+/// `rids` is empty.
+fn local_track(name: &str, video: bool, rids: &[String]) -> Arc<TrackLocalStaticRTP> {
+    let single = [String::new()];
+    let rids = if rids.is_empty() { &single[..] } else { rids };
     Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
         "native".into(),
         name.into(),
@@ -298,16 +330,40 @@ fn local_track(name: &str, video: bool, ssrc: u32) -> Arc<TrackLocalStaticRTP> {
         } else {
             RtpCodecKind::Audio
         },
-        vec![RTCRtpEncodingParameters {
-            rtp_coding_parameters: RTCRtpCodingParameters {
-                ssrc: Some(ssrc),
+        rids.iter()
+            .map(|rid| RTCRtpEncodingParameters {
+                rtp_coding_parameters: RTCRtpCodingParameters {
+                    rid: rid.clone(),
+                    ssrc: Some(rand::random::<u32>() | 1),
+                    ..Default::default()
+                },
+                codec: codec(video),
                 ..Default::default()
-            },
-            codec: codec(video),
-            ..Default::default()
-        }],
+            })
+            .collect(),
     )))
 }
+
+/// The `a=mid` of the m-section that sends `track_id` (its msid).
+fn sdp_mid_of(sdp: &str, track_id: &str) -> Option<String> {
+    let (mut mid, mut found) = (None, false);
+    for line in sdp.lines().chain(std::iter::once("m=end")) {
+        if line.starts_with("m=") {
+            if found {
+                return mid;
+            }
+            mid = None;
+        } else if let Some(m) = line.strip_prefix("a=mid:") {
+            mid = Some(m.trim().to_owned());
+        } else if line.starts_with("a=msid:") && line.split_whitespace().nth(1) == Some(track_id) {
+            found = true;
+        }
+    }
+    None
+}
+
+const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
+const RID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 
 async fn ssrc_of(t: &Arc<TrackLocalStaticRTP>) -> u32 {
     t.ssrcs().await.first().copied().unwrap_or(0)
@@ -343,7 +399,7 @@ impl NativeParticipant {
             stop_video: AtomicBool::new(false),
             stop_audio: AtomicBool::new(false),
             stop_screen: AtomicBool::new(false),
-            keyframe_wanted: Mutex::new(HashSet::new()),
+            keyframe_wanted: Mutex::new(HashMap::new()),
         });
         let _ = shared.link.send(ClientSignal::Join {
             meeting_id: meeting,
@@ -397,7 +453,11 @@ impl NativeParticipant {
                     continue;
                 }
                 let name = source.as_str();
-                let t = local_track(name, true, rand::random::<u32>() | 1);
+                let rids: &[String] = match source {
+                    Source::Camera => &opts.simulcast,
+                    _ => &[],
+                };
+                let t = local_track(name, true, rids);
                 let s = pc
                     .add_track(t.clone() as Arc<dyn TrackLocal>)
                     .await
@@ -406,7 +466,7 @@ impl NativeParticipant {
                 video.push((source, t, s));
             }
             let audio = if opts.audio {
-                let t = local_track("microphone", false, rand::random::<u32>() | 1);
+                let t = local_track("microphone", false, &[]);
                 let s = pc
                     .add_track(t.clone() as Arc<dyn TrackLocal>)
                     .await
@@ -695,6 +755,11 @@ struct VideoStream {
     track: Arc<TrackLocalStaticRTP>,
     pt: u8,
     ssrc: u32,
+    /// The simulcast layer; empty for a plain stream.
+    rid: String,
+    /// What a simulcast layer carries in every packet so the receiver can place it (the
+    /// SDP names no SSRC for a layer): (extension id, value) for the MID and the RID.
+    extensions: Vec<(u8, bytes::Bytes)>,
     seq: u16,
     ts: u32,
 }
@@ -725,40 +790,75 @@ async fn publish_loop(
         let ssrcs = track.ssrcs().await;
         // Keyframe requests relayed by the SFU, for whichever of our streams they name.
         let (t, s, mine) = (track.clone(), shared.clone(), ssrcs.clone());
+        let delay = opts.keyframe_delay;
         tokio::spawn(async move {
             while let Some(TrackLocalEvent::OnRtcpPacket(pkts)) = t.poll().await {
+                let due = Instant::now() + delay;
                 let mut wanted = s.keyframe_wanted.lock().unwrap_or_else(|e| e.into_inner());
                 for p in pkts.iter().filter(|p| is_keyframe_request(p.as_ref())) {
-                    let named: Vec<u32> = p
+                    let mut named: Vec<u32> = p
                         .destination_ssrc()
                         .into_iter()
                         .filter(|x| mine.contains(x))
                         .collect();
                     if named.is_empty() {
-                        wanted.extend(&mine);
-                    } else {
-                        wanted.extend(named);
+                        named.clone_from(&mine);
+                    }
+                    // Repeated requests do not postpone the one being prepared.
+                    for ssrc in named {
+                        wanted.entry(ssrc).or_insert(due);
                     }
                 }
             }
         });
+        let ext_ids = sender
+            .get_parameters()
+            .await
+            .map(|p| p.rtp_parameters.header_extensions)
+            .unwrap_or_default();
+        let ext_id = |uri: &str| {
+            ext_ids
+                .iter()
+                .find(|e| e.uri == uri)
+                .and_then(|e| u8::try_from(e.id).ok())
+        };
+        let mid = match pc.local_description().await {
+            Some(d) => sdp_mid_of(&d.sdp, &track.track_id().await),
+            None => None,
+        };
         for ssrc in ssrcs {
+            let rid = track.rid(ssrc).await.unwrap_or_default();
+            let mut extensions = Vec::new();
+            if !rid.is_empty() {
+                match (ext_id(MID_URI), &mid, ext_id(RID_URI)) {
+                    (Some(mid_id), Some(mid), Some(rid_id)) => {
+                        extensions.push((mid_id, bytes::Bytes::from(mid.clone())));
+                        extensions.push((rid_id, bytes::Bytes::from(rid.clone())));
+                    }
+                    _ => {
+                        tracing::warn!(%rid, "simulcast without the MID/RID extensions negotiated")
+                    }
+                }
+            }
             streams.push(VideoStream {
                 source,
                 track: track.clone(),
                 pt,
                 ssrc,
+                rid,
+                extensions,
                 seq: rand::random(),
                 ts: rand::random(),
             });
         }
     }
     // Every stream starts on a keyframe.
+    let now = Instant::now();
     shared
         .keyframe_wanted
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .extend(streams.iter().map(|v| v.ssrc));
+        .extend(streams.iter().map(|v| (v.ssrc, now)));
     let audio = match audio {
         Some((t, s)) => payload_type(&s, "audio/opus").await.map(|pt| (t, pt)),
         None => None,
@@ -786,15 +886,24 @@ async fn publish_loop(
                         _ => &shared.stop_video,
                     };
                     if stopped.load(Ordering::Relaxed) { continue; }
-                    let asked = shared
-                        .keyframe_wanted
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .remove(&v.ssrc);
-                    let payloads = synthetic_vp8_frame(frame, asked || periodic, opts.packets_per_frame, opts.video_packet_size);
+                    let asked = {
+                        let mut wanted = shared.keyframe_wanted.lock().unwrap_or_else(|e| e.into_inner());
+                        let due = wanted.get(&v.ssrc).is_some_and(|at| *at <= Instant::now());
+                        if due {
+                            wanted.remove(&v.ssrc);
+                        }
+                        due
+                    };
+                    let key = asked || periodic;
+                    let (count, size) = (opts.packets_per_frame, opts.video_packet_size);
+                    let payloads = if v.rid.is_empty() {
+                        synthetic_vp8_frame(frame, key, count, size)
+                    } else {
+                        synthetic_vp8_layer_frame(frame, key, count, size, &v.rid)
+                    };
                     let n = payloads.len();
                     for (i, p) in payloads.into_iter().enumerate() {
-                        let pkt = rtp::Packet {
+                        let mut pkt = rtp::Packet {
                             header: rtp::Header {
                                 version: 2,
                                 marker: i + 1 == n,
@@ -806,6 +915,11 @@ async fn publish_loop(
                             },
                             payload: p.into(),
                         };
+                        for (id, value) in &v.extensions {
+                            if let Err(e) = pkt.header.set_extension(*id, value.clone()) {
+                                tracing::warn!("header extension {id}: {e}");
+                            }
+                        }
                         v.seq = v.seq.wrapping_add(1);
                         if v.track.write_rtp(pkt).await.is_err() { return; }
                         shared.sent[sent_slot(v.source)].fetch_add(1, Ordering::Relaxed);

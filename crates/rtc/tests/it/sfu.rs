@@ -7,7 +7,7 @@ use phonghop_rtc::participant::ParticipantError;
 use phonghop_rtc::signal::Subscription;
 use phonghop_rtc::{
     Admission, ClientSignal, Identity, NativeParticipant, ParticipantOptions, PeerRole, RoomView,
-    Sfu, SfuConfig, SignalErrorCode, Source,
+    Sfu, SfuConfig, SignalErrorCode, Source, TrackStats,
 };
 use uuid::Uuid;
 
@@ -427,6 +427,122 @@ async fn the_chair_stops_a_share_even_when_the_client_ignores_it_and_nobody_else
         "the camera keeps flowing"
     );
     for p in [chair, sharer, viewer] {
+        p.leave().await.expect("leave");
+    }
+}
+
+fn layer_count(t: &TrackStats, layer: char) -> u64 {
+    t.layer_packets.get(&layer).copied().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_gets_the_best_simulcast_layer_then_the_one_it_asks_for_from_a_keyframe() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    // Keyframes only on request, and some frames late as from a real encoder: a layer
+    // can only start on a keyframe the SFU asked for and then waited for.
+    let publisher = join(
+        &sfu,
+        meeting,
+        "dai-bieu-a",
+        ParticipantOptions {
+            audio: false,
+            simulcast: vec!["q".into(), "h".into(), "f".into()],
+            keyframe_interval: 1_000_000,
+            keyframe_delay: Duration::from_millis(300),
+            ..Default::default()
+        },
+    )
+    .await;
+    let viewer = join(
+        &sfu,
+        meeting,
+        "dai-bieu-b",
+        ParticipantOptions {
+            video: false,
+            audio: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let publisher_id = publisher.id().expect("joined");
+    let cam = track_of(&publisher, Source::Camera);
+    viewer
+        .wait_for("A's three layers", T, |v| {
+            v.participants.get(&publisher_id).is_some_and(|p| {
+                p.tracks.iter().any(|t| {
+                    let mut l = t.layers.clone();
+                    l.sort();
+                    t.id == cam && l == ["f", "h", "q"]
+                })
+            })
+        })
+        .await
+        .expect("the room is told of the layers");
+
+    // Unasked, the best layer.
+    viewer
+        .wait_received("the full layer", T, |t| {
+            t.track == cam && layer_count(t, 'f') > 30
+        })
+        .await
+        .expect("the full layer arrives");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let on_full = viewer.received()[&cam].clone();
+    assert_eq!(
+        on_full.layer_switches.last(),
+        Some(&('f', true)),
+        "settled on the full layer, from a keyframe: {:?}",
+        on_full.layer_switches
+    );
+    assert!(
+        on_full.layer_switches.iter().all(|(_, key)| *key),
+        "every layer started on a keyframe: {:?}",
+        on_full.layer_switches
+    );
+
+    viewer.send(ClientSignal::Layer {
+        track: cam.clone(),
+        rid: "q".into(),
+    });
+    viewer
+        .wait_received("the quarter layer", T, |t| {
+            t.track == cam && layer_count(t, 'q') > layer_count(&on_full, 'q') + 10
+        })
+        .await
+        .expect("the chosen layer arrives");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let switched = viewer.received()[&cam].clone();
+    assert_eq!(
+        &switched.layer_switches[on_full.layer_switches.len()..],
+        &[('q', true)],
+        "one switch, onto a keyframe of the chosen layer"
+    );
+    assert!(
+        layer_count(&switched, 'f') > layer_count(&on_full, 'f') + 6,
+        "the full layer went on while the SFU waited for that keyframe"
+    );
+    assert!(
+        switched.lost < on_full.lost + 50,
+        "the switch leaves no hole in the sequence numbers ({} then {} lost)",
+        on_full.lost,
+        switched.lost
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let later = viewer.received()[&cam].clone();
+    assert!(
+        layer_count(&later, 'q') > layer_count(&switched, 'q') + 30,
+        "the chosen layer flows"
+    );
+    for other in ['h', 'f'] {
+        assert_eq!(
+            layer_count(&later, other),
+            layer_count(&switched, other),
+            "nothing of layer {other} after the switch"
+        );
+    }
+    assert_eq!(later.layer_switches, switched.layer_switches);
+    for p in [publisher, viewer] {
         p.leave().await.expect("leave");
     }
 }
