@@ -1,7 +1,8 @@
 //! Just enough of the payload formats for an SFU: VP8 keyframe detection (to switch
 //! simulcast layers on a keyframe), and the synthetic VP8/Opus-like payloads native
-//! participants send, each carrying a probe (send time, frame number) at its tail so
-//! receivers can measure loss and latency through the SFU.
+//! participants send, each carrying a probe (send time, frame number, simulcast layer) at
+//! its tail so receivers can measure loss and latency through the SFU and tell layers
+//! apart.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -37,7 +38,10 @@ pub fn vp8_is_keyframe(payload: &[u8]) -> bool {
     }
 }
 
-const PROBE_MAGIC: [u8; 4] = *b"PHvp";
+const PROBE_MAGIC: [u8; 3] = *b"PHv";
+/// The probe's fourth byte on a stream that is not a simulcast layer (a RID never starts
+/// with it: RFC 8851 allows only letters, digits, `-` and `_`).
+const NO_LAYER: u8 = 0;
 /// Bytes the probe adds at the end of a synthetic payload.
 pub const PROBE_LEN: usize = 16;
 
@@ -54,13 +58,16 @@ pub fn now_micros() -> u64 {
 pub struct Probe {
     pub sent_micros: u64,
     pub frame: u32,
+    /// The first character of the simulcast layer's RID, for a layer.
+    pub layer: Option<char>,
 }
 
 pub fn read_probe(payload: &[u8]) -> Option<Probe> {
     let tail = payload.get(payload.len().checked_sub(PROBE_LEN)?..)?;
-    if tail[..4] != PROBE_MAGIC {
+    if tail[..3] != PROBE_MAGIC {
         return None;
     }
+    let layer = (tail[3] != NO_LAYER).then_some(char::from(tail[3]));
     let mut t = [0u8; 8];
     t.copy_from_slice(&tail[4..12]);
     let mut f = [0u8; 4];
@@ -68,11 +75,13 @@ pub fn read_probe(payload: &[u8]) -> Option<Probe> {
     Some(Probe {
         sent_micros: u64::from_be_bytes(t),
         frame: u32::from_be_bytes(f),
+        layer,
     })
 }
 
-fn push_probe(out: &mut Vec<u8>, frame: u32) {
+fn push_probe(out: &mut Vec<u8>, frame: u32, layer: u8) {
     out.extend_from_slice(&PROBE_MAGIC);
+    out.push(layer);
     out.extend_from_slice(&now_micros().to_be_bytes());
     out.extend_from_slice(&frame.to_be_bytes());
 }
@@ -86,6 +95,23 @@ pub fn synthetic_vp8_frame(
     packets: usize,
     size: usize,
 ) -> Vec<Vec<u8>> {
+    vp8_frame(frame, keyframe, packets, size, NO_LAYER)
+}
+
+/// [`synthetic_vp8_frame`] of one simulcast layer: its probe names the layer by the
+/// first character of `rid` (so a sender's RIDs must differ in their first character).
+pub fn synthetic_vp8_layer_frame(
+    frame: u32,
+    keyframe: bool,
+    packets: usize,
+    size: usize,
+    rid: &str,
+) -> Vec<Vec<u8>> {
+    let layer = rid.bytes().next().unwrap_or(NO_LAYER);
+    vp8_frame(frame, keyframe, packets, size, layer)
+}
+
+fn vp8_frame(frame: u32, keyframe: bool, packets: usize, size: usize, layer: u8) -> Vec<Vec<u8>> {
     let size = size.max(PROBE_LEN + 12);
     (0..packets.max(1))
         .map(|i| {
@@ -101,7 +127,7 @@ pub fn synthetic_vp8_frame(
             }
             let filler = (frame as u8).wrapping_add(i as u8);
             p.resize(size - PROBE_LEN, filler);
-            push_probe(&mut p, frame);
+            push_probe(&mut p, frame, layer);
             p
         })
         .collect()
@@ -113,7 +139,7 @@ pub fn synthetic_opus_frame(frame: u32, size: usize) -> Vec<u8> {
     let mut p = Vec::with_capacity(size);
     p.push(0xfc);
     p.resize(size - PROBE_LEN, frame as u8);
-    push_probe(&mut p, frame);
+    push_probe(&mut p, frame, NO_LAYER);
     p
 }
 
@@ -143,12 +169,21 @@ mod tests {
     #[test]
     fn probes_round_trip() {
         let before = now_micros();
-        let p = read_probe(&synthetic_opus_frame(42, 80)).unwrap_or(Probe {
+        let nothing = Probe {
             sent_micros: 0,
             frame: 0,
-        });
+            layer: Some('?'),
+        };
+        let p = read_probe(&synthetic_opus_frame(42, 80)).unwrap_or(nothing);
         assert_eq!(p.frame, 42);
         assert!(p.sent_micros >= before);
+        assert_eq!(p.layer, None);
+        let plain = synthetic_vp8_frame(3, true, 2, 300);
+        assert_eq!(read_probe(&plain[1]).unwrap_or(nothing).layer, None);
+        let half = synthetic_vp8_layer_frame(3, true, 2, 300, "h");
+        let p = read_probe(&half[0]).unwrap_or(nothing);
+        assert_eq!((p.frame, p.layer), (3, Some('h')));
+        assert!(vp8_is_keyframe(&half[0]));
         assert_eq!(read_probe(b"short"), None);
         assert_eq!(read_probe(&[0u8; 40]), None);
     }

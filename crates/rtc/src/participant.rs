@@ -1,12 +1,13 @@
 //! A native participant: joins a room over any signaling link, publishes a synthetic
-//! VP8 camera and Opus-like microphone (with the audio-level extension), subscribes to
-//! everyone, and counts what arrives — packets, frames, keyframes, gaps, latency. Used by
-//! tests and by `cargo xtask bench sfu`; the desktop client will reuse its signaling side.
+//! VP8 camera (optionally a screen share too) and Opus-like microphone (with the
+//! audio-level extension), subscribes to everyone, and counts what arrives — packets,
+//! frames, keyframes, gaps, latency. Used by tests and by `cargo xtask bench sfu`; the
+//! desktop client will reuse its signaling side.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::sdp::RTCSessionDescription;
@@ -32,7 +33,8 @@ use webrtc::rtp_transceiver::RtpSender;
 use crate::config::{NetConfig, is_keyframe_request};
 use crate::link::SignalLink;
 use crate::media::{
-    now_micros, read_probe, synthetic_opus_frame, synthetic_vp8_frame, vp8_is_keyframe,
+    now_micros, read_probe, synthetic_opus_frame, synthetic_vp8_frame, synthetic_vp8_layer_frame,
+    vp8_is_keyframe,
 };
 use crate::signal::{
     Candidate, ClientSignal, ParticipantInfo, Pc, ServerSignal, SignalErrorCode, Source,
@@ -43,11 +45,20 @@ use crate::signal::{
 pub struct ParticipantOptions {
     pub video: bool,
     pub audio: bool,
+    /// Also share a screen: a second synthetic VP8 track, declared as [`Source::Screen`].
+    pub screen: bool,
+    /// Send the camera as simulcast layers with these RIDs, lowest first as browsers
+    /// list them (e.g. `q`, `h`, `f`), each its own RTP stream; empty sends one stream.
+    /// Each layer's payload probe names it (see [`crate::media::Probe::layer`]).
+    pub simulcast: Vec<String>,
     pub fps: u32,
     pub packets_per_frame: usize,
     pub video_packet_size: usize,
     /// A keyframe every this many frames (and whenever a PLI arrives).
     pub keyframe_interval: u32,
+    /// How long the encoder takes to answer a keyframe request (browsers take a few
+    /// frames); zero answers with the next frame.
+    pub keyframe_delay: Duration,
     /// The audio level sent, in −dBov (0 loudest, 127 silence).
     pub audio_level: u8,
     /// Stop sending a source when the chair mutes it, as a real client does. Tests turn
@@ -63,10 +74,13 @@ impl Default for ParticipantOptions {
         ParticipantOptions {
             video: true,
             audio: true,
+            screen: false,
+            simulcast: Vec::new(),
             fps: 30,
             packets_per_frame: 2,
             video_packet_size: 900,
             keyframe_interval: 90,
+            keyframe_delay: Duration::ZERO,
             audio_level: 100,
             obey_moderation: true,
             net: NetConfig::default(),
@@ -90,6 +104,11 @@ pub struct TrackStats {
     pub lost: u64,
     /// Microseconds from the publisher's send to arrival here.
     pub latency_us: Vec<u32>,
+    /// Packets per simulcast layer (the first character of its RID, from the probe).
+    pub layer_packets: BTreeMap<char, u64>,
+    /// Each time the simulcast layer changed, in sequence order (the first layer too):
+    /// the new layer, and whether its first packet began a keyframe.
+    pub layer_switches: Vec<(char, bool)>,
 }
 
 /// What the participant knows of the room, from the signals it received.
@@ -102,7 +121,8 @@ pub struct RoomView {
     pub active_speaker: Option<Uuid>,
     /// Sources the chair has muted on us.
     pub muted_by_chair: BTreeMap<String, bool>,
-    pub share_stopped: bool,
+    /// Who ended our screen share, once the chair has.
+    pub share_stopped: Option<String>,
     pub errors: Vec<(SignalErrorCode, String)>,
     /// Subscribe offers answered so far.
     pub offers_answered: u32,
@@ -122,15 +142,27 @@ pub enum ParticipantError {
 
 type Tracks = Arc<Mutex<BTreeMap<String, TrackStats>>>;
 
+fn sent_slot(source: Source) -> usize {
+    match source {
+        Source::Camera => 0,
+        Source::Microphone => 1,
+        Source::Screen => 2,
+    }
+}
+
 struct Shared {
     link: mpsc::UnboundedSender<ClientSignal>,
     view: watch::Sender<RoomView>,
     tracks: Tracks,
     keep_samples: bool,
-    sent: AtomicU64,
+    /// RTP packets sent, per source (camera, microphone, screen).
+    sent: [AtomicU64; 3],
     stop_video: AtomicBool,
     stop_audio: AtomicBool,
-    force_keyframe: AtomicBool,
+    stop_screen: AtomicBool,
+    /// Video SSRCs owed a keyframe (a PLI or FIR asked, or the stream is just
+    /// starting), and from when the encoder delivers it.
+    keyframe_wanted: Mutex<HashMap<u32, Instant>>,
 }
 
 pub struct NativeParticipant {
@@ -177,6 +209,7 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
     let id = track.stream_id().await;
     let video = track.kind().await == RtpCodecKind::Video;
     let mut last_seq: Option<u16> = None;
+    let mut last_layer: Option<char> = None;
     while let Some(ev) = track.poll().await {
         if let TrackRemoteEvent::OnOpen(init) = &ev
             && video
@@ -221,16 +254,28 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
         t.packets += 1;
         t.bytes += pkt.payload.len() as u64;
         let seq = pkt.header.sequence_number;
+        // A retransmission or reordered packet is not where a layer switch happened.
+        let mut in_order = true;
         if let Some(prev) = last_seq {
             let gap = seq.wrapping_sub(prev);
             if gap > 1 && gap < 0x8000 {
                 t.lost += u64::from(gap - 1);
             }
+            in_order = gap != 0 && gap < 0x8000;
             if gap < 0x8000 {
                 last_seq = Some(seq);
             }
         } else {
             last_seq = Some(seq);
+        }
+        let probe = read_probe(&pkt.payload);
+        if let Some(layer) = probe.and_then(|p| p.layer) {
+            *t.layer_packets.entry(layer).or_default() += 1;
+            if in_order && last_layer != Some(layer) {
+                t.layer_switches
+                    .push((layer, vp8_is_keyframe(&pkt.payload)));
+                last_layer = Some(layer);
+            }
         }
         if video {
             if pkt.header.marker {
@@ -243,7 +288,7 @@ async fn receive(shared: Arc<Shared>, track: Arc<dyn TrackRemote>) {
             t.frames += 1;
         }
         if shared.keep_samples
-            && let Some(p) = read_probe(&pkt.payload)
+            && let Some(p) = probe
         {
             t.latency_us
                 .push(now.saturating_sub(p.sent_micros).min(u64::from(u32::MAX)) as u32);
@@ -271,7 +316,11 @@ fn codec(video: bool) -> RTCRtpCodec {
     }
 }
 
-fn local_track(name: &str, video: bool, ssrc: u32) -> Arc<TrackLocalStaticRTP> {
+/// A track sending one RTP stream (its own SSRC) per RID; one stream without a RID when
+/// `rids` is empty.
+fn local_track(name: &str, video: bool, rids: &[String]) -> Arc<TrackLocalStaticRTP> {
+    let single = [String::new()];
+    let rids = if rids.is_empty() { &single[..] } else { rids };
     Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
         "native".into(),
         name.into(),
@@ -281,16 +330,40 @@ fn local_track(name: &str, video: bool, ssrc: u32) -> Arc<TrackLocalStaticRTP> {
         } else {
             RtpCodecKind::Audio
         },
-        vec![RTCRtpEncodingParameters {
-            rtp_coding_parameters: RTCRtpCodingParameters {
-                ssrc: Some(ssrc),
+        rids.iter()
+            .map(|rid| RTCRtpEncodingParameters {
+                rtp_coding_parameters: RTCRtpCodingParameters {
+                    rid: rid.clone(),
+                    ssrc: Some(rand::random::<u32>() | 1),
+                    ..Default::default()
+                },
+                codec: codec(video),
                 ..Default::default()
-            },
-            codec: codec(video),
-            ..Default::default()
-        }],
+            })
+            .collect(),
     )))
 }
+
+/// The `a=mid` of the m-section that sends `track_id` (its msid).
+fn sdp_mid_of(sdp: &str, track_id: &str) -> Option<String> {
+    let (mut mid, mut found) = (None, false);
+    for line in sdp.lines().chain(std::iter::once("m=end")) {
+        if line.starts_with("m=") {
+            if found {
+                return mid;
+            }
+            mid = None;
+        } else if let Some(m) = line.strip_prefix("a=mid:") {
+            mid = Some(m.trim().to_owned());
+        } else if line.starts_with("a=msid:") && line.split_whitespace().nth(1) == Some(track_id) {
+            found = true;
+        }
+    }
+    None
+}
+
+const MID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:mid";
+const RID_URI: &str = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id";
 
 async fn ssrc_of(t: &Arc<TrackLocalStaticRTP>) -> u32 {
     t.ssrcs().await.first().copied().unwrap_or(0)
@@ -322,10 +395,11 @@ impl NativeParticipant {
             view,
             tracks: Arc::new(Mutex::new(BTreeMap::new())),
             keep_samples: opts.keep_latency_samples,
-            sent: AtomicU64::new(0),
+            sent: Default::default(),
             stop_video: AtomicBool::new(false),
             stop_audio: AtomicBool::new(false),
-            force_keyframe: AtomicBool::new(true),
+            stop_screen: AtomicBool::new(false),
+            keyframe_wanted: Mutex::new(HashMap::new()),
         });
         let _ = shared.link.send(ClientSignal::Join {
             meeting_id: meeting,
@@ -361,7 +435,7 @@ impl NativeParticipant {
         let mut tasks = Vec::new();
         let mut publish = None;
         let (pub_answer_tx, pub_answer_rx) = mpsc::unbounded_channel::<ServerSignal>();
-        if opts.video || opts.audio {
+        if opts.video || opts.audio || opts.screen {
             let gathered = Arc::new(tokio::sync::Notify::new());
             let pc = opts
                 .net
@@ -373,19 +447,26 @@ impl NativeParticipant {
                 .await
                 .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
             let mut sources = BTreeMap::new();
-            let video = if opts.video {
-                let t = local_track("camera", true, rand::random::<u32>() | 1);
+            let mut video = Vec::new();
+            for (source, on) in [(Source::Camera, opts.video), (Source::Screen, opts.screen)] {
+                if !on {
+                    continue;
+                }
+                let name = source.as_str();
+                let rids: &[String] = match source {
+                    Source::Camera => &opts.simulcast,
+                    _ => &[],
+                };
+                let t = local_track(name, true, rids);
                 let s = pc
                     .add_track(t.clone() as Arc<dyn TrackLocal>)
                     .await
                     .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
-                sources.insert("camera".to_owned(), Source::Camera);
-                Some((t, s))
-            } else {
-                None
-            };
+                sources.insert(name.to_owned(), source);
+                video.push((source, t, s));
+            }
             let audio = if opts.audio {
-                let t = local_track("microphone", false, rand::random::<u32>() | 1);
+                let t = local_track("microphone", false, &[]);
                 let s = pc
                     .add_track(t.clone() as Arc<dyn TrackLocal>)
                     .await
@@ -493,7 +574,16 @@ impl NativeParticipant {
 
     /// RTP packets written to the publish connection.
     pub fn sent_packets(&self) -> u64 {
-        self.shared.sent.load(Ordering::Relaxed)
+        self.shared
+            .sent
+            .iter()
+            .map(|n| n.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// RTP packets of one source written to the publish connection.
+    pub fn sent_packets_of(&self, source: Source) -> u64 {
+        self.shared.sent[sent_slot(source)].load(Ordering::Relaxed)
     }
 
     /// Sends a raw signaling message (moderation, subscriptions, layers).
@@ -504,6 +594,7 @@ impl NativeParticipant {
     /// Stops publishing new media (keeps the connections), e.g. to measure loss.
     pub fn pause_media(&self) {
         self.shared.stop_video.store(true, Ordering::SeqCst);
+        self.shared.stop_screen.store(true, Ordering::SeqCst);
         self.shared.stop_audio.store(true, Ordering::SeqCst);
     }
 
@@ -631,15 +722,18 @@ async fn signal_loop(
                     match source {
                         Source::Microphone => shared.stop_audio.store(muted, Ordering::SeqCst),
                         Source::Camera => shared.stop_video.store(muted, Ordering::SeqCst),
-                        Source::Screen => {}
+                        Source::Screen => shared.stop_screen.store(muted, Ordering::SeqCst),
                     }
                 }
                 shared.view.send_modify(|v| {
                     v.muted_by_chair.insert(source.as_str().to_owned(), muted);
                 });
             }
-            ServerSignal::ShareStopped { .. } => {
-                shared.view.send_modify(|v| v.share_stopped = true)
+            ServerSignal::ShareStopped { by } => {
+                if opts.obey_moderation {
+                    shared.stop_screen.store(true, Ordering::SeqCst);
+                }
+                shared.view.send_modify(|v| v.share_stopped = Some(by));
             }
             ServerSignal::Left => {
                 shared.view.send_modify(|v| v.left = true);
@@ -655,11 +749,26 @@ async fn signal_loop(
 
 type Sending = Option<(Arc<TrackLocalStaticRTP>, Arc<dyn RtpSender>)>;
 
+/// One outgoing video RTP stream and where it stands.
+struct VideoStream {
+    source: Source,
+    track: Arc<TrackLocalStaticRTP>,
+    pt: u8,
+    ssrc: u32,
+    /// The simulcast layer; empty for a plain stream.
+    rid: String,
+    /// What a simulcast layer carries in every packet so the receiver can place it (the
+    /// SDP names no SSRC for a layer): (extension id, value) for the MID and the RID.
+    extensions: Vec<(u8, bytes::Bytes)>,
+    seq: u16,
+    ts: u32,
+}
+
 async fn publish_loop(
     shared: Arc<Shared>,
     pc: Arc<dyn PeerConnection>,
     mut answers: mpsc::UnboundedReceiver<ServerSignal>,
-    video: Sending,
+    video: Vec<(Source, Arc<TrackLocalStaticRTP>, Arc<dyn RtpSender>)>,
     audio: Sending,
     opts: ParticipantOptions,
 ) {
@@ -673,29 +782,86 @@ async fn publish_loop(
         tracing::warn!("the SFU's answer did not apply: {e}");
         return;
     }
-    // Keyframe requests relayed by the SFU.
-    if let Some((t, _)) = &video {
-        let t = t.clone();
-        let s = shared.clone();
+    let mut streams = Vec::new();
+    for (source, track, sender) in video {
+        let Some(pt) = payload_type(&sender, "video/VP8").await else {
+            continue;
+        };
+        let ssrcs = track.ssrcs().await;
+        // Keyframe requests relayed by the SFU, for whichever of our streams they name.
+        let (t, s, mine) = (track.clone(), shared.clone(), ssrcs.clone());
+        let delay = opts.keyframe_delay;
         tokio::spawn(async move {
             while let Some(TrackLocalEvent::OnRtcpPacket(pkts)) = t.poll().await {
-                if pkts.iter().any(|p| is_keyframe_request(p.as_ref())) {
-                    s.force_keyframe.store(true, Ordering::SeqCst);
+                let due = Instant::now() + delay;
+                let mut wanted = s.keyframe_wanted.lock().unwrap_or_else(|e| e.into_inner());
+                for p in pkts.iter().filter(|p| is_keyframe_request(p.as_ref())) {
+                    let mut named: Vec<u32> = p
+                        .destination_ssrc()
+                        .into_iter()
+                        .filter(|x| mine.contains(x))
+                        .collect();
+                    if named.is_empty() {
+                        named.clone_from(&mine);
+                    }
+                    // Repeated requests do not postpone the one being prepared.
+                    for ssrc in named {
+                        wanted.entry(ssrc).or_insert(due);
+                    }
                 }
             }
         });
+        let ext_ids = sender
+            .get_parameters()
+            .await
+            .map(|p| p.rtp_parameters.header_extensions)
+            .unwrap_or_default();
+        let ext_id = |uri: &str| {
+            ext_ids
+                .iter()
+                .find(|e| e.uri == uri)
+                .and_then(|e| u8::try_from(e.id).ok())
+        };
+        let mid = match pc.local_description().await {
+            Some(d) => sdp_mid_of(&d.sdp, &track.track_id().await),
+            None => None,
+        };
+        for ssrc in ssrcs {
+            let rid = track.rid(ssrc).await.unwrap_or_default();
+            let mut extensions = Vec::new();
+            if !rid.is_empty() {
+                match (ext_id(MID_URI), &mid, ext_id(RID_URI)) {
+                    (Some(mid_id), Some(mid), Some(rid_id)) => {
+                        extensions.push((mid_id, bytes::Bytes::from(mid.clone())));
+                        extensions.push((rid_id, bytes::Bytes::from(rid.clone())));
+                    }
+                    _ => {
+                        tracing::warn!(%rid, "simulcast without the MID/RID extensions negotiated")
+                    }
+                }
+            }
+            streams.push(VideoStream {
+                source,
+                track: track.clone(),
+                pt,
+                ssrc,
+                rid,
+                extensions,
+                seq: rand::random(),
+                ts: rand::random(),
+            });
+        }
     }
-    let video = match video {
-        Some((t, s)) => payload_type(&s, "video/VP8").await.map(|pt| (t, pt)),
-        None => None,
-    };
+    // Every stream starts on a keyframe.
+    let now = Instant::now();
+    shared
+        .keyframe_wanted
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend(streams.iter().map(|v| (v.ssrc, now)));
     let audio = match audio {
         Some((t, s)) => payload_type(&s, "audio/opus").await.map(|pt| (t, pt)),
         None => None,
-    };
-    let vssrc = match &video {
-        Some((t, _)) => ssrc_of(t).await,
-        None => 0,
     };
     let assrc = match &audio {
         Some((t, _)) => ssrc_of(t).await,
@@ -707,36 +873,59 @@ async fn publish_loop(
     let mut audio_tick = tokio::time::interval(Duration::from_millis(20));
     video_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     audio_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (mut vseq, mut aseq) = (rand::random::<u16>(), rand::random::<u16>());
-    let (mut vts, mut ats) = (rand::random::<u32>(), rand::random::<u32>());
+    let mut aseq = rand::random::<u16>();
+    let mut ats = rand::random::<u32>();
     let (mut frame, mut aframe) = (0u32, 0u32);
     loop {
         tokio::select! {
-            _ = video_tick.tick(), if video.is_some() => {
-                let Some((t, pt)) = &video else { continue };
-                if shared.stop_video.load(Ordering::Relaxed) { continue; }
-                let key = shared.force_keyframe.swap(false, Ordering::SeqCst)
-                    || frame % opts.keyframe_interval.max(1) == 0;
-                let payloads = synthetic_vp8_frame(frame, key, opts.packets_per_frame, opts.video_packet_size);
-                let n = payloads.len();
-                for (i, p) in payloads.into_iter().enumerate() {
-                    let pkt = rtp::Packet {
-                        header: rtp::Header {
-                            version: 2,
-                            marker: i + 1 == n,
-                            payload_type: *pt,
-                            sequence_number: vseq,
-                            timestamp: vts,
-                            ssrc: vssrc,
-                            ..Default::default()
-                        },
-                        payload: p.into(),
+            _ = video_tick.tick(), if !streams.is_empty() => {
+                let periodic = frame % opts.keyframe_interval.max(1) == 0;
+                for v in &mut streams {
+                    let stopped = match v.source {
+                        Source::Screen => &shared.stop_screen,
+                        _ => &shared.stop_video,
                     };
-                    vseq = vseq.wrapping_add(1);
-                    if t.write_rtp(pkt).await.is_err() { return; }
-                    shared.sent.fetch_add(1, Ordering::Relaxed);
+                    if stopped.load(Ordering::Relaxed) { continue; }
+                    let asked = {
+                        let mut wanted = shared.keyframe_wanted.lock().unwrap_or_else(|e| e.into_inner());
+                        let due = wanted.get(&v.ssrc).is_some_and(|at| *at <= Instant::now());
+                        if due {
+                            wanted.remove(&v.ssrc);
+                        }
+                        due
+                    };
+                    let key = asked || periodic;
+                    let (count, size) = (opts.packets_per_frame, opts.video_packet_size);
+                    let payloads = if v.rid.is_empty() {
+                        synthetic_vp8_frame(frame, key, count, size)
+                    } else {
+                        synthetic_vp8_layer_frame(frame, key, count, size, &v.rid)
+                    };
+                    let n = payloads.len();
+                    for (i, p) in payloads.into_iter().enumerate() {
+                        let mut pkt = rtp::Packet {
+                            header: rtp::Header {
+                                version: 2,
+                                marker: i + 1 == n,
+                                payload_type: v.pt,
+                                sequence_number: v.seq,
+                                timestamp: v.ts,
+                                ssrc: v.ssrc,
+                                ..Default::default()
+                            },
+                            payload: p.into(),
+                        };
+                        for (id, value) in &v.extensions {
+                            if let Err(e) = pkt.header.set_extension(*id, value.clone()) {
+                                tracing::warn!("header extension {id}: {e}");
+                            }
+                        }
+                        v.seq = v.seq.wrapping_add(1);
+                        if v.track.write_rtp(pkt).await.is_err() { return; }
+                        shared.sent[sent_slot(v.source)].fetch_add(1, Ordering::Relaxed);
+                    }
+                    v.ts = v.ts.wrapping_add(90_000 / fps);
                 }
-                vts = vts.wrapping_add(90_000 / fps);
                 frame += 1;
             }
             _ = audio_tick.tick(), if audio.is_some() => {
@@ -756,7 +945,7 @@ async fn publish_loop(
                 };
                 let level = HeaderExtension::AudioLevel(AudioLevelExtension { level: opts.audio_level, voice: opts.audio_level < 127 });
                 if t.write_rtp_with_extensions(pkt, &[level]).await.is_err() { return; }
-                shared.sent.fetch_add(1, Ordering::Relaxed);
+                shared.sent[sent_slot(Source::Microphone)].fetch_add(1, Ordering::Relaxed);
                 aseq = aseq.wrapping_add(1);
                 ats = ats.wrapping_add(960);
                 aframe += 1;

@@ -611,9 +611,11 @@ impl PeerConnectionEventHandler for PcEvents {
         tracing::debug!(participant = %peer.id, pc = ?self.pc, %state, "connection state");
         if self.pc == Pc::Subscribe && state == RTCPeerConnectionState::Connected {
             // Media queued before the transport was up is gone: every track this
-            // subscriber receives starts again from a fresh keyframe.
+            // subscriber receives starts again from a fresh keyframe, and nothing before
+            // it is forwarded (the receiver could not decode it).
             let sub = peer.subscribe.lock().await;
             for d in sub.downstreams.values() {
+                d.current.store(0, Ordering::SeqCst);
                 *d.source.last_pli.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 d.source.request_keyframe(d.target.load(Ordering::SeqCst));
             }
@@ -1451,38 +1453,77 @@ impl Downstream {
     }
 }
 
-/// Drains one subscriber's queue into its connection, rewriting SSRC, payload type,
-/// and — across layer switches — sequence numbers and timestamps so the receiver sees
-/// one continuous stream.
-async fn write_loop(d: Arc<Downstream>, mut rx: mpsc::Receiver<rtp::Packet>) {
-    let pt = d.pt.load(Ordering::SeqCst);
-    let stats = d.source.stats.clone();
-    let mut src = 0u32;
-    let (mut seq_off, mut ts_off) = (0u16, 0u32);
-    let (mut last_seq, mut last_ts) = (0u16, 0u32);
-    let frame_ticks = d.clock_rate / 30;
-    while let Some(mut pkt) = rx.recv().await {
-        if pkt.header.ssrc != src {
-            if src != 0 {
-                seq_off = last_seq
+/// Makes one continuous stream out of whatever layers a subscriber is forwarded: its own
+/// SSRC and payload type, and sequence numbers and timestamps that carry on across layer
+/// switches so the receiver sees no jump.
+struct Rewriter {
+    ssrc: u32,
+    pt: u8,
+    /// How far the timestamp moves at a switch: one frame at 30 fps.
+    frame_ticks: u32,
+    /// The publisher SSRC being forwarded; `None` before the first packet.
+    src: Option<u32>,
+    seq_off: u16,
+    ts_off: u32,
+    /// The newest sequence number and timestamp sent.
+    last_seq: u16,
+    last_ts: u32,
+}
+
+impl Rewriter {
+    fn new(ssrc: u32, pt: u8, clock_rate: u32) -> Rewriter {
+        Rewriter {
+            ssrc,
+            pt,
+            frame_ticks: clock_rate / 30,
+            src: None,
+            seq_off: 0,
+            ts_off: 0,
+            last_seq: 0,
+            last_ts: 0,
+        }
+    }
+
+    fn rewrite(&mut self, h: &mut rtp::Header) {
+        match self.src {
+            Some(src) if src == h.ssrc => {}
+            Some(_) => {
+                self.seq_off = self
+                    .last_seq
                     .wrapping_add(1)
-                    .wrapping_sub(pkt.header.sequence_number);
-                ts_off = last_ts
-                    .wrapping_add(frame_ticks)
-                    .wrapping_sub(pkt.header.timestamp);
+                    .wrapping_sub(h.sequence_number);
+                self.ts_off = self
+                    .last_ts
+                    .wrapping_add(self.frame_ticks)
+                    .wrapping_sub(h.timestamp);
+                self.src = Some(h.ssrc);
             }
-            src = pkt.header.ssrc;
+            None => {
+                // The first packet is where the stream starts, whatever its numbers.
+                self.last_seq = h.sequence_number;
+                self.last_ts = h.timestamp;
+                self.src = Some(h.ssrc);
+            }
         }
-        let seq = pkt.header.sequence_number.wrapping_add(seq_off);
-        let ts = pkt.header.timestamp.wrapping_add(ts_off);
-        if seq.wrapping_sub(last_seq) < 0x8000 {
-            last_seq = seq;
-            last_ts = ts;
+        let seq = h.sequence_number.wrapping_add(self.seq_off);
+        let ts = h.timestamp.wrapping_add(self.ts_off);
+        if seq.wrapping_sub(self.last_seq) < 0x8000 {
+            self.last_seq = seq;
+            self.last_ts = ts;
         }
-        pkt.header.sequence_number = seq;
-        pkt.header.timestamp = ts;
-        pkt.header.ssrc = d.ssrc;
-        pkt.header.payload_type = pt;
+        h.sequence_number = seq;
+        h.timestamp = ts;
+        h.ssrc = self.ssrc;
+        h.payload_type = self.pt;
+    }
+}
+
+/// Drains one subscriber's queue into its connection through its [`Rewriter`].
+async fn write_loop(d: Arc<Downstream>, mut rx: mpsc::Receiver<rtp::Packet>) {
+    let stats = d.source.stats.clone();
+    let mut rewriter = Rewriter::new(d.ssrc, d.pt.load(Ordering::SeqCst), d.clock_rate);
+    while let Some(mut pkt) = rx.recv().await {
+        rewriter.rewrite(&mut pkt.header);
         if d.local.write_rtp(pkt).await.is_err() {
             break;
         }
@@ -1501,5 +1542,38 @@ mod tests {
         assert!(!sdp_sends_track(sdp, "cam"));
         assert!(!sdp_sends_track(sdp, "screen"));
         assert!(!sdp_sends_track(sdp, "other"));
+    }
+
+    fn header(ssrc: u32, sequence_number: u16, timestamp: u32) -> rtp::Header {
+        rtp::Header {
+            ssrc,
+            sequence_number,
+            timestamp,
+            payload_type: 100,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_layer_switch_continues_the_sequence_and_the_clock() {
+        let mut r = Rewriter::new(7, 96, 90_000);
+        let mut send = |ssrc, seq, ts| {
+            let mut h = header(ssrc, seq, ts);
+            r.rewrite(&mut h);
+            assert_eq!((h.ssrc, h.payload_type), (7, 96));
+            (h.sequence_number, h.timestamp)
+        };
+        // The first layer passes through unchanged, wherever in the sequence space its
+        // random start lies.
+        assert_eq!(send(1, 0x9000, 4_000_000_000), (0x9000, 4_000_000_000));
+        assert_eq!(send(1, 0x9001, 4_000_003_000), (0x9001, 4_000_003_000));
+        // Another layer, with numbers of its own, carries on one frame later.
+        assert_eq!(send(2, 500, 77), (0x9002, 4_000_006_000));
+        assert_eq!(send(2, 501, 3_077), (0x9003, 4_000_009_000));
+        // A late packet does not move the point of reference.
+        assert_eq!(send(2, 499, 77), (0x9001, 4_000_006_000));
+        // And back, across the wrap of both counters.
+        assert_eq!(send(1, 0xffff, 4_294_967_000), (0x9004, 4_000_012_000));
+        assert_eq!(send(1, 0, 2_704), (0x9005, 4_000_015_000));
     }
 }

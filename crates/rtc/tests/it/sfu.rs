@@ -6,8 +6,8 @@ use phonghop_rtc::link::{in_process, member};
 use phonghop_rtc::participant::ParticipantError;
 use phonghop_rtc::signal::Subscription;
 use phonghop_rtc::{
-    Admission, ClientSignal, Identity, NativeParticipant, ParticipantOptions, PeerRole, Sfu,
-    SfuConfig, SignalErrorCode, Source,
+    Admission, ClientSignal, Identity, NativeParticipant, ParticipantOptions, PeerRole, RoomView,
+    Sfu, SfuConfig, SignalErrorCode, Source, TrackStats,
 };
 use uuid::Uuid;
 
@@ -319,6 +319,230 @@ async fn a_late_subscriber_gets_a_keyframe_at_once_and_only_what_it_chose() {
     let tracks: Vec<String> = c.received().into_keys().collect();
     assert_eq!(tracks, vec![a_cam], "only the chosen track arrives");
     for p in [a, b, c] {
+        p.leave().await.expect("leave");
+    }
+}
+
+fn shows(v: &RoomView, who: Uuid, source: Source) -> bool {
+    v.participants
+        .get(&who)
+        .is_some_and(|p| p.tracks.iter().any(|t| t.source == source))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chair_stops_a_share_even_when_the_client_ignores_it_and_nobody_else_may() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let nothing = ParticipantOptions {
+        video: false,
+        audio: false,
+        ..Default::default()
+    };
+    let chair = join(&sfu, meeting, "chu-toa", nothing.clone()).await;
+    // Shares its screen besides the camera, and keeps sending it whatever it is told.
+    let sharer = join(
+        &sfu,
+        meeting,
+        "dai-bieu-a",
+        ParticipantOptions {
+            screen: true,
+            obey_moderation: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let viewer = join(&sfu, meeting, "dai-bieu-b", nothing).await;
+    let sharer_id = sharer.id().expect("joined");
+    let (screen, camera) = (
+        track_of(&sharer, Source::Screen),
+        track_of(&sharer, Source::Camera),
+    );
+    viewer
+        .wait_received("A's screen at B", T, |t| t.track == screen && t.frames > 10)
+        .await
+        .expect("the share is seen");
+    viewer
+        .wait_received("A's camera at B", T, |t| t.track == camera && t.frames > 10)
+        .await
+        .expect("the camera is seen");
+    viewer
+        .wait_for("A shown sharing", T, |v| {
+            shows(v, sharer_id, Source::Screen)
+        })
+        .await
+        .expect("the room knows of the share");
+
+    // A member may not end someone else's share: refused, and nothing changes.
+    viewer.send(ClientSignal::StopShare {
+        participant: sharer_id,
+    });
+    viewer
+        .wait_for("a refusal", T, |v| {
+            v.errors
+                .iter()
+                .any(|(c, _)| *c == SignalErrorCode::NotModerator)
+        })
+        .await
+        .expect("members cannot stop a share");
+    let frames = viewer.received()[&screen].frames;
+    viewer
+        .wait_received("A's screen still", T, |t| {
+            t.track == screen && t.frames > frames + 10
+        })
+        .await
+        .expect("the share goes on after the refusal");
+    assert_eq!(sharer.view().share_stopped, None, "the sharer was not told");
+    assert!(shows(&viewer.view(), sharer_id, Source::Screen));
+
+    chair.send(ClientSignal::StopShare {
+        participant: sharer_id,
+    });
+    let told = sharer
+        .wait_for("the stop notice", T, |v| v.share_stopped.is_some())
+        .await
+        .expect("the sharer is told");
+    assert_eq!(told.share_stopped.as_deref(), Some("chu-toa"));
+    viewer
+        .wait_for("A shown not sharing", T, |v| {
+            !shows(v, sharer_id, Source::Screen) && shows(v, sharer_id, Source::Camera)
+        })
+        .await
+        .expect("the room is told");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped_at = viewer.received()[&screen].packets;
+    let sent = sharer.sent_packets_of(Source::Screen);
+    let camera_frames = viewer.received()[&camera].frames;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        sharer.sent_packets_of(Source::Screen) > sent + 20,
+        "A keeps sending its screen"
+    );
+    assert_eq!(
+        viewer.received()[&screen].packets,
+        stopped_at,
+        "the SFU forwards none of the share"
+    );
+    assert!(
+        viewer.received()[&camera].frames > camera_frames + 10,
+        "the camera keeps flowing"
+    );
+    for p in [chair, sharer, viewer] {
+        p.leave().await.expect("leave");
+    }
+}
+
+fn layer_count(t: &TrackStats, layer: char) -> u64 {
+    t.layer_packets.get(&layer).copied().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_gets_the_best_simulcast_layer_then_the_one_it_asks_for_from_a_keyframe() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    // Keyframes only on request, and some frames late as from a real encoder: a layer
+    // can only start on a keyframe the SFU asked for and then waited for.
+    let publisher = join(
+        &sfu,
+        meeting,
+        "dai-bieu-a",
+        ParticipantOptions {
+            audio: false,
+            simulcast: vec!["q".into(), "h".into(), "f".into()],
+            keyframe_interval: 1_000_000,
+            keyframe_delay: Duration::from_millis(300),
+            ..Default::default()
+        },
+    )
+    .await;
+    let viewer = join(
+        &sfu,
+        meeting,
+        "dai-bieu-b",
+        ParticipantOptions {
+            video: false,
+            audio: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    let publisher_id = publisher.id().expect("joined");
+    let cam = track_of(&publisher, Source::Camera);
+    viewer
+        .wait_for("A's three layers", T, |v| {
+            v.participants.get(&publisher_id).is_some_and(|p| {
+                p.tracks.iter().any(|t| {
+                    let mut l = t.layers.clone();
+                    l.sort();
+                    t.id == cam && l == ["f", "h", "q"]
+                })
+            })
+        })
+        .await
+        .expect("the room is told of the layers");
+
+    // Unasked, the best layer.
+    viewer
+        .wait_received("the full layer", T, |t| {
+            t.track == cam && layer_count(t, 'f') > 30
+        })
+        .await
+        .expect("the full layer arrives");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let on_full = viewer.received()[&cam].clone();
+    assert_eq!(
+        on_full.layer_switches.last(),
+        Some(&('f', true)),
+        "settled on the full layer, from a keyframe: {:?}",
+        on_full.layer_switches
+    );
+    assert!(
+        on_full.layer_switches.iter().all(|(_, key)| *key),
+        "every layer started on a keyframe: {:?}",
+        on_full.layer_switches
+    );
+
+    viewer.send(ClientSignal::Layer {
+        track: cam.clone(),
+        rid: "q".into(),
+    });
+    viewer
+        .wait_received("the quarter layer", T, |t| {
+            t.track == cam && layer_count(t, 'q') > layer_count(&on_full, 'q') + 10
+        })
+        .await
+        .expect("the chosen layer arrives");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let switched = viewer.received()[&cam].clone();
+    assert_eq!(
+        &switched.layer_switches[on_full.layer_switches.len()..],
+        &[('q', true)],
+        "one switch, onto a keyframe of the chosen layer"
+    );
+    assert!(
+        layer_count(&switched, 'f') > layer_count(&on_full, 'f') + 6,
+        "the full layer went on while the SFU waited for that keyframe"
+    );
+    assert!(
+        switched.lost < on_full.lost + 50,
+        "the switch leaves no hole in the sequence numbers ({} then {} lost)",
+        on_full.lost,
+        switched.lost
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let later = viewer.received()[&cam].clone();
+    assert!(
+        layer_count(&later, 'q') > layer_count(&switched, 'q') + 30,
+        "the chosen layer flows"
+    );
+    for other in ['h', 'f'] {
+        assert_eq!(
+            layer_count(&later, other),
+            layer_count(&switched, other),
+            "nothing of layer {other} after the switch"
+        );
+    }
+    assert_eq!(later.layer_switches, switched.layer_switches);
+    for p in [publisher, viewer] {
         p.leave().await.expect("leave");
     }
 }
