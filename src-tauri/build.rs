@@ -35,6 +35,8 @@ const COMMANDS: &[&str] = &[
     "poll_close",
     "vote",
     "projector_open",
+    "present_page",
+    "present_stop",
 ];
 
 fn main() {

@@ -151,6 +151,8 @@ pub fn run() {
             commands::live::poll_close,
             commands::live::vote,
             commands::live::projector_open,
+            commands::live::present_page,
+            commands::live::present_stop,
         ])
         .run(tauri::generate_context!("tauri.conf.json"));
     if let Err(e) = result {

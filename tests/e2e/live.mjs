@@ -3,7 +3,8 @@
 // (chutoa) and two delegates (daibieu01, daibieu02). The delegates check in; one asks
 // to speak and the chair gives the floor; the chair opens a vote from the console; both
 // delegates vote from their apps and see the poll arrive without any refresh; the
-// projector window shows the live counts, then the result once the chair closes it.
+// projector window shows the live counts, then the result once the chair closes it; the
+// delegate with the floor presents a document and the other's viewer follows the pages.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { $t, appDataDir, DemoServer, Driver, PASSWORD, sleep, waitFor } from './lib.mjs';
@@ -157,6 +158,19 @@ try {
     if ((await counts(await $t(chair, 'projector-poll'))) !== '1,1,0') throw new Error('counts changed at the close');
     await shot(chair, 'projector');
     await waitFor('d1 sees the result', async () => (await (await $t(d1, 'closed-poll')).getText()).includes('KHÔNG THÔNG QUA'));
+  });
+
+  await step('the speaker presents a document; a follower\'s viewer goes to the page shown', async () => {
+    await click(d1, '[data-testid="open-document"]', 'a downloaded document');
+    await waitFor('the first page', async () => (await $t(d1, 'page-image')).isExisting());
+    await click(d1, '[data-testid="present-toggle"]', 'present to the room');
+    await (await $t(d1, 'page-input')).setValue('3');
+    await d1.keys('Enter');
+    await click(d2, '[data-testid="follow-presenter"]', '"Xem cùng" at d2');
+    await waitFor('d2 on page 3', async () => (await (await $t(d2, 'scroller')).getAttribute('data-current-page')) === '3');
+    await (await $t(d1, 'page-input')).setValue('2');
+    await d1.keys('Enter');
+    await waitFor('d2 follows to page 2', async () => (await (await $t(d2, 'scroller')).getAttribute('data-current-page')) === '2');
   });
 } catch {
   failed = true;

@@ -94,14 +94,25 @@ pub async fn live_view(state: State<'_, App>, meeting_id: String) -> AppResult<L
         .and_then(|g| g.presentation.as_ref())
         .map(|p| PresentationView {
             presenter: names.of(p.presenter_id),
+            mine: p.presenter_id == me.id,
             document_id: p.document_id.to_string(),
+            document_title: c
+                .cache
+                .document(p.document_id)
+                .ok()
+                .flatten()
+                .map(|d| d.title)
+                .unwrap_or_default(),
             page: p.page,
         });
+    let runs_meeting = role.is_some_and(|r| r.runs_meeting());
+    let may_present = runs_meeting || mine.is_some_and(|r| r.status == SpeakStatus::Speaking);
     Ok(LiveView {
         meeting_id: id.to_string(),
         meeting_title: meeting.title,
-        runs_meeting: role.is_some_and(|r| r.runs_meeting()),
+        runs_meeting,
         votes,
+        may_present,
         my_attendance,
         current_item: v.current_item.as_ref().map(item),
         item_remaining_seconds: clamp(v.item_remaining_seconds),
@@ -277,6 +288,31 @@ pub async fn vote(state: State<'_, App>, poll_id: String, choices: Vec<u32>) -> 
         return Err(AppError::new(Code::Invalid, "the poll is not open"));
     }
     c.vote(poll.id, choices, None)?;
+    state.sync.local_change();
+    Ok(())
+}
+
+/// Shows a document page to the room: followers' viewers jump there. Allowed to the
+/// chair, the secretary and the member who has the floor. `page` is 1-based.
+#[tauri::command]
+#[instrument(skip(state), err)]
+pub async fn present_page(
+    state: State<'_, App>,
+    meeting_id: String,
+    document_id: String,
+    page: u32,
+) -> AppResult<()> {
+    let c = state.client()?;
+    c.present_page(parse_id(&meeting_id)?, parse_id(&document_id)?, page)?;
+    state.sync.local_change();
+    Ok(())
+}
+
+#[tauri::command]
+#[instrument(skip(state), err)]
+pub async fn present_stop(state: State<'_, App>, meeting_id: String) -> AppResult<()> {
+    let c = state.client()?;
+    c.present_stop(parse_id(&meeting_id)?)?;
     state.sync.local_change();
     Ok(())
 }

@@ -189,7 +189,10 @@ impl PollView {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct PresentationView {
     pub presenter: String,
+    /// This user is the presenter.
+    pub mine: bool,
     pub document_id: String,
+    pub document_title: String,
     /// 1-based.
     pub page: u32,
 }
@@ -202,6 +205,8 @@ pub struct LiveView {
     pub runs_meeting: bool,
     /// This user votes in the meeting (chair and members).
     pub votes: bool,
+    /// This user may show pages to the room: chair, secretary, or whoever has the floor.
+    pub may_present: bool,
     /// This user's attendance: `in_room`, `remote`, `absent`, `proxy`, or absent.
     pub my_attendance: Option<String>,
     pub current_item: Option<LiveItem>,

@@ -94,6 +94,9 @@ export const api = {
   closePoll: (id: string) => call<null>('poll_close', { id }),
   vote: (pollId: string, choices: number[]) => call<null>('vote', { pollId, choices }),
   openProjector: (meetingId: string) => call<null>('projector_open', { meetingId }),
+  presentPage: (meetingId: string, documentId: string, page: number) =>
+    call<null>('present_page', { meetingId, documentId, page }),
+  presentStop: (meetingId: string) => call<null>('present_stop', { meetingId }),
 };
 
 export const events = {

@@ -181,7 +181,11 @@ may_vote: boolean,
  */
 result: PollResultView | null, };
 
-export type PresentationView = { presenter: string, document_id: string, 
+export type PresentationView = { presenter: string, 
+/**
+ * This user is the presenter.
+ */
+mine: boolean, document_id: string, document_title: string, 
 /**
  * 1-based.
  */
@@ -196,6 +200,10 @@ runs_meeting: boolean,
  * This user votes in the meeting (chair and members).
  */
 votes: boolean, 
+/**
+ * This user may show pages to the room: chair, secretary, or whoever has the floor.
+ */
+may_present: boolean, 
 /**
  * This user's attendance: `in_room`, `remote`, `absent`, `proxy`, or absent.
  */

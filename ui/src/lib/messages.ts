@@ -138,6 +138,10 @@ export interface Dict {
   noPolls: string;
   arithmetic: string;
   questionRequired: string;
+  presentToRoom: string;
+  followPresenter: string;
+  watchAlong: string;
+  presentingDoc: string;
   waitingForMeeting: string;
   inRoom: string;
   remote: string;
@@ -294,6 +298,10 @@ export const vi: Dict = {
   noPolls: 'Chưa có biểu quyết',
   arithmetic: 'Cách tính',
   questionRequired: 'Vui lòng nhập nội dung biểu quyết',
+  presentToRoom: 'Trình bày cho cả phòng',
+  followPresenter: 'Theo người trình bày',
+  watchAlong: 'Xem cùng',
+  presentingDoc: '{name} đang trình bày: {doc}, trang {page}',
   waitingForMeeting: 'Phiên họp chưa bắt đầu',
   inRoom: 'Tại phòng',
   remote: 'Trực tuyến',
@@ -486,6 +494,10 @@ export const en: Dict = {
   noPolls: 'No votes yet',
   arithmetic: 'Arithmetic',
   questionRequired: 'Please enter the question',
+  presentToRoom: 'Present to the room',
+  followPresenter: 'Follow the presenter',
+  watchAlong: 'Follow',
+  presentingDoc: '{name} is presenting {doc}, page {page}',
   waitingForMeeting: 'The meeting has not started',
   inRoom: 'In the room',
   remote: 'Remote',
