@@ -182,6 +182,7 @@ impl Sfu {
             audio_level_ext: AtomicU8::new(0),
             subscription: Mutex::new(Subscription::All),
             layer_wishes: Mutex::new(HashMap::new()),
+            receiving: Arc::new(AtomicBool::new(false)),
             closed: AtomicBool::new(false),
         });
         let others = room.peers();
@@ -569,6 +570,9 @@ struct Peer {
     audio_level_ext: AtomicU8,
     subscription: Mutex<Subscription>,
     layer_wishes: Mutex<HashMap<String, String>>,
+    /// The subscribe connection is up (ICE and DTLS): until then forwarding to it would
+    /// only be dropped (no SRTP keys yet), each drop logged.
+    receiving: Arc<AtomicBool>,
     closed: AtomicBool,
 }
 
@@ -616,9 +620,21 @@ impl PeerConnectionEventHandler for PcEvents {
             let sub = peer.subscribe.lock().await;
             for d in sub.downstreams.values() {
                 d.current.store(0, Ordering::SeqCst);
+            }
+            peer.receiving.store(true, Ordering::SeqCst);
+            for d in sub.downstreams.values() {
                 *d.source.last_pli.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 d.source.request_keyframe(d.target.load(Ordering::SeqCst));
             }
+        } else if self.pc == Pc::Subscribe
+            && matches!(
+                state,
+                RTCPeerConnectionState::Disconnected
+                    | RTCPeerConnectionState::Failed
+                    | RTCPeerConnectionState::Closed
+            )
+        {
+            peer.receiving.store(false, Ordering::SeqCst);
         }
     }
 
@@ -958,7 +974,7 @@ impl Peer {
                 .unwrap_or_else(|e| e.into_inner())
                 .get(&t.id)
                 .cloned();
-            let d = Downstream::new(&t, codec, queue_len, wish);
+            let d = Downstream::new(&t, codec, queue_len, wish, self.receiving.clone());
             let sender = pc
                 .add_track(d.local.clone() as Arc<dyn TrackLocal>)
                 .await
@@ -1258,6 +1274,8 @@ struct Downstream {
     rx: Mutex<Option<mpsc::Receiver<rtp::Packet>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     attached: AtomicBool,
+    /// The subscriber's connection is up (shared by all its downstreams).
+    receiving: Arc<AtomicBool>,
 }
 
 impl Downstream {
@@ -1266,6 +1284,7 @@ impl Downstream {
         codec: RTCRtpCodec,
         queue_len: usize,
         wish: Option<String>,
+        receiving: Arc<AtomicBool>,
     ) -> Arc<Downstream> {
         let ssrc = rand::random::<u32>() | 1;
         let clock_rate = codec.clock_rate.max(1);
@@ -1298,6 +1317,7 @@ impl Downstream {
             rx: Mutex::new(Some(rx)),
             tasks: Mutex::new(Vec::new()),
             attached: AtomicBool::new(false),
+            receiving,
         })
     }
 
@@ -1318,6 +1338,9 @@ impl Downstream {
     /// The fan-out's hot path: queue a packet if it belongs to the layer this
     /// subscriber receives (switching layers only on a keyframe).
     fn offer(&self, pkt: &rtp::Packet, published: &Published) {
+        if !self.receiving.load(Ordering::Relaxed) {
+            return;
+        }
         let ssrc = pkt.header.ssrc;
         if ssrc != self.current.load(Ordering::Relaxed) {
             if ssrc != self.target.load(Ordering::Relaxed) {
