@@ -1181,7 +1181,13 @@ async fn forward(peer: Weak<Peer>, published: Arc<Published>, track: Arc<dyn Tra
     let owner = published.owner;
     while let Some(event) = track.poll().await {
         if published.closed.load(Ordering::Relaxed) {
-            break;
+            // Stopped by the chair or replaced, but the client may still be sending: keep
+            // reading until the track ends, since one nobody reads makes the connection
+            // log an error for every packet that arrives.
+            if matches!(event, TrackRemoteEvent::OnEnded) {
+                break;
+            }
+            continue;
         }
         match event {
             TrackRemoteEvent::OnOpen(init) => {
