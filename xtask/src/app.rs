@@ -298,9 +298,23 @@ pub fn bundle() -> Result<()> {
             .current_dir(&ui),
     )?;
     let lib = pdfium::ensure_pdfium()?;
+    // PDFium ships with its licences (the wheel's LICENSES and BUILD_LICENSES) beside it.
+    // (Debug formatting of a path string is valid JSON for the paths used here.)
+    let mut resources = vec![format!("{:?}:\"libpdfium.so\"", lib.display().to_string())];
+    if let Some(dir) = lib.parent() {
+        for licences in ["LICENSES", "BUILD_LICENSES"] {
+            let src = dir.join(licences);
+            if src.is_dir() {
+                resources.push(format!(
+                    "{:?}:\"licenses/pdfium/{licences}/\"",
+                    format!("{}/", src.display())
+                ));
+            }
+        }
+    }
     let config = format!(
-        r#"{{"bundle":{{"resources":{{"{}":"libpdfium.so"}}}}}}"#,
-        lib.display()
+        r#"{{"bundle":{{"resources":{{{}}}}}}}"#,
+        resources.join(",")
     );
     run_cmd(
         Command::new(ui.join("node_modules/.bin/tauri"))
