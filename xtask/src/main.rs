@@ -208,66 +208,46 @@ fn demo(check: bool) -> Result<()> {
     Ok(())
 }
 
+/// A `phonghop-bench` scenario against release builds of the server (and the CLI when
+/// `with_cli`), found through `PHONGHOP_SERVER_BIN` / `PHONGHOP_CLI_BIN`.
+fn run_bench(scenario: &str, extra: &[&str], with_cli: bool) -> Result<()> {
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "phonghop-server",
+        "-p",
+        "phonghop-bench",
+    ]);
+    if with_cli {
+        build.args(["-p", "phonghop-cli"]);
+    }
+    run_cmd(&mut build)?;
+    let release = target_dir().join("release");
+    let mut cmd = Command::new(release.join("phonghop-bench"));
+    cmd.arg(scenario)
+        .args(extra)
+        .env("PHONGHOP_SERVER_BIN", release.join("phonghop-server"));
+    if with_cli {
+        cmd.env("PHONGHOP_CLI_BIN", release.join("phonghop"));
+    }
+    run_cmd(&mut cmd)
+}
+
 fn bench(name: &str, extra: &[&str]) -> Result<()> {
     match name {
         "sync-server" => {
             setup::ensure_apt(&[("nginx", "nginx")])?;
-            run_cmd(cargo().args([
-                "build",
-                "--release",
-                "-p",
-                "phonghop-server",
-                "-p",
-                "phonghop-bench",
-            ]))?;
-            let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
-            cmd.arg("sync-server").args(extra);
-            cmd.env(
-                "PHONGHOP_SERVER_BIN",
-                target_dir().join("release/phonghop-server"),
-            );
-            run_cmd(&mut cmd)
+            run_bench("sync-server", extra, false)
         }
         "sync-client" => {
             setup::ensure_apt(&[("nginx", "nginx"), ("curl", "curl")])?;
-            run_cmd(cargo().args([
-                "build",
-                "--release",
-                "-p",
-                "phonghop-server",
-                "-p",
-                "phonghop-cli",
-                "-p",
-                "phonghop-bench",
-            ]))?;
-            let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
-            cmd.arg("sync-client").args(extra);
-            cmd.env(
-                "PHONGHOP_SERVER_BIN",
-                target_dir().join("release/phonghop-server"),
-            );
-            cmd.env("PHONGHOP_CLI_BIN", target_dir().join("release/phonghop"));
-            run_cmd(&mut cmd)
+            run_bench("sync-client", extra, true)
         }
         "render" => bench_render::render(extra),
-        "votes" => {
-            run_cmd(cargo().args([
-                "build",
-                "--release",
-                "-p",
-                "phonghop-server",
-                "-p",
-                "phonghop-bench",
-            ]))?;
-            let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
-            cmd.arg("votes").args(extra);
-            cmd.env(
-                "PHONGHOP_SERVER_BIN",
-                target_dir().join("release/phonghop-server"),
-            );
-            run_cmd(&mut cmd)
-        }
-        "sfu" => video::bench_sfu(extra),
+        "votes" => run_bench("votes", extra, false),
+        "sfu" => run_bench("sfu", extra, false),
         "app" => app::bench_app(),
         other => {
             bail!(

@@ -112,22 +112,3 @@ pub fn run_browser_tests() -> Result<()> {
     let _ = std::fs::remove_dir_all(&data);
     result.context("the browser video tests failed")
 }
-
-/// `cargo xtask bench sfu`: a release build of the server and the benchmark.
-pub fn bench_sfu(extra: &[&str]) -> Result<()> {
-    run_cmd(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "phonghop-server",
-        "-p",
-        "phonghop-bench",
-    ]))?;
-    let mut cmd = Command::new(target_dir().join("release/phonghop-bench"));
-    cmd.arg("sfu").args(extra);
-    cmd.env(
-        "PHONGHOP_SERVER_BIN",
-        target_dir().join("release/phonghop-server"),
-    );
-    run_cmd(&mut cmd)
-}
