@@ -109,6 +109,8 @@ struct Round {
     latencies_ms: Vec<f64>,
     /// Cast → the voter's own acknowledgement.
     acks_ms: Vec<f64>,
+    /// The acknowledgement → the tally including the ballot on every client.
+    spread_ms: Vec<f64>,
     /// This process's CPU (the 1,000 simulated clients) over the round.
     client_cpu_s: f64,
     final_ms: f64,
@@ -220,8 +222,9 @@ async fn vote_round(
         view.iter().find(|(v, _)| *v >= version).map(|(_, at)| *at)
     };
     let mut latencies = Vec::with_capacity(n);
+    let mut spread = Vec::with_capacity(n);
     let mut final_at = start;
-    for (cast, _, cursor) in &casts {
+    for (cast, acked, cursor) in &casts {
         let mut everywhere = *cast;
         for view in &views {
             let at = first_at(view, *cursor).context("a voter never saw a ballot")?;
@@ -229,6 +232,7 @@ async fn vote_round(
         }
         final_at = final_at.max(everywhere);
         latencies.push((everywhere - *cast).as_secs_f64() * 1e3);
+        spread.push(everywhere.saturating_duration_since(*acked).as_secs_f64() * 1e3);
     }
     let first_cast = casts.iter().map(|c| c.0).min().unwrap_or(start);
     for v in voters.iter() {
@@ -236,6 +240,7 @@ async fn vote_round(
     }
     Ok(Round {
         latencies_ms: sorted(latencies),
+        spread_ms: sorted(spread),
         acks_ms: sorted(
             casts
                 .iter()
@@ -398,6 +403,11 @@ pub fn run(args: &[String]) -> Result<()> {
             percentile(&m.latencies_ms, 50.0),
             percentile(&m.latencies_ms, 99.0),
             m.latencies_ms.last().copied().unwrap_or(f64::NAN)
+        );
+        println!(
+            "  the voter's acknowledgement → that tally on every client: p50 {:.1} ms, p99 {:.1} ms",
+            percentile(&m.spread_ms, 50.0),
+            percentile(&m.spread_ms, 99.0)
         );
         println!(
             "  final tally on every client {:.0} ms after the first cast; {:.0} ballots/s acknowledged",

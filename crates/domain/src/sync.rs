@@ -126,7 +126,9 @@ pub enum LiveMessage {
     /// only spares a round trip). Sent to the meeting's members, secretaries and admins.
     Meeting {
         meeting_id: Id,
-        /// The feed position these states were committed at.
+        /// The feed position these states were committed at. The feed may hold more
+        /// up to here (other meetings, the caller's own rows): a client pulls when this
+        /// is past its cursor, as for `changed`, which the server then does not send.
         cursor: u64,
         changes: Vec<Change>,
         /// Server time, for timers.

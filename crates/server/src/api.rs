@@ -90,7 +90,7 @@ pub async fn ops(
     }
     let mut ops = Vec::with_capacity(raw_ops.len());
     for (i, raw) in raw_ops.iter().enumerate() {
-        let env: OpEnvelope = serde_json::from_value(raw.clone())
+        let env = OpEnvelope::deserialize(raw)
             .map_err(|e| ApiError::bad_request(ErrorCode::BadOp, format!("op #{i}: {e}")))?;
         ops.push(env);
     }
@@ -161,7 +161,13 @@ pub async fn live(
         }
         (Err(e), None) => return Err(e),
     };
-    Ok(ws.on_upgrade(move |socket| live_session(app, socket, who, guest, user)))
+    // tungstenite zeroes its whole read buffer every time the socket is polled, which
+    // the session loop does after every event it sends: 128 KiB by default, written a
+    // thousand times per vote for a full hall. Client messages are small (video signaling
+    // at most a few KiB; longer frames are read in several pieces).
+    Ok(ws
+        .read_buffer_size(LIVE_READ_BUFFER)
+        .on_upgrade(move |socket| live_session(app, socket, who, guest, user)))
 }
 
 async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
@@ -178,6 +184,7 @@ async fn live_session(
     guest: bool,
     user: Option<User>,
 ) {
+    let _connected = crate::live::Hub::connected(&app);
     let mut cursor_rx = app.live.subscribe();
     // Live-meeting events for the meetings this user belongs to (guests: none).
     let mut events = app.hub.subscribe();
@@ -202,10 +209,14 @@ async fn live_session(
             biased;
             event = events.recv() => match event {
                 Ok(ev) => {
-                    if audience.sees(&app, ev.meeting_id).await
-                        && socket.send(Message::Text(ev.text.clone())).await.is_err()
-                    {
-                        break;
+                    if audience.sees(&app, ev.meeting_id).await {
+                        if socket.send(Message::Text(ev.text.clone())).await.is_err() {
+                            break;
+                        }
+                        // An event carries the feed's cursor, and clients pull when it is
+                        // past theirs: a `changed` for the same cursor would be a second
+                        // send to every connection of the meeting for nothing.
+                        sent_cursor = sent_cursor.max(ev.cursor);
                     }
                 }
                 // Too slow to keep up: the feed has it all; say where it is.
@@ -287,4 +298,7 @@ pub async fn trust(
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(20);
 
 /// The shortest time between two `changed` messages on one connection.
+/// The live channel's read buffer (see [`live`]).
+const LIVE_READ_BUFFER: usize = 4096;
+
 pub const CHANGED_EVERY: Duration = Duration::from_millis(250);

@@ -241,14 +241,22 @@ pub async fn start(
     let service = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let task = match tls {
         None => {
-            let server = axum_server::from_tcp(listener).handle(handle.clone());
+            // Small writes (a live event, a ballot's answer) must not wait for the
+            // client's delayed ACK of the previous one (Nagle).
+            let server = axum_server::from_tcp(listener)
+                .acceptor(axum_server::accept::NoDelayAcceptor::new())
+                .handle(handle.clone());
             tokio::spawn(async move { server.serve(service).await })
         }
         Some(tls) => {
             let _ = rustls::crypto::ring::default_provider().install_default();
             let config =
                 axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key).await?;
-            let server = axum_server::from_tcp_rustls(listener, config).handle(handle.clone());
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+                .acceptor(axum_server::accept::NoDelayAcceptor::new());
+            let server = axum_server::from_tcp(listener)
+                .acceptor(acceptor)
+                .handle(handle.clone());
             tokio::spawn(async move { server.serve(service).await })
         }
     };

@@ -1,13 +1,13 @@
 //! The live channel's meeting events: what changed in a live meeting (a tally, the
 //! speaker queue, attendance, the current item, the presenter's page), sent to the
-//! meeting's audience at once — and, under load, at most every [`FLUSH_INTERVAL`], with
+//! meeting's audience at once — and, under load, at most every [`Hub::flush_interval`], with
 //! each entity's newest state only. The feed stays the truth: an event is the same state
 //! the next pull brings, and a connection that falls behind is told to pull.
 //!
 //! Also here: the poll timer, which closes polls whose duration ran out.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,13 @@ use crate::store::LiveChange;
 /// The shortest time between two sends of events (and `changed` cursors) under load.
 /// A quiet meeting's first event goes out at once.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(20);
+
+/// With many connections, each send costs a write on every one of them: the interval
+/// grows by this much per connection, so a full hall during a vote spends its CPU on
+/// ballots rather than on telling everyone each ballot separately (1,000 connections:
+/// 50 ms, at most [`MAX_FLUSH_INTERVAL`]).
+const FLUSH_PER_CONNECTION: Duration = Duration::from_micros(50);
+const MAX_FLUSH_INTERVAL: Duration = Duration::from_millis(80);
 
 const CHANNEL_CAPACITY: usize = 4096;
 
@@ -73,6 +80,17 @@ pub struct Hub {
     committed: AtomicU64,
     /// Wakes the poll timer (a poll with a duration opened).
     pub timer: Notify,
+    /// Open live connections (for the flush interval).
+    connections: AtomicUsize,
+}
+
+/// Counts a live connection while it lives.
+pub struct Connected(Arc<AppState>);
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        self.0.hub.connections.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Default for Hub {
@@ -83,6 +101,7 @@ impl Default for Hub {
             audience_epoch: AtomicU64::new(0),
             committed: AtomicU64::new(0),
             timer: Notify::new(),
+            connections: AtomicUsize::new(0),
         }
     }
 }
@@ -102,6 +121,17 @@ impl Hub {
 
     pub fn committed(&self) -> u64 {
         self.committed.load(Ordering::Acquire)
+    }
+
+    pub fn connected(app: &Arc<AppState>) -> Connected {
+        app.hub.connections.fetch_add(1, Ordering::AcqRel);
+        Connected(app.clone())
+    }
+
+    /// The shortest time between two sends, for the connections open now.
+    pub fn flush_interval(&self) -> Duration {
+        let n = self.connections.load(Ordering::Acquire) as u32;
+        (FLUSH_PER_CONNECTION * n).clamp(FLUSH_INTERVAL, MAX_FLUSH_INTERVAL)
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
@@ -135,10 +165,11 @@ pub fn publish(app: &Arc<AppState>, cursor: u64, changes: Vec<LiveChange>) {
             return;
         }
         let since = p.last_flush.map(|t| t.elapsed());
+        let interval = app.hub.flush_interval();
         match since {
-            Some(s) if s < FLUSH_INTERVAL => {
+            Some(s) if s < interval => {
                 p.flush_scheduled = true;
-                Some(FLUSH_INTERVAL - s)
+                Some(interval - s)
             }
             _ => None,
         }

@@ -149,6 +149,60 @@ async fn tallies_reach_the_members_live_and_no_one_else() {
 }
 
 #[tokio::test]
+async fn a_member_hears_of_each_cursor_once_and_an_outsider_hears_the_feed_moved() {
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let poll = open_poll(&secretary, &meeting, motion("Biểu quyết một lần", "open")).await;
+    let member = server.login("daibieu05").await;
+    let stranger = outsider(&server).await;
+    // Connected after the poll opened and quiet since: the ballot is the only news.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut member_ws = connect(&server, &member).await;
+    let mut stranger_ws = connect(&server, &stranger).await;
+    let voter = server.login("daibieu01").await;
+    assert_eq!(voter.vote(poll, &[0]).await["status"], "accepted");
+
+    let mut heard = Vec::new();
+    let deadline = Instant::now() + Duration::from_millis(1200);
+    while let Some(m) = next(
+        &mut member_ws,
+        deadline.saturating_duration_since(Instant::now()),
+    )
+    .await
+    {
+        if m["type"] != "heartbeat" {
+            heard.push(m);
+        }
+    }
+    let event_cursor = heard
+        .iter()
+        .filter(|m| m["type"] == "meeting")
+        .filter_map(|m| m["cursor"].as_u64())
+        .max()
+        .unwrap_or_else(|| panic!("no meeting event for the ballot: {heard:?}"));
+    // The event carried the cursor: no second send saying the feed moved to it.
+    for m in &heard {
+        if m["type"] == "changed" {
+            assert!(
+                m["cursor"].as_u64().unwrap() > event_cursor,
+                "a `changed` repeated the event's cursor: {heard:?}"
+            );
+        }
+    }
+    // Someone outside the meeting hears only that the feed moved.
+    let changed = loop {
+        let m = next(&mut stranger_ws, Duration::from_secs(2))
+            .await
+            .expect("the outsider hears that the feed moved");
+        assert_ne!(m["type"], "meeting", "an outsider got {m}");
+        if m["type"] == "changed" {
+            break m;
+        }
+    };
+    assert!(changed["cursor"].as_u64().unwrap() >= event_cursor);
+}
+
+#[tokio::test]
 async fn attendance_proxies_count_once_and_do_not_chain() {
     let server = TestServer::demo().await;
     let (secretary, meeting) = today(&server).await;
