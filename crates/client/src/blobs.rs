@@ -28,7 +28,7 @@ pub fn sha256_of_file(path: &Path) -> io::Result<Sha256> {
     Ok(Sha256::from_digest(&h.finalize().into()))
 }
 
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
@@ -96,17 +96,10 @@ impl BlobStore {
         Ok(Ok(()))
     }
 
-    /// Renames a verified part into place. The caller makes it durable first and the
-    /// rename after ([`sync_all_files`](Self::sync_all_files)).
+    /// Renames a verified part into place. The caller has made the part durable first
+    /// and flushes the directory after ([`sync_dir`]).
     pub fn publish_part(&self, sha: &Sha256) -> io::Result<()> {
         std::fs::rename(self.part_path(sha), self.path(sha))
-    }
-
-    /// Flushes everything written to the store's filesystem (one `syncfs`): cheaper than
-    /// an fsync per file when a round brings many.
-    pub fn sync_all_files(&self) -> io::Result<()> {
-        let dir = std::fs::File::open(&self.root)?;
-        rustix::fs::syncfs(&dir).map_err(io::Error::from)
     }
 
     /// Copies a local file in (the secretary attaching a document); returns its hash.

@@ -411,11 +411,27 @@ impl Cache {
     // ---- signature verdicts ------------------------------------------------------------
 
     pub fn set_verdict(&self, sha: &Sha256, verdict: &SignatureSummary) -> Result<(), ClientError> {
-        self.conn().execute(
-            "INSERT INTO verdicts (sha256, json, checked_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (sha256) DO UPDATE SET json = ?2, checked_at = ?3",
-            params![sha.as_str(), to_json(verdict), now()],
-        )?;
+        self.set_verdicts(&[(sha.clone(), verdict.clone())])
+    }
+
+    /// Many verdicts in one transaction (one commit for a whole meeting pack).
+    pub fn set_verdicts(&self, verdicts: &[(Sha256, SignatureSummary)]) -> Result<(), ClientError> {
+        if verdicts.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO verdicts (sha256, json, checked_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sha256) DO UPDATE SET json = ?2, checked_at = ?3",
+            )?;
+            let at = now();
+            for (sha, verdict) in verdicts {
+                stmt.execute(params![sha.as_str(), to_json(verdict), at])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use phonghop_domain::{ChangesPage, Sha256};
 use serde::Serialize;
 use sha2::Digest;
 use std::io::Read as _;
-use tokio::io::AsyncWriteExt;
+use std::io::Write as _;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::{Client, ClientError};
@@ -253,7 +253,7 @@ impl Client {
             },
         );
         let received = Arc::new(AtomicU64::new(0));
-        let results: Vec<(Sha256, Result<(), ClientError>)> = futures_util::stream::iter(missing)
+        let results: Vec<(Sha256, Result<bool, ClientError>)> = futures_util::stream::iter(missing)
             .map(|(sha, size)| {
                 let (events, received) = (events.clone(), received.clone());
                 async move {
@@ -265,15 +265,20 @@ impl Client {
             .collect()
             .await;
         report.bytes += received.load(Ordering::Relaxed);
-        // Durable before visible, with one filesystem flush for the whole round instead
-        // of one per file: flush the parts, rename them, flush the renames.
-        if results.iter().any(|(_, r)| r.is_ok()) {
-            self.blobs.sync_all_files()?;
-        }
+        // Durable before visible: each part was flushed to disk by its writer; rename
+        // them, then flush the directories that got new names.
+        let mut unsigned = Vec::new();
+        let mut renamed_in = std::collections::BTreeSet::new();
         for (sha, r) in results {
             match r {
-                Ok(()) => {
+                Ok(no_signature) => {
                     self.blobs.publish_part(&sha)?;
+                    if let Some(dir) = self.blobs.path(&sha).parent() {
+                        renamed_in.insert(dir.to_path_buf());
+                    }
+                    if no_signature {
+                        unsigned.push((sha.clone(), phonghop_domain::SignatureSummary::Unsigned));
+                    }
                     report.downloaded += 1;
                     self.cache.clear_blob_error(&sha)?;
                     emit(
@@ -298,9 +303,10 @@ impl Client {
             }
         }
 
-        if report.downloaded > 0 {
-            self.blobs.sync_all_files()?;
+        for dir in &renamed_in {
+            crate::blobs::sync_dir(dir)?;
         }
+        self.cache.set_verdicts(&unsigned)?;
 
         // Every document on disk gets this device's own signature check.
         self.verify_documents().await?;
@@ -369,20 +375,20 @@ impl Client {
         })
         .await
         .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
-        for (sha, v) in &verdicts {
-            self.cache.set_verdict(sha, v)?;
-        }
+        self.cache.set_verdicts(&verdicts)?;
         Ok(verdicts.len())
     }
 
     /// Fetches one file into its `.part`, resuming what is there; checks it; renames.
+    /// Ok(true): the file went by whole and has no `/ByteRange`, so it is unsigned and
+    /// needs no signature check.
     async fn download(
         &self,
         sha: &Sha256,
         size: u64,
         events: &Events,
         received: &AtomicU64,
-    ) -> Result<(), ClientError> {
+    ) -> Result<bool, ClientError> {
         let mut have = self.blobs.part_len(sha);
         if have > size {
             self.blobs.discard_part(sha);
@@ -395,10 +401,10 @@ impl Client {
             async move {
                 tokio::task::spawn_blocking(move || -> std::io::Result<sha2::Sha256> {
                     let mut h = sha2::Sha256::new();
-                    std::io::copy(
-                        &mut std::fs::File::open(blobs.part_path(&sha2))?.take(len),
-                        &mut h,
-                    )?;
+                    let file = std::fs::File::open(blobs.part_path(&sha2))?;
+                    // Left by an earlier process, which may have stopped before its flush.
+                    file.sync_data()?;
+                    std::io::copy(&mut (&file).take(len), &mut h)?;
                     Ok(h)
                 })
                 .await
@@ -406,6 +412,8 @@ impl Client {
                 .map_err(ClientError::Io)
             }
         };
+        // Whether the whole file went by here without a `/ByteRange` (so it is unsigned).
+        let mut unsigned = false;
         let hasher = if have == size && size > 0 {
             // A complete part left by a cut round: nothing to fetch.
             hash_part(have).await?
@@ -426,17 +434,41 @@ impl Client {
                 sha2::Sha256::new()
             };
             let file = self.blobs.open_part(sha, resume)?;
-            let mut file =
-                tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::from_std(file));
+            // Hashing and writing run on a thread of their own, beside the network: the
+            // runtime only moves chunks. The writer flushes the file to disk when it has
+            // it all, while the other downloads go on, so the round's closing flush finds
+            // little left to do.
+            let (chunks, mut chunk_rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(64);
+            let writer =
+                tokio::task::spawn_blocking(move || -> std::io::Result<(sha2::Sha256, bool)> {
+                    let mut file = file;
+                    let mut marker = MarkerScan::new(b"/ByteRange");
+                    let mut block = Vec::with_capacity(WRITE_BLOCK);
+                    let mut written = 0u64;
+                    while let Some(chunk) = chunk_rx.blocking_recv() {
+                        hasher.update(&chunk);
+                        marker.feed(&chunk);
+                        block.extend_from_slice(&chunk);
+                        if block.len() >= WRITE_BLOCK {
+                            write_block(&mut file, &mut block, &mut written)?;
+                        }
+                    }
+                    write_block(&mut file, &mut block, &mut written)?;
+                    file.sync_data()?;
+                    Ok((hasher, marker.found()))
+                });
             let mut done = have;
             let mut last_event = 0;
             let mut body = resp.bytes_stream();
             while let Some(chunk) = body.next().await {
                 let chunk = chunk?;
-                hasher.update(&chunk);
-                file.write_all(&chunk).await?;
-                done += chunk.len() as u64;
-                received.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                let len = chunk.len() as u64;
+                if chunks.send(chunk).await.is_err() {
+                    // The writer stopped: its error is below.
+                    break;
+                }
+                done += len;
+                received.fetch_add(len, Ordering::Relaxed);
                 if done - last_event >= 256 * 1024 {
                     last_event = done;
                     emit(
@@ -452,7 +484,11 @@ impl Client {
                     break;
                 }
             }
-            file.flush().await?;
+            drop(chunks);
+            let (hasher, signed) = writer
+                .await
+                .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
+            unsigned = !resume && !signed;
             emit(
                 events,
                 SyncEvent::Blob {
@@ -470,6 +506,121 @@ impl Client {
                 "the server sent a file whose SHA-256 is {got}, not {sha}; it was discarded"
             )));
         }
-        Ok(())
+        Ok(unsigned)
+    }
+}
+
+/// Downloads go to disk in blocks of this size.
+const WRITE_BLOCK: usize = 1 << 20;
+
+/// Writes a block out and asks the kernel to start putting it on disk now, beside the
+/// download, so the closing flush has little left to wait for.
+fn write_block(
+    file: &mut std::fs::File,
+    block: &mut Vec<u8>,
+    written: &mut u64,
+) -> std::io::Result<()> {
+    if block.is_empty() {
+        return Ok(());
+    }
+    file.write_all(block)?;
+    start_writeback(file, *written, block.len() as u64);
+    *written += block.len() as u64;
+    block.clear();
+    Ok(())
+}
+
+/// Schedules writeback of a range of the file without waiting for it.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid open descriptor; the call only schedules writeback of its pages
+    // and touches no memory of ours.
+    unsafe {
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            offset as libc::off64_t,
+            len as libc::off64_t,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &std::fs::File, _offset: u64, _len: u64) {}
+
+/// Finds a byte string in data that arrives in chunks (a match may straddle two).
+struct MarkerScan {
+    finder: memchr::memmem::Finder<'static>,
+    /// The end of what came so far, one byte short of the marker.
+    tail: Vec<u8>,
+    found: bool,
+}
+
+impl MarkerScan {
+    fn new(marker: &'static [u8]) -> MarkerScan {
+        MarkerScan {
+            finder: memchr::memmem::Finder::new(marker),
+            tail: Vec::new(),
+            found: false,
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        if self.found {
+            return;
+        }
+        let keep = self.finder.needle().len() - 1;
+        let head = &chunk[..chunk.len().min(keep)];
+        let mut seam = std::mem::take(&mut self.tail);
+        seam.extend_from_slice(head);
+        self.found = self.finder.find(&seam).is_some() || self.finder.find(chunk).is_some();
+        self.tail = if chunk.len() >= keep {
+            chunk[chunk.len() - keep..].to_vec()
+        } else {
+            seam[seam.len().saturating_sub(keep)..].to_vec()
+        };
+    }
+
+    fn found(&self) -> bool {
+        self.found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MarkerScan;
+
+    fn scan(chunks: &[&[u8]]) -> bool {
+        let mut m = MarkerScan::new(b"/ByteRange");
+        for c in chunks {
+            m.feed(c);
+        }
+        m.found()
+    }
+
+    #[test]
+    fn the_marker_is_found_in_a_chunk_across_a_seam_and_across_tiny_chunks() {
+        assert!(scan(&[b"%PDF-1.7 << /ByteRange [0 10 20 30] >>"]));
+        assert!(scan(&[b"xxxx /Byte", b"Range [0 1]"]));
+        assert!(scan(&[b"/", b"Byte", b"R", b"a", b"nge"]));
+        assert!(scan(&[b"/Byte", b"", b"Range"]));
+        // Every split point of a stream that holds it once.
+        let data = b"%PDF-1.7 stream ... << /Type /Sig /ByteRange [0 1 2 3] >> endstream";
+        for cut in 0..data.len() {
+            assert!(scan(&[&data[..cut], &data[cut..]]), "cut at {cut}");
+        }
+        // Byte by byte.
+        let bytes: Vec<&[u8]> = data.chunks(1).collect();
+        assert!(scan(&bytes));
+    }
+
+    #[test]
+    fn no_marker_means_not_found_even_when_parts_of_it_straddle_seams() {
+        assert!(!scan(&[b"%PDF-1.7 /Type /Page"]));
+        assert!(!scan(&[b"/Byte", b"Ran", b"/ByteRang", b"x"]));
+        assert!(!scan(&[b"/ByteRang", b"", b"E"]));
+        assert!(!scan(&[]));
     }
 }

@@ -262,6 +262,21 @@ async fn a_cut_download_resumes_from_its_part_file() {
         sha2
     );
     assert_eq!(p.ok(&["status", "--json"]).json()["blob_errors"], json!([]));
+
+    // Both are unsigned: the resumed one found so by reading it back, the whole one
+    // while it streamed in.
+    let docs = p
+        .ok(&["docs", today["id"].as_str().unwrap(), "--json"])
+        .json();
+    for s in [&sha, &sha2] {
+        let d = docs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["sha256"] == json!(s))
+            .unwrap_or_else(|| panic!("{s} is not listed: {docs}"));
+        assert_eq!(d["signature"]["status"], "unsigned", "{d}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
