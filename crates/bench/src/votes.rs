@@ -74,7 +74,10 @@ async fn connect_live(base: &str, token: &str, seen: Seen) -> Result<()> {
         format!("{}/api/v1/live", base.replacen("http", "ws", 1)).into_client_request()?;
     req.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
+    // As the app's client: a small read buffer (tungstenite zeroes it before every read).
+    let config =
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
     // Wait for hello, so the connection is fully up before anyone votes.
     match ws.next().await {
         Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_))) => {}
