@@ -410,10 +410,6 @@ impl Cache {
 
     // ---- signature verdicts ------------------------------------------------------------
 
-    pub fn set_verdict(&self, sha: &Sha256, verdict: &SignatureSummary) -> Result<(), ClientError> {
-        self.set_verdicts(&[(sha.clone(), verdict.clone())])
-    }
-
     /// Many verdicts in one transaction (one commit for a whole meeting pack).
     pub fn set_verdicts(&self, verdicts: &[(Sha256, SignatureSummary)]) -> Result<(), ClientError> {
         if verdicts.is_empty() {

@@ -361,8 +361,7 @@ impl Client {
             todo.into_iter()
                 .map(|sha| {
                     let bytes = std::fs::read(blobs.path(&sha)).unwrap_or_default();
-                    // A PDF without a /ByteRange has no signature: no need to parse it.
-                    if memchr::memmem::find(&bytes, b"/ByteRange").is_none() {
+                    if memchr::memmem::find(&bytes, SIGNATURE_MARKER).is_none() {
                         return (sha, phonghop_domain::SignatureSummary::Unsigned);
                     }
                     let verdict = match phonghop_pdf::verify_pdf(&bytes, &trust) {
@@ -412,11 +411,9 @@ impl Client {
                 .map_err(ClientError::Io)
             }
         };
-        // Whether the whole file went by here without a `/ByteRange` (so it is unsigned).
-        let mut unsigned = false;
-        let hasher = if have == size && size > 0 {
+        let (hasher, unsigned) = if have == size && size > 0 {
             // A complete part left by a cut round: nothing to fetch.
-            hash_part(have).await?
+            (hash_part(have).await?, false)
         } else {
             let mut resp = self.api.get_blob(sha, have).await?;
             if resp.status() == reqwest::StatusCode::RANGE_NOT_SATISFIABLE {
@@ -442,7 +439,7 @@ impl Client {
             let writer =
                 tokio::task::spawn_blocking(move || -> std::io::Result<(sha2::Sha256, bool)> {
                     let mut file = file;
-                    let mut marker = MarkerScan::new(b"/ByteRange");
+                    let mut marker = MarkerScan::new(SIGNATURE_MARKER);
                     let mut block = Vec::with_capacity(WRITE_BLOCK);
                     let mut written = 0u64;
                     while let Some(chunk) = chunk_rx.blocking_recv() {
@@ -488,7 +485,6 @@ impl Client {
             let (hasher, signed) = writer
                 .await
                 .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
-            unsigned = !resume && !signed;
             emit(
                 events,
                 SyncEvent::Blob {
@@ -497,7 +493,8 @@ impl Client {
                     total: size,
                 },
             );
-            hasher
+            // Only a file seen whole here can be judged by what went by.
+            (hasher, !resume && !signed)
         };
         let got = Sha256::from_digest(&hasher.finalize().into());
         if &got != sha {
@@ -509,6 +506,10 @@ impl Client {
         Ok(unsigned)
     }
 }
+
+/// Every PDF signature has a `/ByteRange`: a file without one is unsigned and needs no
+/// parsing to say so.
+const SIGNATURE_MARKER: &[u8] = b"/ByteRange";
 
 /// Downloads go to disk in blocks of this size.
 const WRITE_BLOCK: usize = 1 << 20;
@@ -593,7 +594,7 @@ mod tests {
     use super::MarkerScan;
 
     fn scan(chunks: &[&[u8]]) -> bool {
-        let mut m = MarkerScan::new(b"/ByteRange");
+        let mut m = MarkerScan::new(super::SIGNATURE_MARKER);
         for c in chunks {
             m.feed(c);
         }
