@@ -134,6 +134,24 @@ try {
     await waitFor('the stroke, saved', async () => (await inkStrokes(b)) === 1);
   });
 
+  await step('the meeting screen gets a document ready: it opens from what was prepared', async () => {
+    await (await $t(b, 'viewer-back')).click();
+    const id = await waitFor('the signed document on the agenda', async () => {
+      for (const d of await b.$$('[data-testid="document"]')) {
+        if ((await d.getText()).includes(DOC_TITLE)) return d.getAttribute('data-document-id');
+      }
+      return null;
+    });
+    await waitFor('its first page prepared', () => b.execute((doc) => window.__phonghopPerf?.prepared?.[doc] !== undefined, id));
+    await (await b.$(`[data-testid="document"][data-document-id="${id}"] [data-testid="open-document"]`)).click();
+    const marks = await waitFor('the first page', () =>
+      b.execute(() => (window.__phonghopPerf?.marks['first-page'] !== undefined ? window.__phonghopPerf.marks : null)),
+    );
+    if (marks['viewer-from-prepared'] === undefined) throw new Error('the viewer did not start from the prepared document');
+    const title = await (await b.$('[data-testid="document-title"]')).getText();
+    if (title !== documentId) throw new Error(`opened ${title}`);
+  });
+
   await step('quit', async () => {
     await b.deleteSession();
     b = null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitWidthScale, livePages, pageAt, pageTops, PAGE_GAP, PAGE_PAD } from './layout';
+import { fitScale, fitWidthScale, FIT_MARGIN, livePages, pageAt, pageTops, PAGE_GAP, PAGE_PAD, renderWidth } from './layout';
 
 const a4 = { width: 595, height: 842 };
 const pages = Array.from({ length: 300 }, () => a4);
@@ -24,5 +24,18 @@ describe('continuous layout', () => {
   });
   it('fits the width', () => {
     expect(fitWidthScale([a4], 595 + 2 * PAGE_PAD)).toBeCloseTo(1);
+  });
+});
+
+describe('render width', () => {
+  it('fits inside the scroller less its margin', () => {
+    expect(fitScale([a4], 595 + 2 * PAGE_PAD + FIT_MARGIN)).toBeCloseTo(1);
+  });
+  it('asks the renderer for device pixels in steps of 64', () => {
+    expect(renderWidth(1000, 1)).toBe(1024);
+    expect(renderWidth(1024, 1)).toBe(1024);
+    expect(renderWidth(1000, 2)).toBe(2048);
+    expect(renderWidth(1000, 0)).toBe(1024);
+    expect(renderWidth(5000, 1)).toBe(4096);
   });
 });

@@ -45,3 +45,19 @@ export function fitWidthScale(pages: readonly PageSize[], available: number): nu
   const widest = Math.max(1, ...pages.map((p) => p.width));
   return Math.max(0.25, Math.min(4, (available - 2 * PAGE_PAD) / widest));
 }
+
+/** Room the viewer keeps beside the fitted page, inside the scroller. */
+export const FIT_MARGIN = 24;
+/** Width of the viewer's thumbnail column, border included. */
+export const THUMBS_WIDTH = 150;
+
+/** The fit-width scale for a scroller `scrollerWidth` CSS pixels wide. */
+export function fitScale(pages: readonly PageSize[], scrollerWidth: number): number {
+  return fitWidthScale(pages, scrollerWidth - FIT_MARGIN);
+}
+
+/** Pixel width asked of the renderer for a page `cssWidth` CSS pixels wide: device
+ *  pixels, in steps of 64 so zooming and resizing reuse renders. */
+export function renderWidth(cssWidth: number, devicePixelRatio: number): number {
+  return Math.min(4096, Math.ceil((cssWidth * (devicePixelRatio || 1)) / 64) * 64);
+}

@@ -5,6 +5,8 @@ interface Perf {
   marks: Record<string, number>;
   /** When each page's image (0-based index) last finished loading. */
   pages: Record<number, number>;
+  /** Documents whose first page the meeting screen got ready (id → when). */
+  prepared: Record<string, number>;
 }
 
 declare global {
@@ -14,7 +16,7 @@ declare global {
 }
 
 function perf(): Perf {
-  window.__phonghopPerf ??= { marks: {}, pages: {} };
+  window.__phonghopPerf ??= { marks: {}, pages: {}, prepared: {} };
   return window.__phonghopPerf;
 }
 
@@ -31,4 +33,9 @@ export function pageLoaded(index: number): void {
 export function resetPages(): void {
   perf().pages = {};
   delete perf().marks['first-page'];
+  delete perf().marks['viewer-from-prepared'];
+}
+
+export function prepared(documentId: string): void {
+  perf().prepared[documentId] = performance.now();
 }

@@ -1,0 +1,93 @@
+// Opening a document should feel instant. While the meeting screen is up, it prepares
+// the first documents of its agenda the way the viewer will show them: the engine opens
+// each one and renders its first page at the width the viewer will ask for, and the
+// webview decodes that image. The viewer then paints its first frame from what was
+// prepared, without waiting on the bridge, and finds its first page already decoded.
+import { api, pageUrl } from './api';
+import type { OpenedDocument } from './bindings';
+import { fitScale, renderWidth, THUMBS_WIDTH } from './layout';
+import { prepared } from './perf';
+
+/** Documents prepared per meeting screen. Each decoded first page holds a few MB of the
+ *  webview's memory (1088 × 1540 px × 4 B ≈ 6.7 MB). */
+export const PREPARE_LIMIT = 6;
+/** `localStorage` key: "off" turns preparing off (low-memory devices; the benchmark's
+ *  cold open). */
+export const PREPARE_SETTING = 'phonghop.prepare';
+
+const opened = new Map<string, OpenedDocument>();
+/** Decoded first pages, newest last, referenced so that the webview keeps them. */
+const decoded: HTMLImageElement[] = [];
+/** The viewer's scroller as last measured, to predict its width next time. */
+let measured: { scroller: number; window: number; thumbs: boolean } | null = null;
+let scrollbar: number | null = null;
+
+function scrollbarWidth(): number {
+  if (scrollbar === null) {
+    const probe = document.createElement('div');
+    probe.style.cssText = 'position:absolute;top:-200px;width:100px;height:100px;overflow-y:scroll';
+    document.body.append(probe);
+    scrollbar = probe.offsetWidth - probe.clientWidth;
+    probe.remove();
+  }
+  return scrollbar;
+}
+
+/** The viewer measured its scroller (CSS pixels) with or without thumbnails. */
+export function rememberViewerWidth(scroller: number, thumbs: boolean): void {
+  measured = { scroller, window: window.innerWidth, thumbs };
+}
+
+/** The width the viewer's scroller will have: as last measured, else from the layout. */
+export function expectedViewerWidth(thumbs: boolean): number {
+  if (measured?.thumbs === thumbs) return measured.scroller + window.innerWidth - measured.window;
+  return window.innerWidth - (thumbs ? THUMBS_WIDTH : 0) - scrollbarWidth();
+}
+
+/** The document as last opened here: the viewer's first frame until the engine answers. */
+export function preparedDocument(id: string): OpenedDocument | null {
+  return opened.get(id) ?? null;
+}
+
+export function documentOpened(d: OpenedDocument): void {
+  opened.set(d.id, d);
+}
+
+/** The URL of the first page as the viewer asks for it at fit width. */
+export function firstPageUrl(d: OpenedDocument, scrollerWidth: number): string | null {
+  const first = d.pages[0];
+  if (!first) return null;
+  const scale = fitScale(d.pages, scrollerWidth);
+  return pageUrl(d.sha256, 0, renderWidth(first.width * scale, window.devicePixelRatio));
+}
+
+function enabled(): boolean {
+  try {
+    return localStorage.getItem(PREPARE_SETTING) !== 'off';
+  } catch {
+    return true;
+  }
+}
+
+/** Prepares the first `PREPARE_LIMIT` of `ids`, one at a time, until `signal` aborts
+ *  (the meeting screen closed: the viewer then has the engine to itself). */
+export async function prepare(ids: readonly string[], signal: AbortSignal): Promise<void> {
+  if (!enabled()) return;
+  for (const id of ids.slice(0, PREPARE_LIMIT)) {
+    if (signal.aborted) return;
+    try {
+      const d = await api.openDocument(id);
+      documentOpened(d);
+      const url = firstPageUrl(d, expectedViewerWidth(true));
+      if (!url || signal.aborted || decoded.some((img) => img.src === url)) continue;
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      decoded.push(img);
+      if (decoded.length > PREPARE_LIMIT) decoded.shift();
+      prepared(id);
+    } catch {
+      // Not downloaded yet, or unreadable: the viewer says why when it is opened.
+    }
+  }
+}
