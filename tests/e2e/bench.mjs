@@ -1,7 +1,10 @@
 // `cargo xtask bench app`: the release app under Xvfb through WebDriver, against the
 // release server with the demo province plus a 50-page and a 300-page document.
 //   cold start  — session request (the app process starting) to the meeting list painted
-//   open        — click on a 50-page document to its first page painted
+//   open        — click on a 50-page document to its first page painted, as a delegate
+//                 does it: from the meeting screen, which prepares the agenda's first
+//                 documents (ui/src/lib/prepare.ts); and cold, in a new app process with
+//                 preparing off
 //   page flip   — PageDown to the next page's image painted (median of 20)
 //   RSS         — app + webview processes with the 300-page document open, scrolled
 // beside the raw PDFium render of the same first page at the same width (the engine,
@@ -114,6 +117,9 @@ if (sync.status !== 0) throw new Error('phonghop sync failed');
 
 const driver = await Driver.start();
 const cold = [];
+const coldOpen = [];
+/** lib/prepare.ts's setting. */
+const PREPARE_SETTING = 'phonghop.prepare';
 let openMs = [];
 let flips = [];
 let rssKiB = 0;
@@ -125,6 +131,11 @@ try {
     await waitFor('meetings painted', async () => (await b.$('[data-testid="meeting"]')).isExisting(), 60000);
     cold.push(performance.now() - t0);
     if (i < 2) {
+      // A new app process with preparing off: the first open of the document is cold all
+      // the way (engine, render, encode, webview decode).
+      await b.execute((key) => localStorage.setItem(key, 'off'), PREPARE_SETTING);
+      coldOpen.push(await openDocument(b, 'Bench 50 trang'));
+      await b.execute((key) => localStorage.removeItem(key), PREPARE_SETTING);
       await b.deleteSession();
       continue;
     }
@@ -176,6 +187,7 @@ const raw = JSON.parse(execFileSync(env('PHONGHOP_APP_BIN'), ['--bench-render', 
 const open = median(openMs);
 console.log(`cold start to meeting list painted: median ${median(cold).toFixed(0)} ms (runs: ${cold.map((x) => x.toFixed(0)).join(', ')})`);
 console.log(`open 50-page document to first page painted: median ${open.toFixed(1)} ms (runs: ${openMs.map((x) => x.toFixed(1)).join(', ')}), page width ${width} px`);
+console.log(`the same, cold (new app process, preparing off): ${coldOpen.map((x) => x.toFixed(1)).join(', ')} ms`);
 console.log(`page flip to next page painted: median ${median(flips).toFixed(1)} ms, max ${Math.max(...flips).toFixed(1)} ms (20 flips)`);
 console.log(`RSS, app + webview processes, 300-page document open: ${(rssKiB / 1024).toFixed(0)} MiB`);
 console.log(`raw PDFium render of page 1 at ${width} px (engine, cache off): median ${raw.median_render_ms.toFixed(1)} ms; open ${raw.open_ms.toFixed(1)} ms`);

@@ -28,8 +28,14 @@ describe('continuous layout', () => {
 });
 
 describe('render width', () => {
-  it('fits inside the scroller less its margin', () => {
-    expect(fitScale([a4], 595 + 2 * PAGE_PAD + FIT_MARGIN)).toBeCloseTo(1);
+  it('fits inside the scroller less its margin, a whole number of render steps wide', () => {
+    const s = fitScale([a4], 1100);
+    expect(595 * s).toBe(1024);
+    expect(595 * s).toBeLessThanOrEqual(1100 - FIT_MARGIN - 2 * PAGE_PAD);
+    expect(renderWidth(595 * s, 1)).toBe(1024);
+    expect(renderWidth(595 * s, 2)).toBe(2048);
+    // Too narrow to snap: plain fit.
+    expect(fitScale([a4], 200)).toBeCloseTo(fitWidthScale([a4], 200 - FIT_MARGIN));
   });
   it('asks the renderer for device pixels in steps of 64', () => {
     expect(renderWidth(1000, 1)).toBe(1024);

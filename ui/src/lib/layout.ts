@@ -51,13 +51,23 @@ export const FIT_MARGIN = 24;
 /** Width of the viewer's thumbnail column, border included. */
 export const THUMBS_WIDTH = 150;
 
-/** The fit-width scale for a scroller `scrollerWidth` CSS pixels wide. */
+/** Renders come in widths that are multiples of this many pixels. */
+export const RENDER_STEP = 64;
+
+/** The fit-width scale for a scroller `scrollerWidth` CSS pixels wide. The widest page
+ *  comes out a whole number of render steps wide, so that its image is shown pixel for
+ *  pixel: sharper, and a plain copy for the webview to paint instead of a resampling. */
 export function fitScale(pages: readonly PageSize[], scrollerWidth: number): number {
-  return fitWidthScale(pages, scrollerWidth - FIT_MARGIN);
+  const scale = fitWidthScale(pages, scrollerWidth - FIT_MARGIN);
+  const widest = Math.max(1, ...pages.map((p) => p.width));
+  const snapped = Math.floor((widest * scale) / RENDER_STEP) * RENDER_STEP;
+  return snapped >= 4 * RENDER_STEP ? snapped / widest : scale;
 }
 
 /** Pixel width asked of the renderer for a page `cssWidth` CSS pixels wide: device
- *  pixels, in steps of 64 so zooming and resizing reuse renders. */
+ *  pixels, in render steps so that zooming and resizing reuse renders. */
 export function renderWidth(cssWidth: number, devicePixelRatio: number): number {
-  return Math.min(4096, Math.ceil((cssWidth * (devicePixelRatio || 1)) / 64) * 64);
+  // The epsilon keeps a width that is a whole number of steps (up to float error) there.
+  const steps = Math.ceil((cssWidth * (devicePixelRatio || 1)) / RENDER_STEP - 1e-6);
+  return Math.min(4096, steps * RENDER_STEP);
 }
