@@ -69,12 +69,19 @@ function enabled(): boolean {
   }
 }
 
-/** Prepares the first `PREPARE_LIMIT` of `ids`, one at a time, until `signal` aborts
- *  (the meeting screen closed: the viewer then has the engine to itself). */
-export async function prepare(ids: readonly string[], signal: AbortSignal): Promise<void> {
+/** Prepares the first `PREPARE_LIMIT` of `docs`, one at a time, until `signal` aborts
+ *  (the meeting screen closed: the viewer then has the engine to itself). A document
+ *  whose version is prepared already costs nothing: coming back to the meeting screen
+ *  must not compete with the next tap. */
+export async function prepare(docs: readonly { id: string; version: number }[], signal: AbortSignal): Promise<void> {
   if (!enabled()) return;
-  for (const id of ids.slice(0, PREPARE_LIMIT)) {
+  for (const { id, version } of docs.slice(0, PREPARE_LIMIT)) {
     if (signal.aborted) return;
+    const known = opened.get(id);
+    if (known?.version === version) {
+      const url = firstPageUrl(known, expectedViewerWidth(true));
+      if (url && decoded.some((img) => img.src === url)) continue;
+    }
     try {
       const d = await api.openDocument(id);
       documentOpened(d);
