@@ -53,6 +53,22 @@ export function documentOpened(d: OpenedDocument): void {
   opened.set(d.id, d);
 }
 
+/** The engine no longer opens `id` for this user: nothing of it is shown from here. */
+export function forgetDocument(id: string): void {
+  const d = opened.get(id);
+  opened.delete(id);
+  if (!d) return;
+  for (let i = decoded.length - 1; i >= 0; i -= 1) {
+    if (decoded[i]?.src.includes(`/${d.sha256}/`)) decoded.splice(i, 1);
+  }
+}
+
+/** Signed out, or the session ended: forget everything prepared for that user. */
+export function forgetAll(): void {
+  opened.clear();
+  decoded.length = 0;
+}
+
 /** The URL of the first page as the viewer asks for it at fit width. */
 export function firstPageUrl(d: OpenedDocument, scrollerWidth: number): string | null {
   const first = d.pages[0];
