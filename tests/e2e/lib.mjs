@@ -149,7 +149,10 @@ export class Driver {
       ['--port', String(d.port), '--native-port', String(nativePort), '--native-driver', process.env.WEBKIT_WEBDRIVER ?? '/usr/bin/WebKitWebDriver'],
       { stdio: ['ignore', 'ignore', process.env.PHONGHOP_E2E_VERBOSE ? 'inherit' : 'ignore'] },
     );
+    // tauri-driver starts WebKitWebDriver beside it; a session asked for before that one
+    // listens is dropped (UND_ERR_SOCKET), so wait for both.
     await waitPort(d.port);
+    await waitPort(nativePort);
     return d;
   }
 
