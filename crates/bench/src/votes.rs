@@ -75,8 +75,8 @@ async fn connect_live(base: &str, token: &str, seen: Seen) -> Result<()> {
     req.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);
     // As the app's client: a small read buffer (tungstenite zeroes it before every read).
-    let config =
-        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4096);
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(phonghop_domain::LIVE_READ_BUFFER);
     let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true).await?;
     // Wait for hello, so the connection is fully up before anyone votes.
     match ws.next().await {

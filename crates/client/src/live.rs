@@ -7,9 +7,6 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::{ClientError, ServerApi};
 
-/// The live channel's read buffer.
-pub const LIVE_READ_BUFFER: usize = 4096;
-
 pub struct Live {
     stream: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
@@ -31,7 +28,7 @@ impl Live {
         // A small read buffer: tungstenite zeroes all of it before every read, and the
         // server's messages are small (longer ones are read in pieces).
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-            .read_buffer_size(LIVE_READ_BUFFER);
+            .read_buffer_size(phonghop_domain::LIVE_READ_BUFFER);
         let (stream, _) = tokio_tungstenite::connect_async_with_config(req, Some(config), true)
             .await
             .map_err(|e| match e {

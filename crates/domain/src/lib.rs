@@ -25,7 +25,7 @@ pub use meeting::{
 };
 pub use note::Note;
 pub use ops::{Op, OpEnvelope, OpOutcome, OpResult, OpsRequest, OpsResponse};
-pub use sync::{Change, ChangesPage, LiveMessage, LoginRequest, LoginResponse};
+pub use sync::{Change, ChangesPage, LIVE_READ_BUFFER, LiveMessage, LoginRequest, LoginResponse};
 pub use user::{OrgUnit, Role, User};
 
 pub use attendance::{AttendanceState, AttendanceSummary, Presence};

@@ -166,7 +166,7 @@ pub async fn live(
     // thousand times per vote for a full hall. Client messages are small (video signaling
     // at most a few KiB; longer frames are read in several pieces).
     Ok(ws
-        .read_buffer_size(LIVE_READ_BUFFER)
+        .read_buffer_size(phonghop_domain::LIVE_READ_BUFFER)
         .on_upgrade(move |socket| live_session(app, socket, who, guest, user)))
 }
 
@@ -298,7 +298,4 @@ pub async fn trust(
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(20);
 
 /// The shortest time between two `changed` messages on one connection.
-/// The live channel's read buffer (see [`live`]).
-const LIVE_READ_BUFFER: usize = 4096;
-
 pub const CHANGED_EVERY: Duration = Duration::from_millis(250);
