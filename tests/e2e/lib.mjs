@@ -198,3 +198,28 @@ export async function waitFor(what, f, ms = 30000) {
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
 }
+
+/** A suite's named steps: each prints ok or FAIL with its time, and a failure stops the
+ *  suite; `finish` prints the count and exits non-zero when anything failed. */
+export function suite() {
+  const results = [];
+  async function step(name, f) {
+    const t0 = Date.now();
+    try {
+      await f();
+      results.push({ name, ok: true });
+      console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      results.push({ name, ok: false });
+      console.log(`  FAIL ${name}: ${e.stack ?? e}`);
+      throw e;
+    }
+  }
+  function finish(label, failed) {
+    const passed = results.filter((r) => r.ok).length;
+    const failedCount = results.length - passed;
+    console.log(`${label}: ${passed} passed, ${failedCount} failed`);
+    process.exit(failed || failedCount > 0 ? 1 : 0);
+  }
+  return { step, finish };
+}

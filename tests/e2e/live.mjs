@@ -7,7 +7,7 @@
 // delegate with the floor presents a document and the other's viewer follows the pages.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { $t, appDataDir, DemoServer, Driver, PASSWORD, sleep, waitFor } from './lib.mjs';
+import { $t, appDataDir, DemoServer, Driver, PASSWORD, sleep, suite, waitFor } from './lib.mjs';
 
 // `cargo xtask screenshots` sets these: the screens of the live meeting, as each
 // webview paints them (the windows overlap on one X display).
@@ -22,19 +22,7 @@ async function shot(b, name) {
 
 const QUESTION = 'Thông qua dự thảo Nghị quyết về kế hoạch đầu tư công năm 2027';
 
-const results = [];
-async function step(name, f) {
-  const t0 = Date.now();
-  try {
-    await f();
-    results.push({ name, ok: true });
-    console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  FAIL ${name}: ${e.stack ?? e}`);
-    throw e;
-  }
-}
+const { step, finish } = suite();
 
 async function login(b, url, username) {
   await waitFor('the login form', async () => (await $t(b, 'login-form')).isExisting());
@@ -181,7 +169,4 @@ try {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
 
-const passed = results.filter((r) => r.ok).length;
-const failedCount = results.length - passed;
-console.log(`e2e live: ${passed} passed, ${failedCount} failed`);
-process.exit(failed || failedCount > 0 ? 1 : 0);
+finish('e2e live', failed);

@@ -5,26 +5,14 @@
 // stroke; quit; stop the server; start the app again — it opens offline with the
 // document and the stroke; start the server — the stroke reaches it.
 import { rmSync } from 'node:fs';
-import { $t, appDataDir, DemoServer, Driver, PASSWORD, waitFor } from './lib.mjs';
+import { $t, appDataDir, DemoServer, Driver, PASSWORD, suite, waitFor } from './lib.mjs';
 
 const DOC_TITLE = 'Kết quả rà soát';
 const SIGNER = 'Hoàng Minh Tuấn';
 const QUERY = 'khong day'; // "không dây": only on page 5
 const QUERY_PAGE = 5;
 
-const results = [];
-async function step(name, f) {
-  const t0 = Date.now();
-  try {
-    await f();
-    results.push({ name, ok: true });
-    console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  FAIL ${name}: ${e.stack ?? e}`);
-    throw e;
-  }
-}
+const { step, finish } = suite();
 
 async function openTodayDocument(b) {
   await waitFor('today meeting', async () => (await b.$('[data-testid="meeting"][data-when="today"]')).isExisting());
@@ -194,7 +182,4 @@ try {
   rmSync(data, { recursive: true, force: true });
 }
 
-const passed = results.filter((r) => r.ok).length;
-const failedCount = results.length - passed;
-console.log(`e2e: ${passed} passed, ${failedCount} failed`);
-process.exit(failed || failedCount > 0 ? 1 : 0);
+finish('e2e', failed);
