@@ -85,32 +85,58 @@ function enabled(): boolean {
   }
 }
 
+type DocRef = { id: string; version: number };
+
+/** Preparations under way, so that the agenda's order and a finger on the same document
+ *  do the work once. */
+const underway = new Map<string, Promise<void>>();
+
 /** Prepares the first `PREPARE_LIMIT` of `docs`, one at a time, until `signal` aborts
  *  (the meeting screen closed: the viewer then has the engine to itself). A document
  *  whose version is prepared already costs nothing: coming back to the meeting screen
  *  must not compete with the next tap. */
-export async function prepare(docs: readonly { id: string; version: number }[], signal: AbortSignal): Promise<void> {
+export async function prepare(docs: readonly DocRef[], signal: AbortSignal): Promise<void> {
   if (!enabled()) return;
-  for (const { id, version } of docs.slice(0, PREPARE_LIMIT)) {
+  for (const doc of docs.slice(0, PREPARE_LIMIT)) {
     if (signal.aborted) return;
-    const known = opened.get(id);
-    if (known?.version === version) {
-      const url = firstPageUrl(known, expectedViewerWidth(true));
-      if (url && decoded.some((img) => img.src === url)) continue;
-    }
-    try {
-      const d = await api.openDocument(id);
-      documentOpened(d);
-      const url = firstPageUrl(d, expectedViewerWidth(true));
-      if (!url || signal.aborted || decoded.some((img) => img.src === url)) continue;
-      const img = new Image();
-      img.src = url;
-      await img.decode();
-      decoded.push(img);
-      if (decoded.length > PREPARE_LIMIT) decoded.shift();
-      prepared(id);
-    } catch {
-      // Not downloaded yet, or unreadable: the viewer says why when it is opened.
-    }
+    await prepareOne(doc, signal);
   }
+}
+
+/** A finger (or a mouse button) went down on a document: prepare it now, ahead of the
+ *  agenda's order — a tap lasts long enough for the engine to open it, and the viewer
+ *  then starts from it. */
+export function prepareNow(doc: DocRef): void {
+  if (enabled()) void prepareOne(doc, null);
+}
+
+function prepareOne(doc: DocRef, signal: AbortSignal | null): Promise<void> {
+  const known = opened.get(doc.id);
+  if (known?.version === doc.version) {
+    const url = firstPageUrl(known, expectedViewerWidth(true));
+    if (url && decoded.some((img) => img.src === url)) return Promise.resolve();
+  }
+  let work = underway.get(doc.id);
+  if (!work) {
+    work = (async () => {
+      try {
+        const d = await api.openDocument(doc.id);
+        documentOpened(d);
+        const url = firstPageUrl(d, expectedViewerWidth(true));
+        if (!url || signal?.aborted || decoded.some((img) => img.src === url)) return;
+        const img = new Image();
+        img.src = url;
+        await img.decode();
+        decoded.push(img);
+        if (decoded.length > PREPARE_LIMIT) decoded.shift();
+        prepared(doc.id);
+      } catch {
+        // Not downloaded yet, or unreadable: the viewer says why when it is opened.
+      } finally {
+        underway.delete(doc.id);
+      }
+    })();
+    underway.set(doc.id, work);
+  }
+  return work;
 }
