@@ -49,6 +49,15 @@ impl App {
             .ok_or_else(|| AppError::new(Code::NotLoggedIn, "not logged in"))
     }
 
+    /// A change made here: `f` records it through the client engine (applied to the cache
+    /// and queued in the outbox at once), then the push loop is woken to send it now.
+    pub fn change<T>(&self, f: impl FnOnce(&Client) -> AppResult<T>) -> AppResult<T> {
+        let client = self.client()?;
+        let out = f(&client)?;
+        self.sync.local_change();
+        Ok(out)
+    }
+
     pub fn set_client(&self, c: Option<Arc<Client>>) {
         *self
             .client

@@ -37,30 +37,27 @@ pub async fn annotations_list(
 #[tauri::command]
 #[instrument(skip(state, input), err)]
 pub async fn annotation_save(state: State<'_, App>, input: AnnotationInput) -> AppResult<String> {
-    let c = state.client()?;
-    let doc = state.find_document(&c, &input.document_id)?;
-    let version = doc
-        .current()
-        .map(|v| v.version)
-        .ok_or_else(|| AppError::new(Code::NotFound, "the document has no version"))?;
-    let id = input.id.as_deref().map(parse_id).transpose()?;
-    let id = c.annotation_put(
-        id,
-        doc.id,
-        version,
-        input.page,
-        input.shared,
-        input.body.into(),
-    )?;
-    state.sync.local_change();
-    Ok(id.to_string())
+    state.change(|c| {
+        let doc = state.find_document(c, &input.document_id)?;
+        let version = doc
+            .current()
+            .map(|v| v.version)
+            .ok_or_else(|| AppError::new(Code::NotFound, "the document has no version"))?;
+        let id = input.id.as_deref().map(parse_id).transpose()?;
+        let id = c.annotation_put(
+            id,
+            doc.id,
+            version,
+            input.page,
+            input.shared,
+            input.body.into(),
+        )?;
+        Ok(id.to_string())
+    })
 }
 
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn annotation_delete(state: State<'_, App>, id: String) -> AppResult<()> {
-    let c = state.client()?;
-    c.annotation_delete(parse_id(&id)?)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| Ok(c.annotation_delete(parse_id(&id)?)?))
 }

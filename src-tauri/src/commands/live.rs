@@ -138,7 +138,6 @@ pub async fn attendance_check_in(
     meeting_id: String,
     how: String,
 ) -> AppResult<()> {
-    let c = state.client()?;
     let s = match how.as_str() {
         "in_room" => AttendanceState::InRoom,
         "remote" => AttendanceState::Remote,
@@ -149,9 +148,8 @@ pub async fn attendance_check_in(
             ));
         }
     };
-    c.set_attendance(parse_id(&meeting_id)?, None, s)?;
-    state.sync.local_change();
-    Ok(())
+    let meeting = parse_id(&meeting_id)?;
+    state.change(|c| Ok(c.set_attendance(meeting, None, s)?))
 }
 
 /// Asks for the floor: `speak` (phát biểu) or `question` (chất vấn), on the current item.
@@ -162,7 +160,6 @@ pub async fn speak_request(
     meeting_id: String,
     kind: String,
 ) -> AppResult<String> {
-    let c = state.client()?;
     let kind = match kind.as_str() {
         "speak" => SpeakKind::Speak,
         "question" => SpeakKind::Question,
@@ -174,19 +171,16 @@ pub async fn speak_request(
         }
     };
     let meeting = parse_id(&meeting_id)?;
-    let item = c.cache.progress(meeting)?.and_then(|g| g.current_item);
-    let id = c.speak_request(meeting, kind, item)?;
-    state.sync.local_change();
-    Ok(id.to_string())
+    state.change(|c| {
+        let item = c.cache.progress(meeting)?.and_then(|g| g.current_item);
+        Ok(c.speak_request(meeting, kind, item)?.to_string())
+    })
 }
 
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn speak_withdraw(state: State<'_, App>, id: String) -> AppResult<()> {
-    let c = state.client()?;
-    c.speak_withdraw(parse_id(&id)?)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| Ok(c.speak_withdraw(parse_id(&id)?)?))
 }
 
 /// The chair gives the floor, with a speaking time in seconds (none: unlimited).
@@ -197,19 +191,13 @@ pub async fn speak_grant(
     id: String,
     limit_seconds: Option<u32>,
 ) -> AppResult<()> {
-    let c = state.client()?;
-    c.speak_grant(parse_id(&id)?, limit_seconds)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| Ok(c.speak_grant(parse_id(&id)?, limit_seconds)?))
 }
 
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn speak_end(state: State<'_, App>, id: String) -> AppResult<()> {
-    let c = state.client()?;
-    c.speak_end(parse_id(&id)?)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| Ok(c.speak_end(parse_id(&id)?)?))
 }
 
 /// The chair moves the meeting to an agenda item (none: between items).
@@ -220,11 +208,9 @@ pub async fn current_item_set(
     meeting_id: String,
     item_id: Option<String>,
 ) -> AppResult<()> {
-    let c = state.client()?;
     let item = item_id.as_deref().map(parse_id).transpose()?;
-    c.set_current_item(parse_id(&meeting_id)?, item)?;
-    state.sync.local_change();
-    Ok(())
+    let meeting = parse_id(&meeting_id)?;
+    state.change(|c| Ok(c.set_current_item(meeting, item)?))
 }
 
 /// The chair prepares a motion with the default options (Tán thành / Không tán thành /
@@ -240,38 +226,32 @@ pub async fn poll_create(
     duration_seconds: Option<u32>,
     open: bool,
 ) -> AppResult<String> {
-    let c = state.client()?;
     let meeting = parse_id(&meeting_id)?;
     let kind = PollKind::parse(&kind).map_err(|e| AppError::new(Code::Invalid, e))?;
     let mut spec = PollSpec::motion(question.trim(), kind);
     spec.duration_seconds = duration_seconds;
     spec.validate()
         .map_err(|e| AppError::new(Code::Invalid, e))?;
-    let item = c.cache.progress(meeting)?.and_then(|g| g.current_item);
-    let id = c.poll_create(meeting, item, spec)?;
-    if open {
-        c.poll_open(id)?;
-    }
-    state.sync.local_change();
-    Ok(id.to_string())
+    state.change(|c| {
+        let item = c.cache.progress(meeting)?.and_then(|g| g.current_item);
+        let id = c.poll_create(meeting, item, spec)?;
+        if open {
+            c.poll_open(id)?;
+        }
+        Ok(id.to_string())
+    })
 }
 
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn poll_open(state: State<'_, App>, id: String) -> AppResult<()> {
-    let c = state.client()?;
-    c.poll_open(parse_id(&id)?)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| Ok(c.poll_open(parse_id(&id)?)?))
 }
 
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn poll_close(state: State<'_, App>, id: String) -> AppResult<()> {
-    let c = state.client()?;
-    c.poll_close(parse_id(&id)?)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| Ok(c.poll_close(parse_id(&id)?)?))
 }
 
 /// Casts this user's ballot: option indexes from 0. Signed by this device's key; counts
@@ -279,17 +259,17 @@ pub async fn poll_close(state: State<'_, App>, id: String) -> AppResult<()> {
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn vote(state: State<'_, App>, poll_id: String, choices: Vec<u32>) -> AppResult<()> {
-    let c = state.client()?;
-    let poll = c.find_poll(&poll_id)?;
-    poll.spec
-        .validate_choices(&choices)
-        .map_err(|e| AppError::new(Code::Invalid, e))?;
-    if poll.status != phonghop_domain::PollStatus::Open {
-        return Err(AppError::new(Code::Invalid, "the poll is not open"));
-    }
-    c.vote(poll.id, choices, None)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| {
+        let poll = c.find_poll(&poll_id)?;
+        poll.spec
+            .validate_choices(&choices)
+            .map_err(|e| AppError::new(Code::Invalid, e))?;
+        if poll.status != phonghop_domain::PollStatus::Open {
+            return Err(AppError::new(Code::Invalid, "the poll is not open"));
+        }
+        c.vote(poll.id, choices, None)?;
+        Ok(())
+    })
 }
 
 /// Shows a document page to the room: followers' viewers jump there. Allowed to the
@@ -302,19 +282,13 @@ pub async fn present_page(
     document_id: String,
     page: u32,
 ) -> AppResult<()> {
-    let c = state.client()?;
-    c.present_page(parse_id(&meeting_id)?, parse_id(&document_id)?, page)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| Ok(c.present_page(parse_id(&meeting_id)?, parse_id(&document_id)?, page)?))
 }
 
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn present_stop(state: State<'_, App>, meeting_id: String) -> AppResult<()> {
-    let c = state.client()?;
-    c.present_stop(parse_id(&meeting_id)?)?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| Ok(c.present_stop(parse_id(&meeting_id)?)?))
 }
 
 /// Opens (or brings forward) the projector view of a meeting in its own window: the

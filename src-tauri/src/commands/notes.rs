@@ -24,24 +24,24 @@ pub async fn note_save(
     id: Option<String>,
     text: String,
 ) -> AppResult<String> {
-    let c = state.client()?;
-    let id = match id {
-        Some(id) => {
-            let id = parse_id(&id)?;
-            c.note_edit(id, &text)?;
-            id
-        }
-        None => c.note_add(Some(parse_id(&meeting_id)?), &text)?,
-    };
-    state.sync.local_change();
-    Ok(id.to_string())
+    state.change(|c| {
+        let id = match id {
+            Some(id) => {
+                let id = parse_id(&id)?;
+                c.note_edit(id, &text)?;
+                id
+            }
+            None => c.note_add(Some(parse_id(&meeting_id)?), &text)?,
+        };
+        Ok(id.to_string())
+    })
 }
 
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn note_delete(state: State<'_, App>, id: String) -> AppResult<()> {
-    let c = state.client()?;
-    c.note_rm(&parse_id(&id)?.to_string())?;
-    state.sync.local_change();
-    Ok(())
+    state.change(|c| {
+        c.note_rm(&parse_id(&id)?.to_string())?;
+        Ok(())
+    })
 }
