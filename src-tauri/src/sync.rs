@@ -9,7 +9,6 @@ use std::time::Duration;
 use phonghop_client::live::Live;
 use phonghop_client::meeting::LiveUpdate;
 use phonghop_client::{Client, ClientError, SyncEvent};
-use phonghop_domain::LiveMessage;
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Notify;
 
@@ -215,32 +214,25 @@ async fn wait_online(state: &SyncState, app: &AppHandle, client: &Client) {
     };
     loop {
         tokio::select! {
-            m = live.next() => match m {
-                // `hello` carries the cursor at connect: what moved between the end of
-                // the round and now is due too.
-                Ok(LiveMessage::Hello { cursor } | LiveMessage::Changed { cursor }) => {
-                    if cursor > client.cache.cursor().unwrap_or(0) {
+            // The engine applies meeting events and says when a pull is due: the feed
+            // moved past the cache (`hello` carries the cursor at connect, so what moved
+            // between the end of the round and now counts too).
+            m = live.next() => match m.map(|m| client.on_live(&m)) {
+                Ok(Ok((update, due))) => {
+                    if let Some(LiveUpdate::Meeting { meeting_id, kinds }) = update {
+                        let _ = app.emit(
+                            EVENT_LIVE,
+                            LiveEvent { meeting_id: meeting_id.to_string(), kinds },
+                        );
+                    }
+                    if due {
                         return;
                     }
                 }
-                Ok(m @ LiveMessage::Meeting { .. }) => match client.on_live(&m) {
-                    Ok((update, due)) => {
-                        if let Some(LiveUpdate::Meeting { meeting_id, kinds }) = update {
-                            let _ = app.emit(
-                                EVENT_LIVE,
-                                LiveEvent { meeting_id: meeting_id.to_string(), kinds },
-                            );
-                        }
-                        if due {
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        tracing::warn!("live event not applied: {e}");
-                        return;
-                    }
-                },
-                Ok(_) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!("live event not applied: {e}");
+                    return;
+                }
                 Err(_) => return,
             },
             _ = state.wake.notified() => return,
