@@ -38,10 +38,11 @@ export function rememberViewerWidth(scroller: number, thumbs: boolean): void {
   measured = { scroller, window: window.innerWidth, thumbs };
 }
 
-/** The width the viewer's scroller will have: as last measured, else from the layout. */
-export function expectedViewerWidth(thumbs: boolean): number {
-  if (measured?.thumbs === thumbs) return measured.scroller + window.innerWidth - measured.window;
-  return window.innerWidth - (thumbs ? THUMBS_WIDTH : 0) - scrollbarWidth();
+/** The width the viewer's scroller will have when it opens (with its thumbnails): as
+ *  last measured so, else from the layout. */
+export function expectedViewerWidth(): number {
+  if (measured?.thumbs) return measured.scroller + window.innerWidth - measured.window;
+  return window.innerWidth - THUMBS_WIDTH - scrollbarWidth();
 }
 
 /** The document as last opened here: the viewer's first frame until the engine answers. */
@@ -75,6 +76,10 @@ export function firstPageUrl(d: OpenedDocument, scrollerWidth: number): string |
   if (!first) return null;
   const scale = fitScale(d.pages, scrollerWidth);
   return pageUrl(d.sha256, 0, renderWidth(first.width * scale, window.devicePixelRatio));
+}
+
+function isDecoded(url: string | null): boolean {
+  return url !== null && decoded.some((img) => img.src === url);
 }
 
 function enabled(): boolean {
@@ -112,9 +117,8 @@ export function prepareNow(doc: DocRef): void {
 
 function prepareOne(doc: DocRef, signal: AbortSignal | null): Promise<void> {
   const known = opened.get(doc.id);
-  if (known?.version === doc.version) {
-    const url = firstPageUrl(known, expectedViewerWidth(true));
-    if (url && decoded.some((img) => img.src === url)) return Promise.resolve();
+  if (known?.version === doc.version && isDecoded(firstPageUrl(known, expectedViewerWidth()))) {
+    return Promise.resolve();
   }
   let work = underway.get(doc.id);
   if (!work) {
@@ -122,8 +126,8 @@ function prepareOne(doc: DocRef, signal: AbortSignal | null): Promise<void> {
       try {
         const d = await api.openDocument(doc.id);
         documentOpened(d);
-        const url = firstPageUrl(d, expectedViewerWidth(true));
-        if (!url || signal?.aborted || decoded.some((img) => img.src === url)) return;
+        const url = firstPageUrl(d, expectedViewerWidth());
+        if (!url || signal?.aborted || isDecoded(url)) return;
         const img = new Image();
         img.src = url;
         await img.decode();
