@@ -56,6 +56,8 @@ pub enum Change {
         meeting_id: Id,
         item_id: Id,
     },
+    /// Removed from its meeting, or no longer visible to the caller (a confidential
+    /// document, for a secretary who is not, or no longer, a member): drop it and its file.
     DocumentRemoved {
         meeting_id: Id,
         document_id: Id,

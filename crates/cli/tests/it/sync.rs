@@ -175,6 +175,77 @@ async fn removal_from_a_meeting_removes_its_documents_from_disk() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_secretary_removed_from_a_meeting_keeps_it_but_not_its_confidential_files() {
+    let server = TestServer::demo().await;
+    let p = Phonghop::login(&server, "thuky");
+    p.ok(&["sync"]);
+    let secretary = server.login("thuky").await;
+    let (changes, _, _) = secretary.pull(0, 5000).await;
+    let conf = changes
+        .iter()
+        .find(|c| c["type"] == "document" && c["classification"] == "confidential")
+        .expect("the demo has a confidential document in one of thuky's meetings")
+        .clone();
+    let meeting = conf["meeting_id"].as_str().unwrap().to_owned();
+    let listed = |p: &Phonghop| -> Vec<(String, String)> {
+        p.ok(&["docs", &meeting, "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["id"].as_str().unwrap().to_owned(),
+                    d["sha256"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let before = listed(&p);
+    let conf_sha = conf["versions"][0]["sha256"].as_str().unwrap().to_owned();
+    assert!(before.iter().any(|(id, _)| conf["id"] == *id));
+    let on_disk = |p: &Phonghop| -> Vec<String> {
+        p.blob_files()
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert!(on_disk(&p).contains(&conf_sha));
+
+    let admin = server.login("admin").await;
+    let r = admin
+        .ops(vec![
+            json!({"type": "member.remove", "meeting_id": meeting, "user_id": secretary.user_id()}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let out = p.ok(&["sync", "--json"]).json();
+    assert_eq!(
+        out["report"]["revoked"], 0,
+        "a secretary still sees the meeting"
+    );
+    assert!(
+        out["report"]["removed_files"].as_u64().unwrap() >= 1,
+        "{out}"
+    );
+
+    assert!(
+        !on_disk(&p).contains(&conf_sha),
+        "the confidential file is still on disk"
+    );
+    let after = listed(&p);
+    assert!(!after.iter().any(|(id, _)| conf["id"] == *id));
+    assert_eq!(
+        after.len(),
+        before.len() - 1,
+        "only the confidential one goes"
+    );
+    for (_, sha) in &after {
+        assert!(on_disk(&p).contains(sha), "{sha} went too");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_file_that_does_not_match_its_hash_is_refused_and_reported() {
     let server = TestServer::demo().await;
     let secretary = server.login("thuky").await;

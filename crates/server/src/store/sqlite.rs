@@ -451,6 +451,38 @@ const SOURCES: &[Source] = &[
             }))
         },
     },
+    // A viewer who sees a meeting but not its confidential documents (a secretary or
+    // admin who is no member, or no longer one) must still drop what it had: the
+    // confidential documents, once it is removed as a member or once a new version makes
+    // a document confidential. (Anyone else who loses a meeting gets `meeting_revoked`.)
+    Source {
+        sql: "SELECT max(d.seq, CASE WHEN x.removed = 1 THEN x.seq ELSE 0 END) AS eff, d.id, d.meeting_id
+              FROM documents d JOIN temp.vis v ON v.meeting_id = d.meeting_id AND v.conf_start IS NULL
+              LEFT JOIN members x ON x.meeting_id = d.meeting_id AND x.user_id = ?2
+              WHERE d.classification = 'confidential'
+                AND (x.removed = 1
+                     OR EXISTS (SELECT 1 FROM document_versions dv
+                                WHERE dv.document_id = d.id AND dv.version > 1))",
+        map: |_, r| {
+            Ok(Change::DocumentRemoved {
+                document_id: parse_id(r.get(1)?)?,
+                meeting_id: parse_id(r.get(2)?)?,
+            })
+        },
+    },
+    // Others' shared annotations are for members: a secretary removed as a member
+    // (who keeps seeing the meeting) drops them at its removal.
+    Source {
+        sql: "SELECT x.seq AS eff, a.id
+              FROM members x JOIN temp.vis v ON v.meeting_id = x.meeting_id AND v.conf_start IS NULL
+              JOIN annotations a ON a.meeting_id = x.meeting_id AND a.owner_id != ?2 AND a.ever_shared = 1
+              WHERE x.user_id = ?2 AND x.removed = 1 AND x.seq > ?1",
+        map: |_, r| {
+            Ok(Change::AnnotationDeleted {
+                annotation_id: parse_id(r.get(1)?)?,
+            })
+        },
+    },
     Source {
         sql: "SELECT seq AS eff, id, owner_id, meeting_id, text, updated_at, deleted FROM notes
               WHERE owner_id = ?2 AND seq > ?1",

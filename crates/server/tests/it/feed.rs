@@ -237,6 +237,148 @@ async fn confidential_documents_reach_members_only() {
     );
 }
 
+fn has(changes: &[Value], kind: &str, key: &str, id: &Value) -> bool {
+    changes.iter().any(|c| c["type"] == kind && &c[key] == id)
+}
+
+#[tokio::test]
+async fn a_secretary_removed_from_a_meeting_drops_its_confidential_documents() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let admin = server.login("admin").await;
+    let author = server.login("daibieu01").await;
+    let (all, _, _) = secretary.pull(0, 5000).await;
+    let conf = all
+        .iter()
+        .find(|c| c["type"] == "document" && c["classification"] == "confidential")
+        .expect("the secretary is a member where the demo has a confidential document")
+        .clone();
+    let public = all
+        .iter()
+        .find(|c| {
+            c["type"] == "document"
+                && c["meeting_id"] == conf["meeting_id"]
+                && c["classification"] == "public"
+        })
+        .expect("the same meeting has a public document")
+        .clone();
+    // A delegate shares a note on each; the secretary, a member, sees both.
+    let mut shared = Vec::new();
+    for doc in [&conf, &public] {
+        let id = uuid::Uuid::now_v7();
+        let r = author
+            .ops(vec![json!({"type": "annotation.put", "annotation_id": id, "document_id": doc["id"],
+                "version": 1, "page": 0, "shared": true, "updated_at": "2026-11-27T08:00:00Z",
+                "body": {"kind": "sticky", "color": "#f1c40f", "at": [100.0, 700.0], "text": "Đề nghị làm rõ số liệu"}})])
+            .await;
+        assert_eq!(r[0]["status"], "accepted", "{r:?}");
+        shared.push(json!(id));
+    }
+    let (changes, cursor, _) = secretary.pull(0, 5000).await;
+    for id in &shared {
+        assert!(has(&changes, "annotation", "id", id), "{id} not shared");
+    }
+    let r = admin
+        .ops(vec![json!({"type": "member.remove", "meeting_id": conf["meeting_id"], "user_id": secretary.user_id()})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+
+    // Still sees the meeting (a secretary sees every meeting), so no revocation: the
+    // confidential document and the delegate's notes go one by one.
+    let (changes, cursor, _) = secretary.pull(cursor, 100).await;
+    assert!(
+        has(&changes, "document_removed", "document_id", &conf["id"]),
+        "no tombstone for the confidential document in {changes:?}"
+    );
+    for id in &shared {
+        assert!(
+            has(&changes, "annotation_deleted", "annotation_id", id),
+            "{id} stays in {changes:?}"
+        );
+    }
+    assert!(!has(
+        &changes,
+        "meeting_revoked",
+        "meeting_id",
+        &conf["meeting_id"]
+    ));
+    assert!(!has(
+        &changes,
+        "document_removed",
+        "document_id",
+        &public["id"]
+    ));
+    let (fresh, _, _) = secretary.pull(0, 5000).await;
+    assert!(has(&fresh, "meeting", "id", &conf["meeting_id"]));
+    assert!(has(&fresh, "document", "id", &public["id"]));
+    assert!(!has(&fresh, "document", "id", &conf["id"]));
+
+    // Added back: the document and the notes come again, after their tombstones.
+    let r = admin
+        .ops(vec![json!({"type": "member.add", "meeting_id": conf["meeting_id"], "user_id": secretary.user_id(),
+                "role": "secretary", "attendance": "in_room"})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let (changes, _, _) = secretary.pull(cursor, 500).await;
+    assert!(has(&changes, "document", "id", &conf["id"]), "{changes:?}");
+    assert!(!has(
+        &changes,
+        "document_removed",
+        "document_id",
+        &conf["id"]
+    ));
+    for id in &shared {
+        assert!(has(&changes, "annotation", "id", id));
+    }
+}
+
+#[tokio::test]
+async fn a_document_made_confidential_leaves_a_non_member_secretary() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let admin = server.login("admin").await;
+    let meeting = next_week_meeting(&secretary).await;
+    let (all, cursor, _) = admin.pull(0, 5000).await;
+    let doc = all
+        .iter()
+        .find(|c| {
+            c["type"] == "document"
+                && c["meeting_id"] == meeting["id"]
+                && c["classification"] == "public"
+        })
+        .expect("the admin sees next week's public documents")
+        .clone();
+    let pdf = phonghop_testkit::big_pdf(40_000, 7);
+    let sha = phonghop_testkit::sha256_hex(&pdf);
+    let resp = secretary
+        .request(reqwest::Method::PUT, &format!("/api/v1/blobs/{sha}"))
+        .body(pdf)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let r = secretary
+        .ops(vec![json!({"type": "document.attach", "document_id": doc["id"], "item_id": doc["item_id"],
+            "title": doc["title"], "kind": doc["kind"], "classification": "confidential", "sha256": sha})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+
+    let (changes, _, _) = admin.pull(cursor, 100).await;
+    assert!(
+        has(&changes, "document_removed", "document_id", &doc["id"]),
+        "the admin keeps the document in {changes:?}"
+    );
+    // Its members get the new version, confidential.
+    let member = server.login("daibieu01").await;
+    let (changes, _, _) = member.pull(0, 5000).await;
+    let now = changes
+        .iter()
+        .find(|c| c["type"] == "document" && c["id"] == doc["id"])
+        .expect("members keep it");
+    assert_eq!(now["classification"], "confidential");
+    assert_eq!(now["versions"].as_array().unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn bad_feed_queries_are_refused() {
     let server = TestServer::demo().await;
