@@ -1170,7 +1170,15 @@ fn apply_one(
                     return reject(ErrorCode::Forbidden, "this note belongs to someone else");
                 }
                 // Deleted stays deleted; an older edit loses to a newer one (last writer wins).
-                Some((_, _, true)) => {}
+                // The edit's device may show the note again (it replays its pending edits
+                // over what it pulls), so the tombstone goes out once more.
+                Some((_, _, true)) => {
+                    let s = seq.get()?;
+                    conn.execute(
+                        "UPDATE notes SET seq = ?2 WHERE id = ?1",
+                        params![note_id.to_string(), s],
+                    )?;
+                }
                 Some((_, stored, false)) if parse_ts(stored.clone())? >= *updated_at => {}
                 _ => {
                     let s = seq.get()?;
@@ -1255,8 +1263,16 @@ fn apply_one(
                 );
             }
             match existing {
-                // Deleted stays deleted; an older edit loses to a newer one.
-                Some((_, _, _, _, true)) => {}
+                // Deleted stays deleted; an older edit loses to a newer one. The edit's
+                // device may show the annotation again (it replays its pending edits over
+                // what it pulls), so the tombstone goes out once more.
+                Some((_, _, _, _, true)) => {
+                    let s = seq.get()?;
+                    conn.execute(
+                        "UPDATE annotations SET seq = ?2 WHERE id = ?1",
+                        params![annotation_id.to_string(), s],
+                    )?;
+                }
                 Some((_, _, _, stored, false)) if parse_ts(stored.clone())? >= *updated_at => {}
                 _ => {
                     let s = seq.get()?;

@@ -138,3 +138,81 @@ async fn annotations_are_checked_against_the_document() {
         .await;
     assert_eq!(r[0]["code"], "forbidden", "{r:?}");
 }
+
+/// A device that edits what its other device deleted replays the edit over the pulled
+/// tombstone; the server ignores the edit (deleted stays deleted) and sends the tombstone
+/// again, so that device drops its "ghost" on its next pull instead of keeping it.
+#[tokio::test]
+async fn an_edit_that_loses_to_a_deletion_brings_the_tombstone_again() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let meeting = next_week_meeting(&secretary).await;
+    let author = server.login("daibieu01").await;
+    let doc = public_document_of(&author, &meeting).await;
+    let annotation = Uuid::now_v7();
+    let note = Uuid::now_v7();
+    let put_note = |at: &str| {
+        json!({"type": "note.put", "note_id": note, "meeting_id": meeting["id"],
+               "text": "Chuẩn bị ý kiến về dự toán", "updated_at": at})
+    };
+    let r = author
+        .ops(vec![
+            ink(annotation, &doc, false, "2026-11-27T08:00:00Z"),
+            put_note("2026-11-27T08:00:00Z"),
+        ])
+        .await;
+    assert!(r.iter().all(|r| r["status"] == "accepted"), "{r:?}");
+    let r = author
+        .ops(vec![
+            json!({"type": "annotation.delete", "annotation_id": annotation}),
+            json!({"type": "note.delete", "note_id": note}),
+        ])
+        .await;
+    assert!(r.iter().all(|r| r["status"] == "accepted"), "{r:?}");
+    let (changes, cursor, _) = author.pull(0, 5000).await;
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "annotation_deleted" && c["annotation_id"] == json!(annotation))
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "note_deleted" && c["note_id"] == json!(note))
+    );
+
+    // The other device's later edits, pushed after it pulled the tombstones.
+    let r = author
+        .ops(vec![
+            ink(annotation, &doc, true, "2026-11-27T09:00:00Z"),
+            put_note("2026-11-27T09:00:00Z"),
+        ])
+        .await;
+    assert!(r.iter().all(|r| r["status"] == "accepted"), "{r:?}");
+    let (changes, _, _) = author.pull(cursor, 100).await;
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "annotation_deleted" && c["annotation_id"] == json!(annotation)),
+        "no second tombstone in {changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "note_deleted" && c["note_id"] == json!(note)),
+        "no second tombstone in {changes:?}"
+    );
+    // Deleted stays deleted.
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c["type"] == "annotation" || c["type"] == "note")
+    );
+    let colleague = server.login("daibieu02").await;
+    let (changes, _, _) = colleague.pull(0, 5000).await;
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c["type"] == "annotation" && c["id"] == json!(annotation))
+    );
+}
