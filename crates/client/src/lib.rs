@@ -171,6 +171,18 @@ pub fn device(root: &Path) -> Result<Device, ClientError> {
     })
 }
 
+/// The time stamp of an edit to something last changed at `previous`: now, or just after
+/// `previous` when this device's clock is behind the one that made it. Edits are last
+/// writer wins by time stamp, so an edit made after seeing another device's must carry a
+/// later one, or this device's clock being slow would make the edit silently lose.
+fn edit_time(previous: Option<Timestamp>) -> Timestamp {
+    let now = Timestamp::now_utc();
+    match previous {
+        Some(p) if p >= now => p + time::Duration::milliseconds(1),
+        _ => now,
+    }
+}
+
 /// Ids may be given whole, or by a unique start or end (listings show the last 8
 /// characters: UUIDv7s made in the same moment share their start).
 pub fn id_matches(id: Id, given: &str) -> bool {
@@ -461,7 +473,7 @@ impl Client {
             note_id,
             meeting_id: note.meeting_id,
             text: text.into(),
-            updated_at: Timestamp::now_utc(),
+            updated_at: edit_time(Some(note.updated_at)),
         })?;
         Ok(())
     }
@@ -498,6 +510,10 @@ impl Client {
         shared: bool,
         body: AnnotationBody,
     ) -> Result<Id, ClientError> {
+        let previous = match annotation_id {
+            Some(id) => self.cache.annotation(id)?.map(|a| a.updated_at),
+            None => None,
+        };
         let annotation_id = annotation_id.unwrap_or_else(Id::now_v7);
         self.cache.local_op(Op::AnnotationPut {
             annotation_id,
@@ -506,7 +522,7 @@ impl Client {
             page,
             shared,
             body,
-            updated_at: Timestamp::now_utc(),
+            updated_at: edit_time(previous),
         })?;
         Ok(annotation_id)
     }

@@ -1,0 +1,83 @@
+//! Edits are last writer wins by time stamp. A device whose clock is behind must still
+//! win with an edit it makes after seeing another device's.
+
+use phonghop_client::Client;
+use phonghop_domain::AnnotationBody;
+use phonghop_testkit::{DEMO_PASSWORD, TestServer};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_after_a_fast_clock_devices_edit_is_kept() {
+    let server = TestServer::demo().await;
+    let api = server.login("daibieu04").await;
+    let root = tempfile::tempdir().unwrap();
+    let c = Client::login(root.path(), &server.url(), "daibieu04", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    c.sync(None).await.unwrap();
+    let meeting = c.meetings().unwrap().last().unwrap().id;
+    let doc = c
+        .cache
+        .documents(meeting)
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("a document in the meeting");
+
+    // The user's other device, its clock an hour fast, wrote a note and a sticky note.
+    let ahead = (time::OffsetDateTime::now_utc() + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let (note, sticky) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let r = api
+        .ops(vec![
+            json!({"type": "note.put", "note_id": note, "meeting_id": meeting,
+                   "text": "Ghi chú từ máy tính bảng", "updated_at": ahead}),
+            json!({"type": "annotation.put", "annotation_id": sticky, "document_id": doc.id,
+                   "version": 1, "page": 0, "shared": false, "updated_at": ahead,
+                   "body": {"kind": "sticky", "color": "#f1c40f", "at": [80.0, 600.0],
+                            "text": "Bản nháp"}}),
+        ])
+        .await;
+    assert!(r.iter().all(|r| r["status"] == "accepted"), "{r:?}");
+    c.sync(None).await.unwrap();
+
+    // This device edits both after seeing them: its edits show at once and stay.
+    let text = "Ghi chú đã sửa trên máy tính xách tay";
+    c.note_edit(note, text).unwrap();
+    let body = AnnotationBody::Sticky {
+        color: "#f1c40f".into(),
+        at: [80.0, 600.0],
+        text: "Đề nghị bổ sung số liệu quý III".into(),
+    };
+    c.annotation_put(Some(sticky), doc.id, 1, 0, false, body.clone())
+        .unwrap();
+    let local_note = |c: &Client| {
+        c.cache
+            .notes(Some(meeting))
+            .unwrap()
+            .into_iter()
+            .find(|n| n.id == note)
+            .unwrap()
+            .text
+    };
+    assert_eq!(local_note(&c), text);
+    assert_eq!(c.cache.annotation(sticky).unwrap().unwrap().body, body);
+
+    c.sync(None).await.unwrap();
+    assert_eq!(local_note(&c), text);
+    assert_eq!(c.cache.annotation(sticky).unwrap().unwrap().body, body);
+    let (changes, _, _) = api.pull(0, 5000).await;
+    let on_server = |id: uuid::Uuid| {
+        changes
+            .iter()
+            .find(|c| c["id"] == json!(id))
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(on_server(note)["text"], text);
+    assert_eq!(
+        on_server(sticky)["body"]["text"],
+        "Đề nghị bổ sung số liệu quý III"
+    );
+}
