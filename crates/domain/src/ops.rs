@@ -463,7 +463,8 @@ pub struct OpsRequest {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OpOutcome {
     Accepted,
-    /// This op id was applied before (or rejected before); nothing changed now.
+    /// This op id was applied before; nothing changed now. (An op id refused before is
+    /// answered `Rejected` again, with the first reason.)
     Duplicate,
     Rejected {
         code: ErrorCode,

@@ -199,6 +199,7 @@ async fn push_sends_a_ballot_at_once_and_a_refusal_makes_the_next_sync_rebuild()
     let (_r1, chair) = client(&server, "chutoa").await;
     let (_r2, early) = client(&server, "daibieu05").await;
     let (_r3, late) = client(&server, "daibieu06").await;
+    let (_r4, lost) = client(&server, "daibieu07").await;
     let meeting = chair.meetings().unwrap()[1].id;
     let poll = chair
         .poll_create(
@@ -211,6 +212,7 @@ async fn push_sends_a_ballot_at_once_and_a_refusal_makes_the_next_sync_rebuild()
     assert_eq!(chair.push(None).await.unwrap(), (2, 0));
     early.sync(None).await.unwrap();
     late.sync(None).await.unwrap();
+    lost.sync(None).await.unwrap();
 
     // Push sends the ballot and nothing else: no pull, no download.
     let cursor = early.cache.cursor().unwrap();
@@ -242,4 +244,36 @@ async fn push_sends_a_ballot_at_once_and_a_refusal_makes_the_next_sync_rebuild()
         1,
         "the refusal is kept"
     );
+
+    // Another late vote is refused, but the answer is lost on the way (the link drops
+    // after the server committed). The resend must learn of the refusal, not take the
+    // server's "seen that one" for an acknowledgement.
+    lost.vote(poll, vec![0], None).unwrap();
+    let first = lost
+        .api
+        .push(lost.cache.pending_ops(100).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            first.results[0].outcome,
+            phonghop_domain::OpOutcome::Rejected { .. }
+        ),
+        "{first:?}"
+    );
+    assert_eq!(
+        lost.cache.outbox_len().unwrap(),
+        1,
+        "the answer was dropped"
+    );
+    lost.sync(None).await.unwrap();
+    let refused = lost.cache.rejected().unwrap();
+    assert_eq!(refused.len(), 1, "the resend hid the refusal");
+    assert_eq!(refused[0].code, "deadline_passed");
+    assert!(
+        lost.poll_view(poll).unwrap().my_ballot.is_none(),
+        "a refused vote still shows as cast"
+    );
+    chair.sync(None).await.unwrap();
+    assert_eq!(chair.poll_view(poll).unwrap().poll.tally.cast, 1);
 }

@@ -130,14 +130,21 @@ fn apply_job(
     let mut touched = Vec::new();
     let mut audience_changed = false;
     for env in ops {
-        let seen = tx
-            .prepare_cached("SELECT 1 FROM applied_ops WHERE op_id = ?1")?
-            .query_row([env.id.to_string()], |_| Ok(()))
+        let seen: Option<(String, String)> = tx
+            .prepare_cached("SELECT user_id, outcome FROM applied_ops WHERE op_id = ?1")?
+            .query_row([env.id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        if seen.is_some() {
+        if let Some((by, stored)) = seen {
+            // A resend (its first answer was lost) learns the first outcome: an op refused
+            // then is refused again, with its reason, or the device would take the refusal
+            // for an acknowledgement and keep showing, say, a vote that never counted.
+            let outcome = match serde_json::from_str::<OpOutcome>(&stored) {
+                Ok(rejected @ OpOutcome::Rejected { .. }) if by == actor.id.to_string() => rejected,
+                _ => OpOutcome::Duplicate,
+            };
             results.push(OpResult {
                 id: env.id,
-                outcome: OpOutcome::Duplicate,
+                outcome,
             });
             continue;
         }
