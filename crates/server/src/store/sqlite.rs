@@ -579,6 +579,31 @@ fn fill_visibility(conn: &Connection, viewer: &User) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Whether `viewer` may read the file: they uploaded it, or it belongs to a document they
+/// see (confidential ones only as members). Also what `document.attach` asks, so that
+/// knowing a file's hash never gets anyone a copy (by attaching it where they can see it).
+fn blob_readable(conn: &Connection, viewer: &User, sha256: &str) -> rusqlite::Result<bool> {
+    let uploaded = conn
+        .prepare_cached("SELECT 1 FROM blob_uploaders WHERE sha256 = ?1 AND user_id = ?2")?
+        .query_row(params![sha256, viewer.id.to_string()], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if uploaded {
+        return Ok(true);
+    }
+    fill_visibility(conn, viewer)?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM document_versions dv JOIN documents d ON d.id = dv.document_id
+             JOIN temp.vis v ON v.meeting_id = d.meeting_id
+             WHERE dv.sha256 = ?1 AND d.removed = 0
+               AND (d.classification != 'confidential' OR v.conf_start IS NOT NULL) LIMIT 1",
+        )?
+        .query_row([sha256], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 fn feed_page(
     conn: &Connection,
     viewer: &User,
@@ -1020,6 +1045,11 @@ fn apply_one(
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
+            // Someone else's file counts only if this secretary may read it already.
+            let blob = match blob {
+                Some(b) if blob_readable(conn, actor, sha256.as_str())? => Some(b),
+                _ => None,
+            };
             let Some((size, pages, signature)) = blob else {
                 return reject(
                     ErrorCode::NotFound,
@@ -1675,31 +1705,9 @@ impl Store for SqliteStore {
     fn blob_visible_to(&self, viewer: &User, sha256: &Sha256) -> StoreResult<bool> {
         let mut conn = self.reader();
         let tx = conn.transaction()?;
-        let uploaded = tx
-            .query_row(
-                "SELECT 1 FROM blob_uploaders WHERE sha256 = ?1 AND user_id = ?2",
-                params![sha256.as_str(), viewer.id.to_string()],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
-        if uploaded {
-            return Ok(true);
-        }
-        fill_visibility(&tx, viewer)?;
-        let visible = tx
-            .query_row(
-                "SELECT 1 FROM document_versions dv JOIN documents d ON d.id = dv.document_id
-                 JOIN temp.vis v ON v.meeting_id = d.meeting_id
-                 WHERE dv.sha256 = ?1 AND d.removed = 0
-                   AND (d.classification != 'confidential' OR v.conf_start IS NOT NULL) LIMIT 1",
-                [sha256.as_str()],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
+        let readable = blob_readable(&tx, viewer, sha256.as_str())?;
         tx.commit()?;
-        Ok(visible)
+        Ok(readable)
     }
 
     fn visible_blobs(&self, viewer: &User) -> StoreResult<std::collections::HashSet<Sha256>> {

@@ -312,6 +312,34 @@ async fn a_secretary_removed_from_a_meeting_drops_its_confidential_documents() {
     assert!(has(&fresh, "meeting", "id", &conf["meeting_id"]));
     assert!(has(&fresh, "document", "id", &public["id"]));
     assert!(!has(&fresh, "document", "id", &conf["id"]));
+    // Knowing a file's hash gets no one a copy: the admin (no member, not the uploader)
+    // attaching it to a meeting of its own is refused, as for a file never uploaded.
+    let sha = conf["versions"][0]["sha256"].as_str().unwrap();
+    let mine = uuid::Uuid::now_v7();
+    let item = uuid::Uuid::now_v7();
+    let r = admin
+        .ops(vec![
+            json!({"type": "meeting.create", "meeting_id": mine, "title": "Họp rà soát hồ sơ",
+                   "kind": "thematic", "room": "Phòng họp số 2", "starts_at": "2026-12-10T08:00:00+07:00",
+                   "ends_at": "2026-12-10T10:00:00+07:00"}),
+            json!({"type": "item.add", "item_id": item, "meeting_id": mine, "title": "Hồ sơ",
+                   "presenter": "Văn phòng", "planned_minutes": 10}),
+        ])
+        .await;
+    assert!(r.iter().all(|r| r["status"] == "accepted"), "{r:?}");
+    let r = admin
+        .ops(vec![
+            json!({"type": "document.attach", "document_id": uuid::Uuid::now_v7(),
+            "item_id": item, "title": "Bản sao", "kind": "report", "classification": "public",
+            "sha256": sha}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "rejected", "{r:?}");
+    assert_eq!(r[0]["code"], "not_found");
+    assert_eq!(
+        admin.get(&format!("/api/v1/blobs/{sha}")).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Added back: the document and the notes come again, after their tombstones.
     let r = admin
