@@ -733,8 +733,12 @@ fn apply_changes(tx: &Connection, changes: &[Change]) -> Result<Vec<Id>, ClientE
                     "DELETE FROM documents WHERE id = ?1",
                     [document_id.to_string()],
                 )?;
+                // As for a revoked meeting, the user's own annotations stay: the server
+                // keeps them, and sends no copy again if the document comes back (a
+                // secretary added back to a meeting with confidential documents).
                 tx.execute(
-                    "DELETE FROM annotations WHERE document_id = ?1",
+                    "DELETE FROM annotations WHERE document_id = ?1
+                     AND owner_id != coalesce((SELECT json_extract(value, '$.id') FROM meta WHERE key = 'me'), '')",
                     [document_id.to_string()],
                 )?;
             }
