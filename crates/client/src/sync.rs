@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use phonghop_domain::{ChangesPage, Sha256};
+use phonghop_domain::{ChangesPage, OpEnvelope, OpsResponse, Sha256};
 use serde::Serialize;
 use sha2::Digest;
 use std::io::Read as _;
@@ -20,6 +20,9 @@ const REBUILD_DUE: &str = "rebuild_due";
 
 const PAGE: usize = 500;
 const OPS_BATCH: usize = 100;
+/// A batch's ops stop at about this much JSON (one op always goes, however large), well
+/// under the server's 4 MiB request limit.
+const OPS_BATCH_BYTES: usize = 512 * 1024;
 const PARALLEL_DOWNLOADS: usize = 4;
 
 /// Progress, for a progress bar in the app or the CLI.
@@ -148,12 +151,39 @@ impl Client {
             retrying(retry, || self.api.put_blob(&sha, bytes.clone())).await?;
             self.cache.upload_done(&sha)?;
         }
+        // Ops per request: the batch size, or one at a time once the server refused a
+        // request as a whole.
+        let mut most = OPS_BATCH;
         loop {
-            let batch = self.cache.pending_ops(OPS_BATCH)?;
+            let batch = fitting(self.cache.pending_ops(most)?, OPS_BATCH_BYTES);
             if batch.is_empty() {
                 break;
             }
-            let resp = retrying(retry, || self.api.push(batch.clone())).await?;
+            let resp = match retrying(retry, || self.api.push(batch.clone())).await {
+                Ok(resp) => resp,
+                // Refused as a whole, and not for a moment: an op the server cannot take
+                // (too large, or of a kind it does not know). Sent alone, such an op is
+                // set aside as refused, with the server's reason, so that it never holds
+                // up the votes and notes queued after it.
+                Err(ClientError::Server {
+                    status: 400 | 413,
+                    code,
+                    message,
+                }) => {
+                    if batch.len() > 1 {
+                        most = 1;
+                        continue;
+                    }
+                    OpsResponse {
+                        results: vec![phonghop_domain::OpResult {
+                            id: batch[0].id,
+                            outcome: phonghop_domain::OpOutcome::Rejected { code, message },
+                        }],
+                        cursor: 0,
+                    }
+                }
+                Err(e) => return Err(e),
+            };
             // Flagged before the rejections are recorded, so a crash in between still
             // leads to the rebuild.
             if resp
@@ -587,6 +617,21 @@ impl MarkerScan {
     fn found(&self) -> bool {
         self.found
     }
+}
+
+/// The longest start of `ops` whose JSON stays within `budget` bytes; at least one op.
+fn fitting(ops: Vec<OpEnvelope>, budget: usize) -> Vec<OpEnvelope> {
+    let mut used = 0;
+    let mut out = Vec::with_capacity(ops.len());
+    for op in ops {
+        let size = serde_json::to_vec(&op).map_or(0, |v| v.len());
+        if !out.is_empty() && used + size > budget {
+            break;
+        }
+        used += size;
+        out.push(op);
+    }
+    out
 }
 
 #[cfg(test)]

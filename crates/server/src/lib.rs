@@ -53,7 +53,7 @@ impl Config {
         Config {
             data_dir: data_dir.into(),
             max_blob_bytes: 512 * 1024 * 1024,
-            max_json_bytes: 2 * 1024 * 1024,
+            max_json_bytes: 4 * 1024 * 1024,
             heartbeat: api::DEFAULT_HEARTBEAT,
             login_max_failures: 5,
             login_lock: Duration::from_secs(30),

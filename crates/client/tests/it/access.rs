@@ -58,3 +58,49 @@ async fn a_secretary_added_back_finds_its_own_annotations_on_a_confidential_docu
     assert_eq!(back[0].id, mine);
     assert_eq!(back[0].body, body);
 }
+
+/// An op the server refuses to take at all (here: larger than its request limit) is set
+/// aside as refused, with the reason, and the ops queued after it still go.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_op_the_server_cannot_take_does_not_hold_up_the_rest() {
+    let server = TestServer::demo_with(|c| c.max_json_bytes = 64 * 1024).await;
+    let root = tempfile::tempdir().unwrap();
+    let c = Client::login(root.path(), &server.url(), "daibieu01", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    c.sync(None).await.unwrap();
+    let meeting = c.meetings().unwrap().last().unwrap().id;
+    let doc = c.cache.documents(meeting).unwrap()[0].clone();
+    let huge = AnnotationBody::Ink {
+        color: "#c0392b".into(),
+        width: 2.0,
+        strokes: vec![phonghop_domain::InkStroke {
+            points: (0..6000)
+                .map(|i| [100.0 + i as f32 / 7.0, 700.0 - i as f32 / 11.0, 0.5])
+                .collect(),
+        }],
+    };
+    c.annotation_put(None, doc.id, 1, 0, false, huge).unwrap();
+    let text = "Ý kiến gửi sau nét vẽ lớn";
+    let note = c.note_add(Some(meeting), text).unwrap();
+
+    let report = c.sync(None).await.expect("the sync went through");
+    assert_eq!(report.rejected, 1);
+    let refused = c.cache.rejected().unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].kind, "annotation.put");
+    assert_eq!(refused[0].code, "payload_too_large");
+    assert_eq!(c.cache.outbox_len().unwrap(), 0);
+    let api = server.login("daibieu01").await;
+    let (changes, _, _) = api.pull(0, 5000).await;
+    assert!(
+        changes
+            .iter()
+            .any(|ch| ch["type"] == "note" && ch["id"] == json!(note) && ch["text"] == text),
+        "the note queued after it did not reach the server"
+    );
+    assert!(
+        c.cache.annotations(doc.id).unwrap().is_empty(),
+        "the refused annotation still shows"
+    );
+}

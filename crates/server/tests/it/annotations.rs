@@ -216,3 +216,59 @@ async fn an_edit_that_loses_to_a_deletion_brings_the_tombstone_again() {
             .any(|c| c["type"] == "annotation" && c["id"] == json!(annotation))
     );
 }
+
+/// Every op the rules allow fits in one request: the largest ink annotation (all its
+/// points, each number at its longest), sent as the client engine sends it, is taken,
+/// not refused for its size.
+#[tokio::test]
+async fn the_largest_valid_ink_annotation_fits_in_one_request() {
+    use phonghop_domain::annotation::{MAX_INK_POINTS, MAX_STROKES};
+    use phonghop_domain::{AnnotationBody, InkStroke, Op, OpEnvelope, OpsRequest};
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let meeting = next_week_meeting(&secretary).await;
+    let author = server.login("daibieu01").await;
+    let doc = public_document_of(&author, &meeting).await;
+    let point = [19999.998_f32, -19999.998, 0.733_333_35];
+    let body = AnnotationBody::Ink {
+        color: "#c0392b".into(),
+        width: 2.0,
+        strokes: vec![
+            InkStroke {
+                points: vec![point; MAX_INK_POINTS / MAX_STROKES]
+            };
+            MAX_STROKES
+        ],
+    };
+    assert_eq!(body.validate(), Ok(()));
+    let request = OpsRequest {
+        ops: vec![OpEnvelope {
+            id: Uuid::now_v7(),
+            op: Op::AnnotationPut {
+                annotation_id: Uuid::now_v7(),
+                document_id: doc["id"].as_str().unwrap().parse().unwrap(),
+                version: 1,
+                page: 0,
+                shared: false,
+                body,
+                updated_at: phonghop_domain::Timestamp::now_utc(),
+            },
+        }],
+    };
+    let bytes = serde_json::to_vec(&request).unwrap();
+    assert!(
+        bytes.len() > 3_000_000,
+        "not the worst case: {}",
+        bytes.len()
+    );
+    let resp = author
+        .request(reqwest::Method::POST, "/api/v1/ops")
+        .header("content-type", "application/json")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{} bytes", bytes.len());
+    let answer: Value = resp.json().await.unwrap();
+    assert_eq!(answer["results"][0]["status"], "accepted", "{answer}");
+}
