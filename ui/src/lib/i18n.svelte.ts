@@ -32,6 +32,12 @@ export function errorText(code: Code): string {
   return dict().errors[code];
 }
 
+/** A refused change, in words: what it was and why the server refused it. */
+export function refusalText(kind: string, code: string): { what: string; why: string } {
+  const d = dict();
+  return { what: d.opKinds[kind] ?? kind, why: d.refusals[code] ?? d.refusals.other ?? code };
+}
+
 export function signatureText(s: SignatureStatus): string {
   return dict().signature[s];
 }
