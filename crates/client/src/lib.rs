@@ -175,7 +175,7 @@ pub fn device(root: &Path) -> Result<Device, ClientError> {
 /// `previous` when this device's clock is behind the one that made it. Edits are last
 /// writer wins by time stamp, so an edit made after seeing another device's must carry a
 /// later one, or this device's clock being slow would make the edit silently lose.
-fn edit_time(previous: Option<Timestamp>) -> Timestamp {
+pub(crate) fn edit_time(previous: Option<Timestamp>) -> Timestamp {
     let now = Timestamp::now_utc();
     match previous {
         Some(p) if p >= now => p + time::Duration::milliseconds(1),

@@ -395,7 +395,10 @@ impl Client {
         comment: &str,
     ) -> Result<Id, ClientError> {
         let me = self.me()?.id;
-        let answered_at = Timestamp::now_utc();
+        // A changed answer must be later than the one it replaces (last one wins), even
+        // when that one came from a device whose clock is ahead of this one's.
+        let previous = self.my_opinion_answer(ballot)?.map(|a| a.answered_at);
+        let answered_at = crate::edit_time(previous);
         let signature = self.sign(&opinion::opinion_signing_bytes(
             ballot,
             me,

@@ -81,3 +81,76 @@ async fn an_edit_after_a_fast_clock_devices_edit_is_kept() {
         "Đề nghị bổ sung số liệu quý III"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_opinion_answer_wins_over_one_from_a_fast_clock() {
+    use base64::Engine as _;
+    use ed25519_dalek::Signer as _;
+    use phonghop_domain::{Op, OpinionChoice, opinion::opinion_signing_bytes};
+
+    let server = TestServer::demo().await;
+    let login = |user: &'static str| {
+        let url = server.url();
+        async move {
+            let root = tempfile::tempdir().unwrap();
+            let c = Client::login(root.path(), &url, user, DEMO_PASSWORD)
+                .await
+                .unwrap();
+            c.sync(None).await.unwrap();
+            (root, c)
+        }
+    };
+    let (_r0, chair) = login("chutoa").await;
+    let meeting = chair.meetings().unwrap()[1].id;
+    let ballot = chair
+        .opinion_create(meeting, None, "Ý kiến về dự thảo quy chế làm việc", 7)
+        .unwrap();
+    chair.sync(None).await.unwrap();
+    let (_r1, tablet) = login("daibieu05").await;
+    let (_r2, laptop) = login("daibieu05").await;
+
+    // The tablet's clock is 100 s ahead (the server allows 120 s): it answers "agree".
+    let me = tablet.me().unwrap().id;
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(100);
+    let signature = base64::engine::general_purpose::STANDARD.encode(
+        tablet
+            .device
+            .key
+            .sign(&opinion_signing_bytes(
+                ballot,
+                me,
+                OpinionChoice::Agree,
+                "",
+                at,
+            ))
+            .to_bytes(),
+    );
+    tablet
+        .cache
+        .local_op(Op::OpinionAnswer {
+            ballot_id: ballot,
+            choice: OpinionChoice::Agree,
+            comment: String::new(),
+            answered_at: at,
+            device_id: tablet.device.id,
+            signature,
+        })
+        .unwrap();
+    tablet.sync(None).await.unwrap();
+
+    // A minute later the delegate changes the answer on the laptop: that one counts.
+    laptop.sync(None).await.unwrap();
+    laptop
+        .opinion_answer(ballot, OpinionChoice::Disagree, "Cần bổ sung điều 5")
+        .unwrap();
+    laptop.sync(None).await.unwrap();
+    tablet.sync(None).await.unwrap();
+    for (device, c) in [("laptop", &laptop), ("tablet", &tablet)] {
+        let a = c.my_opinion_answer(ballot).unwrap().unwrap();
+        assert_eq!(a.choice, OpinionChoice::Disagree, "{device}");
+        assert_eq!(a.comment, "Cần bổ sung điều 5", "{device}");
+    }
+    chair.sync(None).await.unwrap();
+    let stats = chair.opinion_stats(ballot).await.unwrap();
+    assert_eq!((stats.agree, stats.disagree), (0, 1), "{stats:?}");
+}
