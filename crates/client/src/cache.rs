@@ -29,6 +29,12 @@ const MIGRATIONS: &[&str] = &[
 ];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
+/// Meta key: the server refused an op whose effect was applied here, so the next round
+/// rebuilds from a full pull. Set with the refusal and cleared with the rebuild, each in
+/// the same transaction, so that a refusal recorded while a rebuild runs still leads to
+/// another one.
+pub(crate) const REBUILD_DUE: &str = "rebuild_due";
+
 pub struct Cache {
     conn: Mutex<Connection>,
 }
@@ -159,6 +165,9 @@ impl Cache {
     pub fn rebuild(&self, pages: &[ChangesPage]) -> Result<(), ClientError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // The server sends secret ballots without their choices; this device's own
+        // knowledge of them must outlive the rebuild.
+        let known = live::known_choices(&tx)?;
         tx.execute_batch(
             "DELETE FROM users; DELETE FROM org_units; DELETE FROM meetings; DELETE FROM members;
              DELETE FROM agenda_items; DELETE FROM documents; DELETE FROM notes;
@@ -172,7 +181,9 @@ impl Cache {
             apply_changes(&tx, &p.changes)?;
             cursor = p.cursor;
         }
+        live::restore_choices(&tx, &known)?;
         set_meta_tx(&tx, "cursor", &cursor.to_string())?;
+        tx.execute("DELETE FROM meta WHERE key = ?1", [REBUILD_DUE])?;
         replay_pending(&tx)?;
         tx.commit()?;
         Ok(())
@@ -292,6 +303,9 @@ impl Cache {
                     tx.execute("DELETE FROM outbox WHERE op_id = ?1", [r.id.to_string()])?;
                 }
                 OpOutcome::Rejected { code, message } => {
+                    if rejected == 0 {
+                        set_meta_tx(&tx, REBUILD_DUE, "1")?;
+                    }
                     rejected += 1;
                     tx.execute(
                         "UPDATE outbox SET state = 'rejected', code = ?2, message = ?3 WHERE op_id = ?1",
@@ -1168,4 +1182,41 @@ fn apply_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
         other => live::apply_local(tx, me, other)?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use phonghop_domain::{ErrorCode, OpResult};
+
+    use super::*;
+
+    #[test]
+    fn a_refusal_flags_a_rebuild_in_its_own_transaction_and_the_rebuild_clears_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("cache.sqlite")).unwrap();
+        let refused = OpResult {
+            id: Id::now_v7(),
+            outcome: OpOutcome::Rejected {
+                code: ErrorCode::DeadlinePassed,
+                message: "the poll has closed".into(),
+            },
+        };
+        cache.record_results(std::slice::from_ref(&refused)).unwrap();
+        assert!(cache.meta(REBUILD_DUE).unwrap().is_some());
+        cache.rebuild(&[]).unwrap();
+        assert!(cache.meta(REBUILD_DUE).unwrap().is_none());
+        // A refusal recorded just after a round's rebuild (the push loop runs beside the
+        // rounds) still makes the next round rebuild.
+        cache.record_results(&[refused]).unwrap();
+        assert!(cache.meta(REBUILD_DUE).unwrap().is_some());
+        // An acknowledgement alone asks for nothing.
+        cache.rebuild(&[]).unwrap();
+        cache
+            .record_results(&[OpResult {
+                id: Id::now_v7(),
+                outcome: OpOutcome::Accepted,
+            }])
+            .unwrap();
+        assert!(cache.meta(REBUILD_DUE).unwrap().is_none());
+    }
 }

@@ -176,6 +176,42 @@ pub(super) fn apply_change(tx: &Connection, c: &Change) -> rusqlite::Result<bool
     Ok(true)
 }
 
+/// The ballots whose choices this device knows (for a secret poll, only this device
+/// does), to carry across a rebuild.
+pub(super) fn known_choices(tx: &Connection) -> rusqlite::Result<Vec<Ballot>> {
+    let mut stmt =
+        tx.prepare("SELECT json FROM ballots WHERE json_extract(json, '$.choices') IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    rows.map(|j| from_json(&j?)).collect()
+}
+
+/// Puts known choices back into the ballots the server sent without them. A ballot the
+/// server no longer has (refused) does not come back.
+pub(super) fn restore_choices(tx: &Connection, known: &[Ballot]) -> rusqlite::Result<()> {
+    for k in known {
+        let now: Option<Ballot> = tx
+            .query_row(
+                "SELECT json FROM ballots WHERE poll_id = ?1 AND voter_id = ?2",
+                params![k.poll_id.to_string(), k.voter_id.to_string()],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|j| from_json(&j))
+            .transpose()?;
+        if let Some(mut b) = now
+            && b.choices.is_none()
+        {
+            b.choices = k.choices.clone();
+            b.cast_at = b.cast_at.or(k.cast_at);
+            tx.execute(
+                "UPDATE ballots SET json = ?3 WHERE poll_id = ?1 AND voter_id = ?2",
+                params![b.poll_id.to_string(), b.voter_id.to_string(), to_json(&b)],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 pub(super) const TABLES: [(&str, &str); 7] = [
     ("polls", "id"),
     ("ballots", "poll_id, voter_id"),

@@ -15,8 +15,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::{Client, ClientError};
 
-/// Cache meta key: a push saw a rejection; the next round rebuilds from a full pull.
-const REBUILD_DUE: &str = "rebuild_due";
+use crate::cache::REBUILD_DUE;
 
 const PAGE: usize = 500;
 const OPS_BATCH: usize = 100;
@@ -184,15 +183,6 @@ impl Client {
                 }
                 Err(e) => return Err(e),
             };
-            // Flagged before the rejections are recorded, so a crash in between still
-            // leads to the rebuild.
-            if resp
-                .results
-                .iter()
-                .any(|r| matches!(r.outcome, phonghop_domain::OpOutcome::Rejected { .. }))
-            {
-                self.cache.set_meta(REBUILD_DUE, "1")?;
-            }
             let rejected = self.cache.record_results(&resp.results)?;
             pushed += resp.results.len() - rejected;
             rejected_total += rejected;
@@ -238,7 +228,6 @@ impl Client {
                 }
             }
             self.cache.rebuild(&pages)?;
-            self.cache.delete_meta(REBUILD_DUE)?;
             emit(
                 &events,
                 SyncEvent::Pulled {

@@ -277,3 +277,48 @@ async fn push_sends_a_ballot_at_once_and_a_refusal_makes_the_next_sync_rebuild()
     chair.sync(None).await.unwrap();
     assert_eq!(chair.poll_view(poll).unwrap().poll.tally.cast, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rebuild_keeps_what_this_device_knows_of_its_secret_ballots() {
+    let server = TestServer::demo().await;
+    let (_r1, chair) = client(&server, "chutoa").await;
+    let (_r2, voter) = client(&server, "daibieu09").await;
+    let meeting = chair.meetings().unwrap()[1].id;
+    let secret = chair
+        .poll_create(
+            meeting,
+            None,
+            PollSpec::motion("Bầu trưởng ban", PollKind::Secret),
+        )
+        .unwrap();
+    let open = chair
+        .poll_create(
+            meeting,
+            None,
+            PollSpec::motion("Thông qua biên bản", PollKind::Open),
+        )
+        .unwrap();
+    chair.poll_open(secret).unwrap();
+    chair.poll_open(open).unwrap();
+    chair.sync(None).await.unwrap();
+    voter.sync(None).await.unwrap();
+    voter.vote(secret, vec![1], None).unwrap();
+    voter.sync(None).await.unwrap();
+    assert_eq!(
+        voter.poll_view(secret).unwrap().my_ballot.unwrap().choices,
+        Some(vec![1])
+    );
+
+    // A refusal (a vote on a poll closed meanwhile) makes the next sync rebuild the cache
+    // from the server, which never knew the secret choice.
+    chair.poll_close(open).unwrap();
+    chair.sync(None).await.unwrap();
+    voter.vote(open, vec![0], None).unwrap();
+    let report = voter.sync(None).await.unwrap();
+    assert_eq!(report.rejected, 1);
+    voter.sync(None).await.unwrap();
+    assert!(voter.poll_view(open).unwrap().my_ballot.is_none());
+    let mine = voter.poll_view(secret).unwrap().my_ballot.unwrap();
+    assert_eq!(mine.choices, Some(vec![1]), "the rebuild forgot the choice");
+    assert!(mine.cast_at.is_some());
+}
