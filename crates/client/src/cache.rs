@@ -1201,7 +1201,9 @@ mod tests {
                 message: "the poll has closed".into(),
             },
         };
-        cache.record_results(std::slice::from_ref(&refused)).unwrap();
+        cache
+            .record_results(std::slice::from_ref(&refused))
+            .unwrap();
         assert!(cache.meta(REBUILD_DUE).unwrap().is_some());
         cache.rebuild(&[]).unwrap();
         assert!(cache.meta(REBUILD_DUE).unwrap().is_none());

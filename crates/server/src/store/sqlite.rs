@@ -512,17 +512,22 @@ const SOURCES: &[Source] = &[
     // as tombstones).
     Source {
         sql: "SELECT seq AS eff, id, owner_id, meeting_id, document_id, version, page, shared, body,
-                     updated_at, deleted, 1 AS own
+                     updated_at, deleted, 1 AS own, 0 AS gone
               FROM annotations WHERE owner_id = ?2 AND seq > ?1
               UNION ALL
               SELECT max(a.seq, v.conf_start) AS eff, a.id, a.owner_id, a.meeting_id, a.document_id,
-                     a.version, a.page, a.shared, a.body, a.updated_at, a.deleted, 0 AS own
+                     a.version, a.page, a.shared, a.body, a.updated_at, a.deleted, 0 AS own,
+                     d.removed AS gone
               FROM annotations a JOIN temp.vis v ON v.meeting_id = a.meeting_id
+              JOIN documents d ON d.id = a.document_id
               WHERE a.owner_id != ?2 AND a.ever_shared = 1 AND v.conf_start IS NOT NULL",
         map: |_, r| {
             let annotation_id = parse_id(r.get(1)?)?;
             let (shared, deleted, own): (bool, bool, bool) = (r.get(7)?, r.get(10)?, r.get(11)?);
-            if deleted || !(own || shared) {
+            // Others' annotations on a removed document go with it: someone who joins
+            // the meeting later gets no comments on a withdrawn document.
+            let gone: bool = r.get(12)?;
+            if deleted || gone || !(own || shared) {
                 return Ok(Change::AnnotationDeleted { annotation_id });
             }
             Ok(Change::Annotation(Annotation {

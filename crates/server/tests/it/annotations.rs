@@ -272,3 +272,56 @@ async fn the_largest_valid_ink_annotation_fits_in_one_request() {
     let answer: Value = resp.json().await.unwrap();
     assert_eq!(answer["results"][0]["status"], "accepted", "{answer}");
 }
+
+/// Comments shared on a document that was then withdrawn do not reach someone who joins
+/// the meeting afterwards.
+#[tokio::test]
+async fn shared_annotations_on_a_withdrawn_document_do_not_reach_later_members() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let meeting = next_week_meeting(&secretary).await;
+    let author = server.login("daibieu01").await;
+    let newcomer = server.login("daibieu15").await;
+    let doc = public_document_of(&author, &meeting).await;
+    let id = Uuid::now_v7();
+    let r = author
+        .ops(vec![ink(id, &doc, true, "2026-11-27T08:00:00Z")])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let colleague = server.login("daibieu02").await;
+    let (_, cursor, _) = colleague.pull(0, 5000).await;
+
+    let r = secretary
+        .ops(vec![
+            json!({"type": "item.remove", "item_id": doc["item_id"]}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let r = secretary
+        .ops(vec![
+            json!({"type": "member.add", "meeting_id": meeting["id"],
+            "user_id": newcomer.user_id(), "role": "member", "attendance": "in_room"}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+
+    let (changes, _, _) = newcomer.pull(0, 5000).await;
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c["type"] == "annotation" && c["id"] == json!(id)),
+        "a comment on the withdrawn document reached a new member"
+    );
+    // Those who had it drop it (with the document).
+    let (changes, _, _) = colleague.pull(cursor, 500).await;
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["type"] == "document_removed" && c["document_id"] == doc["id"])
+    );
+    assert!(
+        !changes
+            .iter()
+            .any(|c| c["type"] == "annotation" && c["id"] == json!(id))
+    );
+}
