@@ -289,16 +289,18 @@ pub(super) const OPINIONS: Source = Source {
 };
 
 /// The viewer's own answers; everyone's to the meeting's chair and secretary and to
-/// secretaries and admins.
+/// secretaries and admins. A member made chair or secretary of the meeting learns the
+/// answers given before, at the change of role (`x.seq`).
 pub(super) const OPINION_ANSWERS: Source = Source {
     sql: concat!(
-        "SELECT max(a.seq, v.access_start) AS eff, ",
+        "SELECT max(a.seq, v.access_start, coalesce(x.seq, 0)) AS eff, ",
         answer_cols!(),
         " FROM opinion_answers a JOIN temp.vis v ON v.meeting_id = a.meeting_id
+          LEFT JOIN members x ON x.meeting_id = a.meeting_id AND x.user_id = ?2
+                             AND x.removed = 0 AND x.role IN ('chair', 'secretary')
           WHERE a.user_id = ?2
              OR (SELECT role FROM users WHERE id = ?2) IN ('admin', 'secretary')
-             OR EXISTS (SELECT 1 FROM members x WHERE x.meeting_id = a.meeting_id AND x.user_id = ?2
-                        AND x.removed = 0 AND x.role IN ('chair', 'secretary'))"
+             OR x.user_id IS NOT NULL"
     ),
     map: |_, r| Ok(Change::OpinionAnswer(answer_from_row(r, 1)?)),
 };

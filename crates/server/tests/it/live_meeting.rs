@@ -560,7 +560,7 @@ async fn written_opinion_ballots_with_statistics_and_exports() {
     // A delegate may not read the others' answers.
     let (code, _) = d[0].get(&format!("/api/v1/opinions/{ballot}/stats")).await;
     assert_eq!(code, StatusCode::NOT_FOUND);
-    let (changes, _, _) = d[0].pull(0, 5000).await;
+    let (changes, cursor, _) = d[0].pull(0, 5000).await;
     let answers: Vec<&Value> = changes
         .iter()
         .filter(|c| c["type"] == "opinion_answer")
@@ -655,6 +655,24 @@ async fn written_opinion_ballots_with_statistics_and_exports() {
             .unwrap()
             .contains("after the deadline"),
         "{r:?}"
+    );
+
+    // Made the meeting's secretary, the delegate learns the answers given before.
+    let r = secretary
+        .ops(vec![
+            json!({"type": "member.add", "meeting_id": meeting["id"],
+            "user_id": d[0].user_id(), "role": "secretary", "attendance": "in_room"}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let (changes, _, _) = d[0].pull(cursor, 500).await;
+    assert_eq!(
+        changes
+            .iter()
+            .filter(|c| c["type"] == "opinion_answer")
+            .count(),
+        3,
+        "the answers given before the promotion did not arrive"
     );
 }
 
