@@ -42,6 +42,11 @@ export function signatureText(s: SignatureStatus): string {
   return dict().signature[s];
 }
 
+/** What a signature status means for the reader, in plain words. */
+export function signatureWhyText(s: SignatureStatus): string {
+  return dict().signatureWhy[s];
+}
+
 export function kindText(kind: string): string {
   return dict().docKinds[kind] ?? kind;
 }

@@ -40,6 +40,11 @@ export interface Dict {
   organization: string;
   signingTime: string;
   why: string;
+  prevPage: string;
+  nextPage: string;
+  prevHit: string;
+  nextHit: string;
+  unknownValue: string;
   signatureDetails: string;
   close: string;
   online: string;
@@ -161,6 +166,9 @@ export interface Dict {
   /** Why the server refused a change, by the server's error code. */
   refusals: Record<string, string>;
   signature: Record<SignatureStatus, string>;
+  /** Why a signature has its status, in plain words (the engine's detail is technical). */
+  signatureWhy: Record<SignatureStatus, string>;
+  technicalDetail: string;
   docKinds: Record<string, string>;
   meetingStatus: Record<string, string>;
   classification: Record<string, string>;
@@ -204,6 +212,11 @@ export const vi: Dict = {
   organization: 'Cơ quan',
   signingTime: 'Thời gian ký',
   why: 'Lý do',
+  prevPage: 'Trang trước',
+  nextPage: 'Trang sau',
+  prevHit: 'Kết quả trước',
+  nextHit: 'Kết quả tiếp theo',
+  unknownValue: 'Không xác định',
   signatureDetails: 'Chữ ký số',
   close: 'Đóng',
   online: 'Trực tuyến',
@@ -392,6 +405,16 @@ export const vi: Dict = {
     unsigned: 'Chưa ký số',
     unknown: 'Chưa kiểm tra',
   },
+  signatureWhy: {
+    valid: 'Chữ ký số đúng, tài liệu không bị sửa sau khi ký và chứng thư thuộc nguồn tin cậy.',
+    invalid: 'Chữ ký không khớp với nội dung tài liệu hoặc bị hỏng: không dùng bản này làm căn cứ.',
+    untrusted: 'Chữ ký đúng, nhưng chứng thư số không do tổ chức cung cấp dịch vụ chứng thực được tin cậy cấp.',
+    modified: 'Tài liệu đã bị thay đổi sau khi ký: phần thêm vào không được chữ ký bảo đảm.',
+    unsupported: 'Chữ ký dùng thuật toán hoặc định dạng mà ứng dụng chưa kiểm tra được.',
+    unsigned: 'Tài liệu không có chữ ký số.',
+    unknown: 'Tài liệu chưa được kiểm tra chữ ký trên máy này.',
+  },
+  technicalDetail: 'Chi tiết kỹ thuật',
   docKinds: {
     proposal: 'Tờ trình',
     draft_resolution: 'Dự thảo nghị quyết',
@@ -446,6 +469,11 @@ export const en: Dict = {
   organization: 'Organisation',
   signingTime: 'Signed at',
   why: 'Reason',
+  prevPage: 'Previous page',
+  nextPage: 'Next page',
+  prevHit: 'Previous match',
+  nextHit: 'Next match',
+  unknownValue: 'Unknown',
   signatureDetails: 'Digital signature',
   close: 'Close',
   online: 'Online',
@@ -634,6 +662,16 @@ export const en: Dict = {
     unsigned: 'Not signed',
     unknown: 'Not checked yet',
   },
+  signatureWhy: {
+    valid: 'The signature is correct, the document was not changed after signing, and the certificate is trusted.',
+    invalid: 'The signature does not match the document or is damaged: do not rely on this copy.',
+    untrusted: 'The signature is correct, but the certificate was not issued by a trusted certification authority.',
+    modified: 'The document was changed after it was signed: what was added is not covered by the signature.',
+    unsupported: 'The signature uses an algorithm or format the app cannot check yet.',
+    unsigned: 'The document has no digital signature.',
+    unknown: 'The signature has not been checked on this device yet.',
+  },
+  technicalDetail: 'Technical detail',
   docKinds: {
     proposal: 'Proposal',
     draft_resolution: 'Draft resolution',
