@@ -69,19 +69,22 @@ pub(super) fn put_poll(tx: &Connection, p: &Poll) -> rusqlite::Result<()> {
     )
 }
 
+fn stored_ballot(tx: &Connection, poll: Id, voter: Id) -> rusqlite::Result<Option<Ballot>> {
+    tx.query_row(
+        "SELECT json FROM ballots WHERE poll_id = ?1 AND voter_id = ?2",
+        params![poll.to_string(), voter.to_string()],
+        |r| r.get::<_, String>(0),
+    )
+    .optional()?
+    .map(|j| from_json(&j))
+    .transpose()
+}
+
 pub(super) fn put_ballot(tx: &Connection, b: &Ballot) -> rusqlite::Result<()> {
     let mut b = b.clone();
     // The server does not know a secret ballot's choice; this device does.
     if b.choices.is_none() {
-        let existing: Option<Ballot> = tx
-            .query_row(
-                "SELECT json FROM ballots WHERE poll_id = ?1 AND voter_id = ?2",
-                params![b.poll_id.to_string(), b.voter_id.to_string()],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .map(|j| from_json(&j))
-            .transpose()?;
+        let existing = stored_ballot(tx, b.poll_id, b.voter_id)?;
         if let Some(e) = existing {
             b.choices = e.choices;
             b.cast_at = b.cast_at.or(e.cast_at);
@@ -189,16 +192,7 @@ pub(super) fn known_choices(tx: &Connection) -> rusqlite::Result<Vec<Ballot>> {
 /// server no longer has (refused) does not come back.
 pub(super) fn restore_choices(tx: &Connection, known: &[Ballot]) -> rusqlite::Result<()> {
     for k in known {
-        let now: Option<Ballot> = tx
-            .query_row(
-                "SELECT json FROM ballots WHERE poll_id = ?1 AND voter_id = ?2",
-                params![k.poll_id.to_string(), k.voter_id.to_string()],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .map(|j| from_json(&j))
-            .transpose()?;
-        if let Some(mut b) = now
+        if let Some(mut b) = stored_ballot(tx, k.poll_id, k.voter_id)?
             && b.choices.is_none()
         {
             b.choices = k.choices.clone();
