@@ -308,6 +308,9 @@ impl Op {
 
     /// Checks that need nothing but the op itself.
     pub fn validate(&self) -> Result<(), String> {
+        for (what, t) in self.times() {
+            check_time(what, t)?;
+        }
         match self {
             Op::MeetingCreate {
                 title,
@@ -414,6 +417,46 @@ impl Op {
             | Op::PollClose { .. }
             | Op::AnnotationDelete { .. } => Ok(()),
         }
+    }
+}
+
+impl Op {
+    /// The time stamps the client chose, by name.
+    fn times(&self) -> Vec<(&'static str, Timestamp)> {
+        match self {
+            Op::MeetingCreate {
+                starts_at, ends_at, ..
+            } => vec![("starts_at", *starts_at), ("ends_at", *ends_at)],
+            Op::MeetingUpdate {
+                starts_at, ends_at, ..
+            } => [("starts_at", *starts_at), ("ends_at", *ends_at)]
+                .into_iter()
+                .filter_map(|(w, t)| t.map(|t| (w, t)))
+                .collect(),
+            Op::NotePut { updated_at, .. } | Op::AnnotationPut { updated_at, .. } => {
+                vec![("updated_at", *updated_at)]
+            }
+            Op::BallotCast { cast_at, .. } => vec![("cast_at", *cast_at)],
+            Op::OpinionAnswer { answered_at, .. } => vec![("answered_at", *answered_at)],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The years a time stamp may fall in (UTC). Outside them a time cannot be stored and
+/// read back as RFC 3339 (years 0–9999), and no meeting happens then anyway.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2999;
+
+fn check_time(what: &str, t: Timestamp) -> Result<(), String> {
+    let year = t.to_offset(time::UtcOffset::UTC).year();
+    if YEARS.contains(&year) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} falls in the year {year}; only {} to {} are accepted",
+            YEARS.start(),
+            YEARS.end()
+        ))
     }
 }
 

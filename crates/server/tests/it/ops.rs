@@ -238,3 +238,38 @@ async fn notes_are_private_and_the_latest_edit_wins() {
             .any(|c| c["type"] == "note_deleted" && c["note_id"] == json!(note_id))
     );
 }
+
+/// A time stamp the store could not write back as RFC 3339 (year 0 in UTC) is refused;
+/// accepted, it broke every feed that reached its row (a 500 on each pull).
+#[tokio::test]
+async fn a_time_stamp_out_of_range_is_refused_and_the_feeds_keep_working() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let delegate = server.login("daibieu01").await;
+    let meeting = today_meeting(&secretary).await;
+    let ballot = Uuid::now_v7();
+    let r = secretary
+        .ops(vec![
+            json!({"type": "opinion.create", "ballot_id": ballot, "meeting_id": meeting["id"],
+            "question": "Ý kiến về kế hoạch năm 2027", "days": 3}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let year_zero = time::macros::datetime!(0000-01-01 0:00 +1);
+    let r = delegate
+        .ops(vec![
+            delegate.opinion_op(ballot, phonghop_domain::OpinionChoice::Agree, "", year_zero),
+            json!({"type": "note.put", "note_id": Uuid::now_v7(), "text": "Ghi chú",
+                   "updated_at": "0000-01-01T00:00:00+01:00"}),
+        ])
+        .await;
+    for r in &r {
+        assert_eq!(r["status"], "rejected", "{r}");
+        assert_eq!(r["code"], "validation", "{r}");
+        assert!(r["message"].as_str().unwrap().contains("year"), "{r}");
+    }
+    for api in [&delegate, &secretary] {
+        let (status, body) = api.get("/api/v1/changes?since=0&limit=5000").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}
