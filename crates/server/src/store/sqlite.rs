@@ -844,6 +844,22 @@ fn apply_one(
                     format!("meeting {meeting_id} exists already"),
                 );
             }
+            // A refusal, not a foreign-key error (a 500 that a client would retry forever).
+            if let Some(unit) = org_unit_id
+                && conn
+                    .query_row(
+                        "SELECT 1 FROM org_units WHERE id = ?1",
+                        [unit.to_string()],
+                        |_| Ok(()),
+                    )
+                    .optional()?
+                    .is_none()
+            {
+                return reject(
+                    ErrorCode::NotFound,
+                    format!("there is no organisation unit {unit}"),
+                );
+            }
             let s = seq.get()?;
             conn.execute(
                 "INSERT INTO meetings (id, title, kind, room, starts_at, ends_at, status, org_unit_id, created_by, seq)

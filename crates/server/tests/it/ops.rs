@@ -273,3 +273,29 @@ async fn a_time_stamp_out_of_range_is_refused_and_the_feeds_keep_working() {
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 }
+
+/// An op naming an organisation unit that does not exist is refused by itself; the ops
+/// after it in the batch still apply (it was a storage error, a 500 for the whole batch).
+#[tokio::test]
+async fn an_unknown_organisation_unit_is_refused_alone() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let note = Uuid::now_v7();
+    let (status, body) = secretary
+        .post(
+            "/api/v1/ops",
+            json!({"ops": [
+                {"id": Uuid::now_v7(), "op": {"type": "meeting.create", "meeting_id": Uuid::now_v7(),
+                    "title": "Họp giao ban", "kind": "working", "room": "Phòng 1",
+                    "starts_at": "2026-12-01T08:00:00+07:00", "ends_at": "2026-12-01T09:00:00+07:00",
+                    "org_unit_id": Uuid::now_v7()}},
+                {"id": Uuid::now_v7(), "op": {"type": "note.put", "note_id": note, "text": "Ghi chú",
+                    "updated_at": "2026-11-27T08:00:00Z"}},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["status"], "rejected", "{body}");
+    assert_eq!(body["results"][0]["code"], "not_found", "{body}");
+    assert_eq!(body["results"][1]["status"], "accepted", "{body}");
+}
