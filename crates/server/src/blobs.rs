@@ -262,10 +262,11 @@ pub async fn put_blob(
     if !auth.user.role.prepares_meetings() {
         return Err(ApiError::forbidden("only secretaries may upload documents"));
     }
-    if let Some(existing) = app.store.blob(&sha)?
-        && app.blobs.exists(&sha)
+    let existing = app.store.blob(&sha)?.filter(|_| app.blobs.exists(&sha));
+    if let Some(existing) = &existing
+        && app.store.blob_visible_to(&auth.user, &sha)?
     {
-        return Ok((StatusCode::OK, crate::error::ApiJson(blob_json(&existing))).into_response());
+        return Ok((StatusCode::OK, crate::error::ApiJson(blob_json(existing))).into_response());
     }
     let tmp = app.blobs.temp_path();
     let result = receive(&app, req, &tmp).await;
@@ -283,6 +284,15 @@ pub async fn put_blob(
             ErrorCode::HashMismatch,
             format!("the uploaded bytes have SHA-256 {got}, not {sha}"),
         ));
+    }
+    if let Some(existing) = existing {
+        // Stored already (someone else uploaded it): this secretary has now shown to hold
+        // the very bytes, so may attach them too. Knowing the hash alone is not enough.
+        let _ = tokio::fs::remove_file(&tmp).await;
+        let (store, uid) = (app.store.clone(), auth.user.id);
+        let rec = existing.clone();
+        tokio::task::spawn_blocking(move || store.record_blob(&rec, uid)).await??;
+        return Ok((StatusCode::OK, crate::error::ApiJson(blob_json(&existing))).into_response());
     }
     let inspector = app.inspector.clone();
     let tmp2 = tmp.clone();

@@ -206,6 +206,36 @@ async fn uploads_are_checked_before_anything_is_stored() {
         delegate.get(&format!("/api/v1/blobs/{sha}")).await.0,
         StatusCode::NOT_FOUND
     );
+
+    // Another secretary (the admin) uploading the same file gets it as theirs too, and
+    // may attach it; the wrong bytes under that hash get nothing.
+    let admin = server.login("admin").await;
+    let (status, body) = put(&admin, sha.clone(), pdf.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "hash_mismatch");
+    assert_eq!(
+        admin.get(&format!("/api/v1/blobs/{sha}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) = put(&admin, sha.clone(), changed.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["sha256"], sha);
+    assert_eq!(blob_count(&server), before + 2);
+    assert_eq!(
+        admin.get(&format!("/api/v1/blobs/{sha}")).await.0,
+        StatusCode::OK
+    );
+    let item = &admin
+        .items_of(&crate::next_week_meeting(&admin).await)
+        .await[0];
+    let r = admin
+        .ops(vec![
+            serde_json::json!({"type": "document.attach", "document_id": uuid::Uuid::now_v7(),
+            "item_id": item["id"], "title": "Báo cáo bổ sung", "kind": "report",
+            "classification": "public", "sha256": sha}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
 }
 
 #[tokio::test]
