@@ -52,7 +52,11 @@ impl BlobStore {
     fn commit(&self, tmp: &Path, sha: &Sha256) -> io::Result<()> {
         let dest = self.path(sha);
         let dir = dest.parent().unwrap_or(&self.root).to_path_buf();
-        std::fs::create_dir_all(&dir)?;
+        if !dir.is_dir() {
+            std::fs::create_dir_all(&dir)?;
+            // The new directory's own name must be durable too.
+            std::fs::File::open(&self.root)?.sync_all()?;
+        }
         std::fs::rename(tmp, &dest)?;
         std::fs::File::open(&dir)?.sync_all()
     }
@@ -363,7 +367,16 @@ async fn receive(app: &AppState, req: Request, tmp: &Path) -> ApiResult<(u64, [u
             "the upload is empty",
         ));
     }
+    // tokio's File writes in the background: flush reports the last write's error, which
+    // sync_all would not, and the length on disk must be what was hashed.
+    file.flush().await.map_err(ApiError::internal)?;
     file.sync_all().await.map_err(ApiError::internal)?;
+    let on_disk = file.metadata().await.map_err(ApiError::internal)?.len();
+    if on_disk != size {
+        return Err(ApiError::internal(format!(
+            "wrote {on_disk} of {size} bytes of the upload"
+        )));
+    }
     Ok((size, hasher.finalize().into()))
 }
 
