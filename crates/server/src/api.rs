@@ -97,27 +97,32 @@ pub async fn ops(
     let opens_poll = ops.iter().any(|e| matches!(e.op, Op::PollOpen { .. }));
     let store = app.store.clone();
     let actor = auth.user.clone();
-    let (applied, cursor) = tokio::task::spawn_blocking(move || {
-        let applied = store.apply_ops_live(&actor, &ops)?;
-        Ok::<_, crate::store::StoreError>((applied, store.cursor()?))
-    })
-    .await??;
-    if applied.audience_changed {
-        app.hub.audience_changed();
-    }
-    if opens_poll
-        && applied
-            .results
-            .iter()
-            .any(|r| r.outcome == OpOutcome::Accepted)
-    {
-        app.hub.timer.notify_one();
-    }
-    crate::live::publish(&app, cursor, applied.live);
-    Ok(ApiJson(OpsResponse {
-        results: applied.results,
-        cursor,
-    }))
+    // In a task of its own: once the ops are committed, what follows (a changed audience,
+    // the live events, the moved cursor that invalidates the feed and blob caches) must
+    // happen even if the caller hangs up and this handler is dropped.
+    let after = tokio::spawn(async move {
+        let (applied, cursor) = tokio::task::spawn_blocking(move || {
+            let applied = store.apply_ops_live(&actor, &ops)?;
+            Ok::<_, crate::store::StoreError>((applied, store.cursor()))
+        })
+        .await??;
+        if applied.audience_changed {
+            app.hub.audience_changed();
+        }
+        if opens_poll
+            && applied
+                .results
+                .iter()
+                .any(|r| r.outcome == OpOutcome::Accepted)
+        {
+            app.hub.timer.notify_one();
+        }
+        let cursor = cursor?;
+        crate::live::publish(&app, cursor, applied.live);
+        Ok::<_, ApiError>((applied.results, cursor))
+    });
+    let (results, cursor) = after.await??;
+    Ok(ApiJson(OpsResponse { results, cursor }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -747,3 +747,32 @@ async fn the_openapi_document_describes_the_vote_routes() {
         assert!(ops.contains(&kind), "{kind} is not described");
     }
 }
+
+/// The secretary's app sends an op and hangs up at once (the network drops): the op is
+/// committed, and the live events still go out.
+#[tokio::test]
+async fn ops_whose_sender_hangs_up_still_reach_the_room() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let delegate = server.login("daibieu03").await;
+    let mut ws = connect(&server, &delegate).await;
+    let items = secretary.items_of(&meeting).await;
+    let body = json!({"ops": [{"id": Uuid::now_v7(), "op":
+        {"type": "agenda.current", "meeting_id": meeting["id"], "item_id": items[4]["id"]}}]})
+    .to_string();
+    let request = format!(
+        "POST /api/v1/ops HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        server.addr,
+        secretary.token.as_ref().unwrap(),
+        body.len()
+    );
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    drop(tcp);
+    let item = items[4]["id"].clone();
+    wait_for(&mut ws, |c| {
+        c["type"] == "progress" && c["current_item"] == item
+    })
+    .await;
+}
