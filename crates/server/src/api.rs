@@ -142,7 +142,7 @@ pub async fn live(
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let invite = query.ok().and_then(|Query(q)| q.invite);
-    let (who, guest, user) = match (auth, invite) {
+    let (who, guest, user, session) = match (auth, invite) {
         (Ok(a), _) => (
             Identity {
                 user_id: Some(a.user.id),
@@ -151,6 +151,7 @@ pub async fn live(
             },
             false,
             Some(a.user),
+            Some(a.token_hash),
         ),
         (Err(_), Some(token)) => {
             let inv = crate::video::invitation(&app, &token).await?;
@@ -162,6 +163,7 @@ pub async fn live(
                 },
                 true,
                 None,
+                None,
             )
         }
         (Err(e), None) => return Err(e),
@@ -172,7 +174,7 @@ pub async fn live(
     // at most a few KiB; longer frames are read in several pieces).
     Ok(ws
         .read_buffer_size(phonghop_domain::LIVE_READ_BUFFER)
-        .on_upgrade(move |socket| live_session(app, socket, who, guest, user)))
+        .on_upgrade(move |socket| live_session(app, socket, who, guest, user, session)))
 }
 
 async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
@@ -188,6 +190,7 @@ async fn live_session(
     who: Identity,
     guest: bool,
     user: Option<User>,
+    session: Option<String>,
 ) {
     let _connected = crate::live::Hub::connected(&app);
     let mut cursor_rx = app.live.subscribe();
@@ -256,6 +259,21 @@ async fn live_session(
                 last_changed = tokio::time::Instant::now();
             }
             _ = heartbeat.tick() => {
+                // The socket lives no longer than its session: logged out, account
+                // disabled or device revoked, it closes (and the app learns why when it
+                // tries to reconnect).
+                if let Some(hash) = &session
+                    && let Err(e) = crate::auth::usable_session(&app, hash).await
+                {
+                    tracing::info!(code = ?e.code, "live channel closed: the session may no longer be used");
+                    let _ = socket
+                        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                            code: axum::extract::ws::close_code::POLICY,
+                            reason: "the session has ended".into(),
+                        })))
+                        .await;
+                    break;
+                }
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
             }
             Some(signal) = video_rx.recv() => {

@@ -93,43 +93,54 @@ impl FromRequestParts<Arc<AppState>> for Authed {
             ));
         };
         let hash = token_hash(&token);
-        let session = match app.caches.session(&hash) {
-            Some(s) => Some(s),
-            None => {
-                let store = app.store.clone();
-                let h2 = hash.clone();
-                let s = tokio::task::spawn_blocking(move || store.session(&h2)).await??;
-                if let Some(s) = &s {
-                    app.caches.put_session(&hash, s.clone());
-                }
-                s
-            }
-        };
-        let Some(s) = session else {
-            return Err(ApiError::unauthenticated(
-                "the session has ended; log in again",
-            ));
-        };
-        if s.user.disabled {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::AccountDisabled,
-                "this account is disabled",
-            ));
-        }
-        if s.device_revoked {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::DeviceRevoked,
-                "this device has been revoked",
-            ));
-        }
+        let s = usable_session(app, &hash).await?;
         Ok(Authed {
             user: s.user,
             device_id: s.device_id,
             token_hash: hash,
         })
     }
+}
+
+/// The session behind a token hash, if it may still be used: not ended, the account
+/// not disabled, the device not revoked. Asked for every request, and again on every
+/// heartbeat of a live channel, so that an open socket ends with its session.
+pub async fn usable_session(
+    app: &Arc<AppState>,
+    hash: &str,
+) -> Result<crate::store::SessionRecord, ApiError> {
+    let session = match app.caches.session(hash) {
+        Some(s) => Some(s),
+        None => {
+            let store = app.store.clone();
+            let h2 = hash.to_owned();
+            let s = tokio::task::spawn_blocking(move || store.session(&h2)).await??;
+            if let Some(s) = &s {
+                app.caches.put_session(hash, s.clone());
+            }
+            s
+        }
+    };
+    let Some(s) = session else {
+        return Err(ApiError::unauthenticated(
+            "the session has ended; log in again",
+        ));
+    };
+    if s.user.disabled {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::AccountDisabled,
+            "this account is disabled",
+        ));
+    }
+    if s.device_revoked {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::DeviceRevoked,
+            "this device has been revoked",
+        ));
+    }
+    Ok(s)
 }
 
 /// Failed logins per account and per IP address. After `max_failures` within the window

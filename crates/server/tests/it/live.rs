@@ -84,3 +84,60 @@ async fn the_live_channel_needs_a_session() {
         other => panic!("expected HTTP 401, got {other:?}"),
     }
 }
+
+/// A live channel lives no longer than its session: after logging out, or once the
+/// account is disabled, the socket closes (and hears nothing more of the meeting).
+#[tokio::test]
+async fn the_live_channel_closes_when_its_session_ends() {
+    let server =
+        TestServer::demo_with(|c| c.heartbeat = std::time::Duration::from_millis(200)).await;
+    let open = |api: &phonghop_testkit::Api| {
+        let url = format!(
+            "ws://{}/api/v1/live?access_token={}",
+            server.addr,
+            api.token.as_ref().unwrap()
+        );
+        async move {
+            let (mut ws, _) = tokio_tungstenite::connect_async(url)
+                .await
+                .expect("connect");
+            assert_eq!(next_json(&mut ws).await["type"], "hello");
+            ws
+        }
+    };
+    let closes = |mut ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >| async move {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            match tokio::time::timeout_at(deadline, ws.next()).await {
+                Err(_) => panic!("the socket stayed open"),
+                Ok(None) | Ok(Some(Err(_))) => return None,
+                Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame)))) => {
+                    return frame.map(|f| f.reason.to_string());
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    };
+
+    let leaving = server.login("daibieu01").await;
+    let ws = open(&leaving).await;
+    let (status, _) = leaving
+        .call(reqwest::Method::DELETE, "/api/v1/sessions/current", None)
+        .await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(closes(ws).await.as_deref(), Some("the session has ended"));
+
+    let disabled = server.login("daibieu02").await;
+    let ws = open(&disabled).await;
+    server.store().set_user_disabled("daibieu02", true).unwrap();
+    assert_eq!(closes(ws).await.as_deref(), Some("the session has ended"));
+
+    // Someone whose session stands keeps the channel.
+    let staying = server.login("daibieu03").await;
+    let mut ws = open(&staying).await;
+    for _ in 0..5 {
+        assert_eq!(next_json(&mut ws).await["type"], "heartbeat");
+    }
+}
