@@ -29,11 +29,18 @@ pub struct BlobStore {
 impl BlobStore {
     pub fn open(root: PathBuf) -> io::Result<BlobStore> {
         std::fs::create_dir_all(root.join("tmp"))?;
-        // Leftovers of uploads cut off by a crash.
-        for e in std::fs::read_dir(root.join("tmp"))?.flatten() {
-            let _ = std::fs::remove_file(e.path());
-        }
         Ok(BlobStore { root })
+    }
+
+    /// Removes the leftovers of uploads cut off by a crash. Only the server does this,
+    /// as it starts: an admin command run beside a running server must not delete the
+    /// temp file of an upload in flight.
+    pub fn clean_temp(&self) {
+        if let Ok(rd) = std::fs::read_dir(self.root.join("tmp")) {
+            for e in rd.flatten() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 
     pub fn path(&self, sha: &Sha256) -> PathBuf {

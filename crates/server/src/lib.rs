@@ -131,6 +131,7 @@ pub fn open_data(dir: &Path, create: bool) -> Result<(SqliteStore, BlobStore), O
 
 pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
     let (store, blobs) = open_data(&config.data_dir, false)?;
+    blobs.clean_temp();
     let cursor = store.cursor()?;
     let inspector =
         PdfInspector::from_trust_dir(&config.data_dir.join("trust")).map_err(OpenError::Trust)?;

@@ -168,3 +168,28 @@ fn init_users_and_seed_from_the_command_line() {
     let (ok, out) = server_cmd(&["audit", "verify"], &dir, None);
     assert!(ok, "{out}");
 }
+
+/// An admin command run beside a running server leaves the temp file of an upload in
+/// flight alone; the server clears such leftovers only when it starts.
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_commands_leave_uploads_in_flight_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let (ok, out) = server_cmd(
+        &["init", "--admin-password-stdin"],
+        &dir,
+        Some("mat-khau-quan-tri\n"),
+    );
+    assert!(ok, "{out}");
+    let inflight = dir.join("blobs/tmp/upload-in-flight");
+    std::fs::write(&inflight, b"%PDF-1.7 ...").unwrap();
+    let (ok, out) = server_cmd(&["user", "list"], &dir, None);
+    assert!(ok, "{out}");
+    assert!(
+        inflight.exists(),
+        "an admin command deleted an upload in flight"
+    );
+    // A server starting on the directory clears what a crash left.
+    let _app = phonghop_server::app_state(phonghop_server::Config::new(&dir)).unwrap();
+    assert!(!inflight.exists());
+}
