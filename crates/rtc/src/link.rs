@@ -67,6 +67,25 @@ impl Signaling {
         }
     }
 
+    /// Asks admission again about the room this link is in, and leaves it (telling the
+    /// client why) when the participant may no longer be there or now has another role: a
+    /// member removed from the meeting, a chair or secretary whose role changed. Joining
+    /// again gives the current role. Returns whether it left.
+    pub async fn recheck(&mut self) -> bool {
+        let Some(s) = &self.session else {
+            return false;
+        };
+        if self.sfu.admits(&self.who, s.meeting_id()).await == Some(s.role()) {
+            return false;
+        }
+        let _ = self.out.send(ServerSignal::error(
+            SignalErrorCode::Forbidden,
+            "your place in this meeting has changed: join again",
+        ));
+        self.close().await;
+        true
+    }
+
     /// Leaves the room, if in one (the socket closed, or the client said so).
     pub async fn close(&mut self) {
         if let Some(s) = self.session.take() {

@@ -209,6 +209,11 @@ impl Sfu {
         })
     }
 
+    /// What admission says now about `who` in `meeting` (None: no longer admitted).
+    pub async fn admits(&self, who: &Identity, meeting: Uuid) -> Option<PeerRole> {
+        self.admission.admit(who, meeting).await
+    }
+
     fn close_room_if_empty(&self, room: &Room) {
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         if room.len() == 0 {

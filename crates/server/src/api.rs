@@ -142,7 +142,7 @@ pub async fn live(
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let invite = query.ok().and_then(|Query(q)| q.invite);
-    let (who, guest, user, session) = match (auth, invite) {
+    let (who, guest, user, session, invite) = match (auth, invite) {
         (Ok(a), _) => (
             Identity {
                 user_id: Some(a.user.id),
@@ -152,6 +152,7 @@ pub async fn live(
             false,
             Some(a.user),
             Some(a.token_hash),
+            None,
         ),
         (Err(_), Some(token)) => {
             let inv = crate::video::invitation(&app, &token).await?;
@@ -164,6 +165,7 @@ pub async fn live(
                 true,
                 None,
                 None,
+                Some(token),
             )
         }
         (Err(e), None) => return Err(e),
@@ -174,7 +176,7 @@ pub async fn live(
     // at most a few KiB; longer frames are read in several pieces).
     Ok(ws
         .read_buffer_size(phonghop_domain::LIVE_READ_BUFFER)
-        .on_upgrade(move |socket| live_session(app, socket, who, guest, user, session)))
+        .on_upgrade(move |socket| live_session(app, socket, who, guest, user, session, invite)))
 }
 
 async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
@@ -191,6 +193,7 @@ async fn live_session(
     guest: bool,
     user: Option<User>,
     session: Option<String>,
+    invite: Option<String>,
 ) {
     let _connected = crate::live::Hub::connected(&app);
     let mut cursor_rx = app.live.subscribe();
@@ -262,10 +265,14 @@ async fn live_session(
                 // The socket lives no longer than its session: logged out, account
                 // disabled or device revoked, it closes (and the app learns why when it
                 // tries to reconnect).
-                if let Some(hash) = &session
-                    && let Err(e) = crate::auth::usable_session(&app, hash).await
-                {
-                    tracing::info!(code = ?e.code, "live channel closed: the session may no longer be used");
+                let ended = match (&session, &invite) {
+                    (Some(hash), _) => crate::auth::usable_session(&app, hash).await.err(),
+                    // A guest's link lasts until it expires, not until the guest leaves.
+                    (None, Some(token)) => crate::video::invitation(&app, token).await.err(),
+                    (None, None) => None,
+                };
+                if let Some(e) = ended {
+                    tracing::info!(code = ?e.code, "live channel closed: the session or invitation may no longer be used");
                     let _ = socket
                         .send(Message::Close(Some(axum::extract::ws::CloseFrame {
                             code: axum::extract::ws::close_code::POLICY,
@@ -274,6 +281,8 @@ async fn live_session(
                         .await;
                     break;
                 }
+                // Removed from the meeting (or another role now): out of its video room.
+                video.recheck().await;
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
             }
             Some(signal) = video_rx.recv() => {

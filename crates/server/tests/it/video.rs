@@ -338,3 +338,69 @@ async fn a_dropped_socket_leaves_the_room() {
     assert_eq!(room_size(&chair, meeting).await, 1);
     a.leave().await.expect("leave");
 }
+
+async fn until_room_size(api: &Api, meeting: Uuid, n: usize) {
+    let deadline = std::time::Instant::now() + T;
+    while room_size(api, meeting).await != n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the room did not come to {n} participants"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Being in a room is rechecked as the meeting changes: a member removed from the
+/// meeting, or a guest whose invitation expired, is out of its video within a heartbeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_member_and_an_expired_guest_leave_the_room() {
+    let server = TestServer::demo_with(|c| c.heartbeat = Duration::from_millis(300)).await;
+    let secretary = server.login("thuky").await;
+    let delegate = server.login("daibieu04").await;
+    let today = id_of(&today_meeting(&secretary).await);
+    let quiet = ParticipantOptions {
+        video: false,
+        audio: false,
+        ..Default::default()
+    };
+    let _member = join(&server, &delegate, today, quiet.clone())
+        .await
+        .expect("member joins");
+    let (status, inv) = secretary
+        .post(
+            &format!("/api/v1/meetings/{today}/video/invitations"),
+            json!({"name": "Bà Lê Thị Khách"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let token = inv["token"].as_str().expect("token").to_owned();
+    let link = connect_live(&server.url(), None, Some(&token))
+        .await
+        .expect("guest socket");
+    let _guest = NativeParticipant::join(link, today, None, quiet.clone())
+        .await
+        .expect("guest joins");
+    until_room_size(&secretary, today, 2).await;
+
+    let r = secretary
+        .ops(vec![
+            json!({"type": "member.remove", "meeting_id": today, "user_id": delegate.user_id()}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    until_room_size(&secretary, today, 1).await;
+    match join(&server, &delegate, today, quiet).await {
+        Err(ParticipantError::Refused(SignalErrorCode::Forbidden, _)) => {}
+        Err(e) => panic!("expected forbidden, got {e}"),
+        Ok(_) => panic!("a removed member joined again"),
+    }
+
+    let db = rusqlite::Connection::open(server.data_dir().join("phonghop.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    db.execute(
+        "UPDATE video_invitations SET expires_at = '2020-01-01T00:00:00Z'",
+        [],
+    )
+    .unwrap();
+    until_room_size(&secretary, today, 0).await;
+}
