@@ -125,6 +125,9 @@ pub async fn ops(
     Ok(ApiJson(OpsResponse { results, cursor }))
 }
 
+/// The largest message a client may send on the live channel.
+pub const LIVE_MAX_MESSAGE: usize = 256 * 1024;
+
 #[derive(Debug, Deserialize)]
 pub struct LiveQuery {
     /// A guest's invitation token, for those without an account (video only).
@@ -176,6 +179,10 @@ pub async fn live(
     // at most a few KiB; longer frames are read in several pieces).
     Ok(ws
         .read_buffer_size(phonghop_domain::LIVE_READ_BUFFER)
+        // Clients send video signaling only (an offer is a few KiB): a larger message is
+        // refused rather than buffered (tungstenite's default allows 64 MiB).
+        .max_message_size(LIVE_MAX_MESSAGE)
+        .max_frame_size(LIVE_MAX_MESSAGE)
         .on_upgrade(move |socket| live_session(app, socket, who, guest, user, session, invite)))
 }
 

@@ -141,3 +141,46 @@ async fn the_live_channel_closes_when_its_session_ends() {
         assert_eq!(next_json(&mut ws).await["type"], "heartbeat");
     }
 }
+
+/// The live channel takes small messages only (video signaling): an oversized one closes
+/// the socket instead of being buffered, and the server carries on.
+#[tokio::test]
+async fn an_oversized_message_on_the_live_channel_is_refused() {
+    use futures_util::SinkExt;
+    let server = TestServer::demo().await;
+    let delegate = server.login("daibieu01").await;
+    let url = format!(
+        "ws://{}/api/v1/live?access_token={}",
+        server.addr,
+        delegate.token.as_ref().unwrap()
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
+    assert_eq!(next_json(&mut ws).await["type"], "hello");
+    let big = format!(
+        "{{\"type\":\"video.sources\",\"sources\":{{\"{}\":\"camera\"}}}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let _ = ws
+        .send(tokio_tungstenite::tungstenite::Message::Text(big.into()))
+        .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let closed = loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Err(_) => break false,
+            Ok(None)
+            | Ok(Some(Err(_)))
+            | Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_)))) => {
+                break true;
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    };
+    assert!(closed, "the socket took a 2 MiB message");
+    // The server is fine, and a normal channel still opens.
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
+    assert_eq!(next_json(&mut ws).await["type"], "hello");
+}
