@@ -64,6 +64,9 @@ pub struct ParticipantOptions {
     /// Stop sending a source when the chair mutes it, as a real client does. Tests turn
     /// this off to show the SFU enforces the mute by itself.
     pub obey_moderation: bool,
+    /// The source the microphone track is declared as (`video.sources`). Only tests
+    /// change it, to show the SFU does not let a declaration dodge the chair's mute.
+    pub declare_microphone_as: Source,
     pub net: NetConfig,
     /// Keep every latency sample (for percentiles); off keeps only counts.
     pub keep_latency_samples: bool,
@@ -83,6 +86,7 @@ impl Default for ParticipantOptions {
             keyframe_delay: Duration::ZERO,
             audio_level: 100,
             obey_moderation: true,
+            declare_microphone_as: Source::Microphone,
             net: NetConfig::default(),
             keep_latency_samples: true,
         }
@@ -471,7 +475,7 @@ impl NativeParticipant {
                     .add_track(t.clone() as Arc<dyn TrackLocal>)
                     .await
                     .map_err(|e| ParticipantError::Webrtc(e.to_string()))?;
-                sources.insert("microphone".to_owned(), Source::Microphone);
+                sources.insert("microphone".to_owned(), opts.declare_microphone_as);
                 Some((t, s))
             } else {
                 None

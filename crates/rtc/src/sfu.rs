@@ -766,12 +766,15 @@ impl Peer {
         let track_id = track.track_id().await;
         let kind = track.kind().await;
         let audio = kind == RtpCodecKind::Audio;
+        // A declaration must fit the track's kind: an audio track declared as a camera
+        // or a screen would be out of reach of the chair's microphone mute.
         let source = self
             .declared_sources
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(&track_id)
             .copied()
+            .filter(|s| s.is_audio() == audio)
             .unwrap_or_else(|| Source::from_track_id(&track_id, audio));
         let published = Arc::new(Published {
             id: format!("{}:{}", self.id, source.as_str()),

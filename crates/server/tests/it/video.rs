@@ -404,3 +404,56 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
     .unwrap();
     until_room_size(&secretary, today, 0).await;
 }
+
+/// A participant cannot dodge the chair's mute by declaring its microphone as another
+/// source: an audio track is a microphone, whatever the client says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_microphone_declared_as_a_screen_is_still_muted() {
+    let server = TestServer::demo().await;
+    let chair_api = server.login("chutoa").await;
+    let delegate_api = server.login("daibieu05").await;
+    let meeting = id_of(&today_meeting(&chair_api).await);
+    let chair = join(
+        &server,
+        &chair_api,
+        meeting,
+        ParticipantOptions {
+            video: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("chair");
+    let sly = ParticipantOptions {
+        video: false,
+        obey_moderation: false,
+        declare_microphone_as: Source::Screen,
+        ..Default::default()
+    };
+    let b = join(&server, &delegate_api, meeting, sly)
+        .await
+        .expect("delegate");
+    let b_mic = track(&b, Source::Microphone);
+    chair
+        .wait_received("B's audio, as a microphone", T, |t| {
+            t.track == b_mic && t.packets > 10
+        })
+        .await
+        .expect("B's audio is published as a microphone");
+    chair.send(ClientSignal::Mute {
+        participant: b.id().expect("joined"),
+        source: Source::Microphone,
+        muted: true,
+    });
+    b.wait_for("the notice", T, |v| {
+        v.muted_by_chair.get("microphone") == Some(&true)
+    })
+    .await
+    .expect("B is told");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = chair.received()[&b_mic].packets;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(chair.received()[&b_mic].packets, before, "B is still heard");
+    chair.leave().await.expect("leave");
+    b.leave().await.expect("leave");
+}
