@@ -210,6 +210,12 @@ pub async fn room(
 const GUEST_HTML: &str = include_str!("video/guest.html");
 const GUEST_JS: &str = include_str!("video/guest.js");
 
+/// What the video page may load and do: its own script and the server's WebSocket,
+/// nothing from elsewhere, and no framing by another site.
+pub const GUEST_CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; \
+    style-src 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob: mediastream:; \
+    base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 /// `GET /video/join/{token}`: the guest page (static; it reads the token from its URL).
 pub async fn guest_page(Path(_token): Path<String>) -> Response {
     (
@@ -217,6 +223,9 @@ pub async fn guest_page(Path(_token): Path<String>) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
+            (header::CONTENT_SECURITY_POLICY, GUEST_CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::X_FRAME_OPTIONS, "DENY"),
         ],
         Html(GUEST_HTML),
     )
@@ -226,7 +235,10 @@ pub async fn guest_page(Path(_token): Path<String>) -> Response {
 /// `GET /video/guest.js`.
 pub async fn guest_script() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
         GUEST_JS,
     )
         .into_response()

@@ -259,6 +259,20 @@ async fn a_guest_joins_from_an_invitation_link_and_only_that_meeting() {
         .await
         .expect("page");
     assert_eq!(page.status(), StatusCode::OK);
+    // Nothing from elsewhere, no framing by another site.
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    for part in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(part), "{part} not in {csp}");
+    }
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
     let html = page.text().await.expect("html");
     assert!(html.contains("Tham gia cuộc họp") && html.contains("/video/guest.js"));
     let js = anon
