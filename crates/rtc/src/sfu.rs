@@ -104,6 +104,12 @@ pub struct SfuStats {
 
 type SignalResult<T> = Result<T, (SignalErrorCode, String)>;
 
+/// Remote ICE candidates one participant may send (browsers send a handful per
+/// connection; renegotiations reuse them).
+pub const MAX_REMOTE_CANDIDATES: u32 = 200;
+/// Tracks one participant may declare sources for.
+pub const MAX_DECLARED_SOURCES: usize = 32;
+
 fn neg_err(e: impl std::fmt::Display) -> (SignalErrorCode, String) {
     (SignalErrorCode::Negotiation, e.to_string())
 }
@@ -179,6 +185,7 @@ impl Sfu {
             subscribe: tokio::sync::Mutex::new(SubscribeSide::default()),
             published: Mutex::new(Vec::new()),
             declared_sources: Mutex::new(BTreeMap::new()),
+            candidates: AtomicU32::new(0),
             audio_level_ext: AtomicU8::new(0),
             subscription: Mutex::new(Subscription::All),
             layer_wishes: Mutex::new(HashMap::new()),
@@ -279,11 +286,19 @@ impl Session {
                 self.peer.add_candidate(pc, candidate).await
             }
             ClientSignal::Sources { sources } => {
-                self.peer
+                let mut declared = self
+                    .peer
                     .declared_sources
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(sources);
+                    .unwrap_or_else(|e| e.into_inner());
+                declared.extend(sources);
+                if declared.len() > MAX_DECLARED_SOURCES {
+                    declared.clear();
+                    return Err((
+                        SignalErrorCode::BadRequest,
+                        format!("at most {MAX_DECLARED_SOURCES} tracks may be declared"),
+                    ));
+                }
                 Ok(())
             }
             ClientSignal::Subscribe { subscription } => {
@@ -572,6 +587,8 @@ struct Peer {
     published: Mutex<Vec<Arc<Published>>>,
     /// Track id → source, as the participant declared them with its offer.
     declared_sources: Mutex<BTreeMap<String, Source>>,
+    /// Remote ICE candidates taken so far (both connections), against a flood.
+    candidates: AtomicU32,
     audio_level_ext: AtomicU8,
     subscription: Mutex<Subscription>,
     layer_wishes: Mutex<HashMap<String, String>>,
@@ -882,6 +899,14 @@ impl Peer {
     async fn add_candidate(&self, pc: Pc, c: Candidate) -> SignalResult<()> {
         if c.candidate.is_empty() {
             return Ok(()); // end of candidates
+        }
+        // Each candidate is kept and probed with STUN checks: a flood would make the SFU
+        // spend its CPU (and probe whatever addresses it is given).
+        if self.candidates.fetch_add(1, Ordering::Relaxed) >= MAX_REMOTE_CANDIDATES {
+            return Err((
+                SignalErrorCode::BadRequest,
+                format!("at most {MAX_REMOTE_CANDIDATES} ICE candidates per participant"),
+            ));
         }
         let conn = match pc {
             Pc::Publish => self.publish.lock().await.as_ref().map(|(c, _)| c.clone()),

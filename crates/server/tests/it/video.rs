@@ -471,3 +471,48 @@ async fn a_microphone_declared_as_a_screen_is_still_muted() {
     chair.leave().await.expect("leave");
     b.leave().await.expect("leave");
 }
+
+/// A participant cannot flood the SFU with ICE candidates or source declarations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn floods_of_candidates_and_declarations_are_refused() {
+    use phonghop_rtc::signal::{Candidate, Pc};
+    let server = TestServer::demo().await;
+    let delegate = server.login("daibieu06").await;
+    let meeting = id_of(&today_meeting(&delegate).await);
+    let p = join(&server, &delegate, meeting, ParticipantOptions::default())
+        .await
+        .expect("joins");
+    let limit = phonghop_rtc::sfu::MAX_REMOTE_CANDIDATES;
+    for i in 0..limit + 5 {
+        p.send(ClientSignal::Candidate {
+            pc: Pc::Subscribe,
+            candidate: Candidate {
+                candidate: format!(
+                    "candidate:{i} 1 udp 2130706431 192.0.2.{} 9 typ host",
+                    i % 250
+                ),
+                sdp_mid: Some("0".into()),
+                sdp_mline_index: Some(0),
+            },
+        });
+    }
+    p.wait_for("the refusal", T, |v| {
+        v.errors
+            .iter()
+            .any(|(c, m)| *c == SignalErrorCode::BadRequest && m.contains("ICE candidates"))
+    })
+    .await
+    .expect("refused");
+    let many: std::collections::BTreeMap<String, Source> = (0..100)
+        .map(|i| (format!("track-{i}"), Source::Camera))
+        .collect();
+    p.send(ClientSignal::Sources { sources: many });
+    p.wait_for("the refusal", T, |v| {
+        v.errors
+            .iter()
+            .any(|(c, m)| *c == SignalErrorCode::BadRequest && m.contains("declared"))
+    })
+    .await
+    .expect("refused");
+    p.leave().await.expect("leave");
+}
