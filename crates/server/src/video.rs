@@ -41,7 +41,16 @@ impl Admission for StoreAdmission {
                     MeetingRole::Guest => PeerRole::Guest,
                 })
             }
-            None => (who.invited_to == Some(meeting)).then_some(PeerRole::Guest),
+            // A guest only into a published meeting (an admin may invite to a draft).
+            None if who.invited_to == Some(meeting) => {
+                let store = self.store.clone();
+                tokio::task::spawn_blocking(move || store.meeting_brief(meeting))
+                    .await
+                    .ok()?
+                    .ok()??;
+                Some(PeerRole::Guest)
+            }
+            None => None,
         }
     }
 }

@@ -516,3 +516,35 @@ async fn floods_of_candidates_and_declarations_are_refused() {
     .expect("refused");
     p.leave().await.expect("leave");
 }
+
+/// A guest link to a meeting that is still a draft opens no room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_link_to_a_draft_meeting_opens_no_room() {
+    let server = TestServer::demo().await;
+    let admin = server.login("admin").await;
+    let draft = Uuid::now_v7();
+    let r = admin
+        .ops(vec![
+            json!({"type": "meeting.create", "meeting_id": draft, "title": "Họp chuẩn bị (nháp)",
+            "kind": "working", "room": "Phòng 3", "starts_at": "2026-12-15T08:00:00+07:00",
+            "ends_at": "2026-12-15T09:00:00+07:00"}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let (status, inv) = admin
+        .post(
+            &format!("/api/v1/meetings/{draft}/video/invitations"),
+            json!({"name": "Khách sớm"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let token = inv["token"].as_str().expect("token").to_owned();
+    let link = connect_live(&server.url(), None, Some(&token))
+        .await
+        .expect("guest socket");
+    match NativeParticipant::join(link, draft, None, ParticipantOptions::default()).await {
+        Err(ParticipantError::Refused(SignalErrorCode::Forbidden, _)) => {}
+        Err(e) => panic!("expected forbidden, got {e}"),
+        Ok(_) => panic!("a guest entered a draft meeting's room"),
+    }
+}
