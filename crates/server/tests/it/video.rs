@@ -134,14 +134,18 @@ async fn a_non_member_is_refused_and_a_stray_message_is_answered() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_chairs_mute_takes_effect_and_members_cannot_mute() {
-    let server = TestServer::demo().await;
+/// The chair (audio only) and a delegate who keeps sending whatever the chair says,
+/// both in today's meeting, the delegate heard by the chair.
+async fn chair_and_stubborn_delegate(
+    server: &TestServer,
+    delegate: &str,
+    delegate_opts: ParticipantOptions,
+) -> (NativeParticipant, NativeParticipant) {
     let chair_api = server.login("chutoa").await;
-    let delegate_api = server.login("daibieu02").await;
+    let delegate_api = server.login(delegate).await;
     let meeting = id_of(&today_meeting(&chair_api).await);
     let chair = join(
-        &server,
+        server,
         &chair_api,
         meeting,
         ParticipantOptions {
@@ -151,34 +155,30 @@ async fn the_chairs_mute_takes_effect_and_members_cannot_mute() {
     )
     .await
     .expect("chair");
-    let stubborn = ParticipantOptions {
-        obey_moderation: false,
-        ..Default::default()
-    };
-    let b = join(&server, &delegate_api, meeting, stubborn)
-        .await
-        .expect("delegate");
-    let (b_id, b_mic) = (b.id().expect("joined"), track(&b, Source::Microphone));
+    let b = join(
+        server,
+        &delegate_api,
+        meeting,
+        ParticipantOptions {
+            obey_moderation: false,
+            ..delegate_opts
+        },
+    )
+    .await
+    .expect("delegate");
+    let b_mic = track(&b, Source::Microphone);
     chair
         .wait_received("B's microphone", T, |t| t.track == b_mic && t.packets > 10)
         .await
-        .expect("B is heard");
+        .expect("B is heard, as a microphone");
+    (chair, b)
+}
 
-    b.send(ClientSignal::Mute {
-        participant: chair.id().expect("joined"),
-        source: Source::Microphone,
-        muted: true,
-    });
-    b.wait_for("a refusal", T, |v| {
-        v.errors
-            .iter()
-            .any(|(c, _)| *c == SignalErrorCode::NotModerator)
-    })
-    .await
-    .expect("refused");
-
+/// The chair mutes B's microphone: B is told, keeps sending, and the SFU drops it.
+async fn chair_mutes_and_the_sfu_drops(chair: &NativeParticipant, b: &NativeParticipant) {
+    let b_mic = track(b, Source::Microphone);
     chair.send(ClientSignal::Mute {
-        participant: b_id,
+        participant: b.id().expect("joined"),
         source: Source::Microphone,
         muted: true,
     });
@@ -197,6 +197,26 @@ async fn the_chairs_mute_takes_effect_and_members_cannot_mute() {
         before,
         "the SFU drops a muted microphone"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chairs_mute_takes_effect_and_members_cannot_mute() {
+    let server = TestServer::demo().await;
+    let (chair, b) =
+        chair_and_stubborn_delegate(&server, "daibieu02", ParticipantOptions::default()).await;
+    b.send(ClientSignal::Mute {
+        participant: chair.id().expect("joined"),
+        source: Source::Microphone,
+        muted: true,
+    });
+    b.wait_for("a refusal", T, |v| {
+        v.errors
+            .iter()
+            .any(|(c, _)| *c == SignalErrorCode::NotModerator)
+    })
+    .await
+    .expect("refused");
+    chair_mutes_and_the_sfu_drops(&chair, &b).await;
     chair.leave().await.expect("leave");
     b.leave().await.expect("leave");
 }
@@ -424,50 +444,13 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_microphone_declared_as_a_screen_is_still_muted() {
     let server = TestServer::demo().await;
-    let chair_api = server.login("chutoa").await;
-    let delegate_api = server.login("daibieu05").await;
-    let meeting = id_of(&today_meeting(&chair_api).await);
-    let chair = join(
-        &server,
-        &chair_api,
-        meeting,
-        ParticipantOptions {
-            video: false,
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("chair");
     let sly = ParticipantOptions {
         video: false,
-        obey_moderation: false,
         declare_microphone_as: Source::Screen,
         ..Default::default()
     };
-    let b = join(&server, &delegate_api, meeting, sly)
-        .await
-        .expect("delegate");
-    let b_mic = track(&b, Source::Microphone);
-    chair
-        .wait_received("B's audio, as a microphone", T, |t| {
-            t.track == b_mic && t.packets > 10
-        })
-        .await
-        .expect("B's audio is published as a microphone");
-    chair.send(ClientSignal::Mute {
-        participant: b.id().expect("joined"),
-        source: Source::Microphone,
-        muted: true,
-    });
-    b.wait_for("the notice", T, |v| {
-        v.muted_by_chair.get("microphone") == Some(&true)
-    })
-    .await
-    .expect("B is told");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = chair.received()[&b_mic].packets;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(chair.received()[&b_mic].packets, before, "B is still heard");
+    let (chair, b) = chair_and_stubborn_delegate(&server, "daibieu05", sly).await;
+    chair_mutes_and_the_sfu_drops(&chair, &b).await;
     chair.leave().await.expect("leave");
     b.leave().await.expect("leave");
 }
