@@ -373,6 +373,26 @@ async fn a_dropped_socket_leaves_the_room() {
     a.leave().await.expect("leave");
 }
 
+/// A guest's live socket, from an invitation `by` makes to `meeting`.
+async fn guest_link(
+    server: &TestServer,
+    by: &Api,
+    meeting: Uuid,
+    name: &str,
+) -> phonghop_rtc::SignalLink {
+    let (status, inv) = by
+        .post(
+            &format!("/api/v1/meetings/{meeting}/video/invitations"),
+            json!({ "name": name }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let token = inv["token"].as_str().expect("token");
+    connect_live(&server.url(), None, Some(token))
+        .await
+        .expect("guest socket")
+}
+
 async fn until_room_size(api: &Api, meeting: Uuid, n: usize) {
     let deadline = std::time::Instant::now() + T;
     while room_size(api, meeting).await != n {
@@ -400,17 +420,7 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
     let _member = join(&server, &delegate, today, quiet.clone())
         .await
         .expect("member joins");
-    let (status, inv) = secretary
-        .post(
-            &format!("/api/v1/meetings/{today}/video/invitations"),
-            json!({"name": "Bà Lê Thị Khách"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{inv}");
-    let token = inv["token"].as_str().expect("token").to_owned();
-    let link = connect_live(&server.url(), None, Some(&token))
-        .await
-        .expect("guest socket");
+    let link = guest_link(&server, &secretary, today, "Bà Lê Thị Khách").await;
     let _guest = NativeParticipant::join(link, today, None, quiet.clone())
         .await
         .expect("guest joins");
@@ -514,17 +524,7 @@ async fn a_guest_link_to_a_draft_meeting_opens_no_room() {
         ])
         .await;
     assert_eq!(r[0]["status"], "accepted", "{r:?}");
-    let (status, inv) = admin
-        .post(
-            &format!("/api/v1/meetings/{draft}/video/invitations"),
-            json!({"name": "Khách sớm"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{inv}");
-    let token = inv["token"].as_str().expect("token").to_owned();
-    let link = connect_live(&server.url(), None, Some(&token))
-        .await
-        .expect("guest socket");
+    let link = guest_link(&server, &admin, draft, "Khách sớm").await;
     match NativeParticipant::join(link, draft, None, ParticipantOptions::default()).await {
         Err(ParticipantError::Refused(SignalErrorCode::Forbidden, _)) => {}
         Err(e) => panic!("expected forbidden, got {e}"),
