@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use phonghop_domain::{ChangesPage, OpEnvelope, OpsResponse, Sha256};
+use phonghop_domain::{ChangesPage, OpEnvelope, Sha256};
 use serde::Serialize;
 use sha2::Digest;
 use std::io::Read as _;
@@ -158,8 +158,8 @@ impl Client {
             if batch.is_empty() {
                 break;
             }
-            let resp = match retrying(retry, || self.api.push(batch.clone())).await {
-                Ok(resp) => resp,
+            let results = match retrying(retry, || self.api.push(batch.clone())).await {
+                Ok(resp) => resp.results,
                 // Refused as a whole, and not for a moment: an op the server cannot take
                 // (too large, or of a kind it does not know). Sent alone, such an op is
                 // set aside as refused, with the server's reason, so that it never holds
@@ -173,23 +173,20 @@ impl Client {
                         most = 1;
                         continue;
                     }
-                    OpsResponse {
-                        results: vec![phonghop_domain::OpResult {
-                            id: batch[0].id,
-                            outcome: phonghop_domain::OpOutcome::Rejected { code, message },
-                        }],
-                        cursor: 0,
-                    }
+                    vec![phonghop_domain::OpResult {
+                        id: batch[0].id,
+                        outcome: phonghop_domain::OpOutcome::Rejected { code, message },
+                    }]
                 }
                 Err(e) => return Err(e),
             };
-            let rejected = self.cache.record_results(&resp.results)?;
-            pushed += resp.results.len() - rejected;
+            let rejected = self.cache.record_results(&results)?;
+            pushed += results.len() - rejected;
             rejected_total += rejected;
             emit(
                 events,
                 SyncEvent::Pushed {
-                    accepted: resp.results.len() - rejected,
+                    accepted: results.len() - rejected,
                     rejected,
                 },
             );

@@ -145,14 +145,13 @@ pub async fn live(
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let invite = query.ok().and_then(|Query(q)| q.invite);
-    let (who, guest, user, session, invite) = match (auth, invite) {
+    let (who, user, session, invite) = match (auth, invite) {
         (Ok(a), _) => (
             Identity {
                 user_id: Some(a.user.id),
                 name: a.user.full_name.clone(),
                 invited_to: None,
             },
-            false,
             Some(a.user),
             Some(a.token_hash),
             None,
@@ -165,7 +164,6 @@ pub async fn live(
                     name: inv.name,
                     invited_to: Some(inv.meeting_id),
                 },
-                true,
                 None,
                 None,
                 Some(token),
@@ -183,7 +181,7 @@ pub async fn live(
         // refused rather than buffered (tungstenite's default allows 64 MiB).
         .max_message_size(LIVE_MAX_MESSAGE)
         .max_frame_size(LIVE_MAX_MESSAGE)
-        .on_upgrade(move |socket| live_session(app, socket, who, guest, user, session, invite)))
+        .on_upgrade(move |socket| live_session(app, socket, who, user, session, invite)))
 }
 
 async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
@@ -197,11 +195,12 @@ async fn live_session(
     app: Arc<AppState>,
     mut socket: WebSocket,
     who: Identity,
-    guest: bool,
     user: Option<User>,
     session: Option<String>,
     invite: Option<String>,
 ) {
+    // A guest comes with an invitation instead of a session.
+    let guest = invite.is_some();
     let _connected = crate::live::Hub::connected(&app);
     let mut cursor_rx = app.live.subscribe();
     // Live-meeting events for the meetings this user belongs to (guests: none).

@@ -273,9 +273,16 @@ pub async fn put_blob(
     if !auth.user.role.prepares_meetings() {
         return Err(ApiError::forbidden("only secretaries may upload documents"));
     }
-    let existing = app.store.blob(&sha)?.filter(|_| app.blobs.exists(&sha));
+    let (store, user, sha2) = (app.store.clone(), auth.user.clone(), sha.clone());
+    let (existing, readable) = tokio::task::spawn_blocking(move || {
+        let existing = store.blob(&sha2)?;
+        let readable = existing.is_some() && store.blob_visible_to(&user, &sha2)?;
+        Ok::<_, crate::store::StoreError>((existing, readable))
+    })
+    .await??;
+    let existing = existing.filter(|_| app.blobs.exists(&sha));
     if let Some(existing) = &existing
-        && app.store.blob_visible_to(&auth.user, &sha)?
+        && readable
     {
         return Ok((StatusCode::OK, crate::error::ApiJson(blob_json(existing))).into_response());
     }
