@@ -1071,7 +1071,9 @@ fn apply_local(tx: &Connection, me: &User, op: &Op) -> Result<(), ClientError> {
             doc.classification = *classification;
             if doc.current().map(|v| &v.sha256) != Some(sha256) {
                 doc.versions.push(DocumentVersion {
-                    version: doc.versions.len() as u32 + 1,
+                    // After the last one seen: earlier confidential versions may be
+                    // hidden from this user, never the current one.
+                    version: doc.versions.last().map_or(1, |v| v.version + 1),
                     sha256: sha256.clone(),
                     size: size.unwrap_or(0),
                     pages: 0,

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_video.sql"),
     include_str!("migrations/0004_annotations.sql"),
     include_str!("migrations/0005_live_meeting.sql"),
+    include_str!("migrations/0006_version_classification.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -356,12 +357,18 @@ fn item_from_row(r: &Row<'_>, at: usize) -> rusqlite::Result<AgendaItem> {
     })
 }
 
-fn versions_of(conn: &Connection, document_id: &str) -> rusqlite::Result<Vec<DocumentVersion>> {
+/// The versions of a document the viewer may read: confidential ones only with
+/// `confidential` access (a version keeps the classification it was attached with).
+fn versions_of(
+    conn: &Connection,
+    document_id: &str,
+    confidential: bool,
+) -> rusqlite::Result<Vec<DocumentVersion>> {
     let mut stmt = conn.prepare_cached(
         "SELECT version, sha256, size, pages, added_at, signature FROM document_versions
-         WHERE document_id = ?1 ORDER BY version",
+         WHERE document_id = ?1 AND (?2 OR classification != 'confidential') ORDER BY version",
     )?;
-    let rows = stmt.query_map([document_id], |r| {
+    let rows = stmt.query_map(params![document_id, confidential], |r| {
         Ok(DocumentVersion {
             version: r.get(0)?,
             sha256: from_text::<Sha256>(r.get(1)?)?,
@@ -436,9 +443,15 @@ const SOURCES: &[Source] = &[
         },
     },
     Source {
+        // A document public now may have confidential earlier versions: a viewer who
+        // gains confidential access learns of it again, with them.
         sql: "SELECT max(d.seq, v.access_start,
-                         CASE WHEN d.classification = 'confidential' THEN v.conf_start ELSE 0 END) AS eff,
-                     d.id, d.meeting_id, d.item_id, d.title, d.kind, d.classification, d.removed
+                         CASE WHEN d.classification = 'confidential'
+                                   OR EXISTS (SELECT 1 FROM document_versions dv WHERE dv.document_id = d.id
+                                                AND dv.classification = 'confidential')
+                              THEN coalesce(v.conf_start, 0) ELSE 0 END) AS eff,
+                     d.id, d.meeting_id, d.item_id, d.title, d.kind, d.classification, d.removed,
+                     v.conf_start IS NOT NULL
               FROM documents d JOIN temp.vis v ON v.meeting_id = d.meeting_id
               WHERE d.classification != 'confidential' OR v.conf_start IS NOT NULL",
         map: |conn, r| {
@@ -448,7 +461,7 @@ const SOURCES: &[Source] = &[
                 return Ok(Change::DocumentRemoved { meeting_id, document_id: parse_id(id)? });
             }
             Ok(Change::Document(Document {
-                versions: versions_of(conn, &id)?,
+                versions: versions_of(conn, &id, r.get(8)?)?,
                 id: parse_id(id)?,
                 meeting_id,
                 item_id: parse_id(r.get(3)?)?,
@@ -602,7 +615,8 @@ fn blob_readable(conn: &Connection, viewer: &User, sha256: &str) -> rusqlite::Re
             "SELECT 1 FROM document_versions dv JOIN documents d ON d.id = dv.document_id
              JOIN temp.vis v ON v.meeting_id = d.meeting_id
              WHERE dv.sha256 = ?1 AND d.removed = 0
-               AND (d.classification != 'confidential' OR v.conf_start IS NOT NULL) LIMIT 1",
+               AND ((d.classification != 'confidential' AND dv.classification != 'confidential')
+                    OR v.conf_start IS NOT NULL) LIMIT 1",
         )?
         .query_row([sha256], |_| Ok(()))
         .optional()?
@@ -1135,9 +1149,9 @@ fn apply_one(
                 }
             };
             conn.execute(
-                "INSERT INTO document_versions (document_id, version, sha256, size, pages, added_at, signature)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![document_id.to_string(), version, sha256.as_str(), size, pages, ts(now()), signature],
+                "INSERT INTO document_versions (document_id, version, sha256, size, pages, added_at, signature, classification)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![document_id.to_string(), version, sha256.as_str(), size, pages, ts(now()), signature, to_text(classification)],
             )?;
         }
         Op::MemberAdd {
@@ -1739,7 +1753,9 @@ impl Store for SqliteStore {
             let mut stmt = tx.prepare(
                 "SELECT DISTINCT dv.sha256 FROM document_versions dv JOIN documents d ON d.id = dv.document_id
                  JOIN temp.vis v ON v.meeting_id = d.meeting_id
-                 WHERE d.removed = 0 AND (d.classification != 'confidential' OR v.conf_start IS NOT NULL)",
+                 WHERE d.removed = 0
+                   AND ((d.classification != 'confidential' AND dv.classification != 'confidential')
+                        OR v.conf_start IS NOT NULL)",
             )?;
             let rows = stmt.query_map([], |r| from_text::<Sha256>(r.get(0)?))?;
             rows.collect::<rusqlite::Result<std::collections::HashSet<_>>>()?

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use phonghop_testkit::TestServer;
+use phonghop_testkit::{Api, TestServer};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -360,6 +360,25 @@ async fn a_secretary_removed_from_a_meeting_drops_its_confidential_documents() {
     }
 }
 
+/// Uploads a new file (`seed` makes it unique) and attaches it as `doc`'s next version.
+async fn new_version(secretary: &Api, doc: &Value, classification: &str, seed: u64) -> String {
+    let pdf = phonghop_testkit::big_pdf(40_000, seed);
+    let sha = phonghop_testkit::sha256_hex(&pdf);
+    let resp = secretary
+        .request(reqwest::Method::PUT, &format!("/api/v1/blobs/{sha}"))
+        .body(pdf)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let r = secretary
+        .ops(vec![json!({"type": "document.attach", "document_id": doc["id"], "item_id": doc["item_id"],
+            "title": doc["title"], "kind": doc["kind"], "classification": classification, "sha256": sha})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    sha
+}
+
 #[tokio::test]
 async fn a_document_made_confidential_leaves_a_non_member_secretary() {
     let server = TestServer::demo().await;
@@ -376,20 +395,7 @@ async fn a_document_made_confidential_leaves_a_non_member_secretary() {
         })
         .expect("the admin sees next week's public documents")
         .clone();
-    let pdf = phonghop_testkit::big_pdf(40_000, 7);
-    let sha = phonghop_testkit::sha256_hex(&pdf);
-    let resp = secretary
-        .request(reqwest::Method::PUT, &format!("/api/v1/blobs/{sha}"))
-        .body(pdf)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{}", resp.status());
-    let r = secretary
-        .ops(vec![json!({"type": "document.attach", "document_id": doc["id"], "item_id": doc["item_id"],
-            "title": doc["title"], "kind": doc["kind"], "classification": "confidential", "sha256": sha})])
-        .await;
-    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    new_version(&secretary, &doc, "confidential", 7).await;
 
     let (changes, _, _) = admin.pull(cursor, 100).await;
     assert!(
@@ -405,6 +411,61 @@ async fn a_document_made_confidential_leaves_a_non_member_secretary() {
         .expect("members keep it");
     assert_eq!(now["classification"], "confidential");
     assert_eq!(now["versions"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_confidential_version_stays_hidden_after_the_document_is_made_public() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let admin = server.login("admin").await;
+    let meeting = next_week_meeting(&secretary).await;
+    let (all, _, _) = admin.pull(0, 5000).await;
+    let doc = all
+        .iter()
+        .find(|c| {
+            c["type"] == "document"
+                && c["meeting_id"] == meeting["id"]
+                && c["classification"] == "public"
+        })
+        .expect("the admin sees next week's public documents")
+        .clone();
+    let draft = new_version(&secretary, &doc, "confidential", 8).await;
+    let published = new_version(&secretary, &doc, "public", 9).await;
+
+    // The admin (no member) sees the document again, without its confidential draft.
+    let (changes, cursor, _) = admin.pull(0, 5000).await;
+    let seen = changes
+        .iter()
+        .find(|c| c["type"] == "document" && c["id"] == doc["id"])
+        .expect("the public document is back");
+    let shas: Vec<&str> = seen["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["sha256"].as_str().unwrap())
+        .collect();
+    assert_eq!(shas.len(), 2, "{seen}");
+    assert!(!shas.contains(&draft.as_str()), "{seen}");
+    assert_eq!(shas[1], published);
+    let blob = |sha: &str| format!("/api/v1/blobs/{sha}");
+    assert_eq!(admin.get(&blob(&draft)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(admin.get(&blob(&published)).await.0, StatusCode::OK);
+
+    // Made a member, the admin gets the document again with every version.
+    let r = secretary
+        .ops(vec![
+            json!({"type": "member.add", "meeting_id": meeting["id"], "user_id": admin.user_id(),
+            "role": "member", "attendance": "in_room"}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let (changes, _, _) = admin.pull(cursor, 5000).await;
+    let seen = changes
+        .iter()
+        .find(|c| c["type"] == "document" && c["id"] == doc["id"])
+        .expect("the document comes again to the new member");
+    assert_eq!(seen["versions"].as_array().unwrap().len(), 3, "{seen}");
+    assert_eq!(admin.get(&blob(&draft)).await.0, StatusCode::OK);
 }
 
 #[tokio::test]
