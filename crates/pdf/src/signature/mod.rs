@@ -341,6 +341,7 @@ fn check(
         Path_::Trusted(p) => p,
         Path_::Untrusted(why) => return Err((Verdict::Untrusted, why)),
         Path_::Unsupported(why) => return Err((Verdict::Unsupported, why)),
+        Path_::Forged(why) => return Err((Verdict::Invalid, why)),
     };
     let at = r
         .signing_time

@@ -96,6 +96,9 @@ pub(crate) enum Path_ {
     Untrusted(String),
     /// A certificate on the way is signed with something we cannot check.
     Unsupported(String),
+    /// A certificate names a trusted root as its issuer, but that root's key did not
+    /// sign it: a forgery (or a root re-keyed under the same name, not in the store).
+    Forged(String),
 }
 
 pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &TrustStore) -> Path_ {
@@ -107,6 +110,7 @@ pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &Tru
         }
         let issuer_name = &current.tbs_certificate.issuer;
         let mut unsupported = None;
+        let mut refused_by_root = None;
         // Roots first: a path that reaches the store is the one we want.
         let mut next = None;
         for cand in store.roots().iter().chain(pool.iter()) {
@@ -131,7 +135,11 @@ pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &Tru
                     break;
                 }
                 Err(SigError::Unsupported(why)) => unsupported = Some(why),
-                Err(SigError::Bad(_)) => {}
+                Err(SigError::Bad(_)) => {
+                    if store.roots().iter().any(|r| same_cert(r, cand)) {
+                        refused_by_root = Some(display_name(&cand.tbs_certificate.subject));
+                    }
+                }
             }
         }
         match next {
@@ -146,6 +154,12 @@ pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &Tru
             None => {
                 if let Some(why) = unsupported {
                     return Path_::Unsupported(format!("certificate chain: {why}"));
+                }
+                if let Some(root) = refused_by_root {
+                    return Path_::Forged(format!(
+                        "the certificate of \"{}\" claims to be issued by the trusted root \"{root}\", but that root did not sign it",
+                        display_name(&current.tbs_certificate.subject)
+                    ));
                 }
                 let top = display_name(&current.tbs_certificate.subject);
                 return Path_::Untrusted(
@@ -166,10 +180,11 @@ pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &Tru
     Path_::Untrusted("certificate chain too long".into())
 }
 
+/// The same certificate, every field of it. (Serial, issuer and signature bytes alone are
+/// public: a certificate that copies them from a root with its own subject and key is
+/// not that root.)
 fn same_cert(a: &Certificate, b: &Certificate) -> bool {
-    a.tbs_certificate.serial_number == b.tbs_certificate.serial_number
-        && a.tbs_certificate.issuer == b.tbs_certificate.issuer
-        && a.signature == b.signature
+    a == b
 }
 
 /// A certificate may issue others when it says cA=TRUE; a v1 certificate (no extensions)

@@ -195,6 +195,21 @@ fn trust_problems() {
             .contains("not valid at the signing time")
     );
 
+    // A certificate that copies a trusted root's serial, issuer and signature bytes
+    // under its own name and key is not that root: a forgery.
+    let r = verify("forged-anchor.pdf");
+    assert_eq!(r.signatures[0].verdict, Verdict::Invalid);
+    assert_eq!(r.signatures[0].signer.as_deref(), Some("Nguyễn Văn Giả"));
+    assert!(
+        r.signatures[0]
+            .why
+            .as_deref()
+            .unwrap()
+            .contains("but that root did not sign it"),
+        "{:?}",
+        r.signatures[0].why
+    );
+
     // Nothing trusted: a good signature is only untrusted.
     let bytes = std::fs::read(fixtures().join("sig/pades-rsa.pdf")).unwrap();
     let r = verify_pdf(&bytes, &TrustStore::default()).unwrap();
