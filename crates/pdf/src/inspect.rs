@@ -109,8 +109,19 @@ pub fn summarize(report: &VerifyReport) -> phonghop_domain::SignatureSummary {
         return S::Invalid { why };
     }
     if report.document == DocumentVerdict::ModifiedAfterSigning {
+        // The signer whose signed revision was changed, named only when its signature
+        // itself verified.
+        let last = report.signatures.len().saturating_sub(1);
+        let changed = report
+            .signatures
+            .iter()
+            .enumerate()
+            .find(|(i, s)| s.changed_after.is_some() || (*i == last && s.bytes_after > 0));
         return S::ModifiedAfterSigning {
-            signer: first.and_then(|s| s.signer.clone()),
+            signer: changed
+                .map(|(_, s)| s)
+                .filter(|s| matches!(s.verdict, Verdict::Valid | Verdict::Untrusted))
+                .and_then(|s| s.signer.clone()),
         };
     }
     if let Some(why) = why_of(Verdict::Unsupported) {

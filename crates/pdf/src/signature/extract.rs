@@ -14,8 +14,13 @@ pub(crate) struct SigDict {
     pub time: Option<String>,
     pub reason: Option<String>,
     pub location: Option<String>,
-    pub name: Option<String>,
+    /// /Contents is larger than [`MAX_CONTENTS`] (and not kept).
+    pub contents_too_large: bool,
 }
+
+/// The largest /Contents read: a CMS with its chain, revocation data and a timestamp
+/// fits in a few hundred KB.
+pub(crate) const MAX_CONTENTS: usize = 4 << 20;
 
 pub(crate) fn signature_dicts(doc: &Document) -> Vec<SigDict> {
     let mut out = Vec::new();
@@ -84,7 +89,13 @@ fn walk(
         .ok()
         .and_then(|o| o.as_name().ok())
         .or(inherited_ft);
+    // Many fields may point at one signature dictionary: it is read once.
+    let v_seen = |seen: &mut std::collections::HashSet<lopdf::ObjectId>| match dict.get(b"V") {
+        Ok(Object::Reference(id)) => !seen.insert(*id),
+        _ => false,
+    };
     if ft == Some(b"Sig".as_slice())
+        && !v_seen(seen)
         && let Some(v) = dict.get(b"V").ok().and_then(|o| deref_dict(doc, o))
     {
         out.push(read_sig(doc, v, name.clone()));
@@ -119,18 +130,18 @@ fn read_sig(doc: &Document, v: &Dictionary, field: Option<String>) -> SigDict {
             .map(|x| x.as_i64().unwrap_or(-1))
             .collect::<Vec<_>>()
     });
+    let contents = get(b"Contents").and_then(|o| o.as_str().ok());
+    let contents_too_large = contents.is_some_and(|c| c.len() > MAX_CONTENTS);
     SigDict {
         field,
         byte_range,
-        contents: get(b"Contents")
-            .and_then(|o| o.as_str().ok())
-            .map(<[u8]>::to_vec),
+        contents: contents.filter(|_| !contents_too_large).map(<[u8]>::to_vec),
+        contents_too_large,
         sub_filter: name(b"SubFilter"),
         doc_timestamp: name(b"Type").as_deref() == Some("DocTimeStamp"),
         time: string(b"M"),
         reason: string(b"Reason"),
         location: string(b"Location"),
-        name: string(b"Name"),
     }
 }
 

@@ -8,11 +8,14 @@
 //! modified-after-signing when a digest does not match or bytes follow the last
 //! signature's range.
 //!
+//! The revisions after a signature may only add signatures (see [`diff`]); anything else
+//! they change makes the document modified-after-signing too.
+//!
 //! Not checked (yet): revocation (CRL/OCSP), RFC 3161 timestamps (the claimed signing
-//! time is used), and what an incremental update between two signatures changed
-//! (pyHanko's difference analysis).
+//! time is used), DocMDP permissions.
 
 mod crypto;
+mod diff;
 mod extract;
 mod trust;
 
@@ -101,6 +104,8 @@ pub struct SignatureReport {
     pub intact: Option<bool>,
     /// Bytes in the file after this signature's signed range (later revisions).
     pub bytes_after: u64,
+    /// What those later revisions changed beyond adding signatures, if anything.
+    pub changed_after: Option<String>,
 }
 
 /// The result of verifying a document.
@@ -116,18 +121,43 @@ pub struct VerifyReport {
 pub fn verify_pdf(bytes: &[u8], trust: &TrustStore) -> Result<VerifyReport, PdfError> {
     let _span = tracing::debug_span!("verify_pdf", len = bytes.len()).entered();
     let doc = load(bytes)?;
-    let mut sigs: Vec<(u64, SignatureReport)> = extract::signature_dicts(&doc)
-        .into_iter()
+    let dicts = extract::signature_dicts(&doc);
+    if dicts.len() > MAX_SIGNATURES {
+        return Err(PdfError::Malformed(format!(
+            "{} signatures (at most {MAX_SIGNATURES} are checked)",
+            dicts.len()
+        )));
+    }
+    let mut sigs: Vec<(u64, SignatureReport)> = dicts
+        .iter()
         .map(|d| {
-            let end = covered_end(&d);
-            (end, verify_one(bytes, &d, trust))
+            let r = verify_one(bytes, d, trust);
+            // Signing order: by where each checked signed range ends.
+            let end = (bytes.len() as u64).saturating_sub(r.report.bytes_after);
+            (if r.why_range.is_some() { 0 } else { end }, r.report)
         })
         .collect();
     sigs.sort_by_key(|(end, _)| *end);
+    // What the revisions after each signature changed, one comparison per revision.
+    let mut revisions: std::collections::HashMap<u64, Option<String>> = Default::default();
+    for (end, s) in &mut sigs {
+        if *end == 0 || s.bytes_after == 0 {
+            continue;
+        }
+        s.changed_after = revisions
+            .entry(*end)
+            .or_insert_with(|| match parse(&bytes[..*end as usize]) {
+                Ok(signed) => diff::changes_beyond_signing(&signed, &doc),
+                Err(e) => Some(format!("the signed revision does not parse: {e}")),
+            })
+            .clone();
+    }
     let signatures: Vec<SignatureReport> = sigs.into_iter().map(|(_, s)| s).collect();
     let document = if signatures.is_empty() {
         DocumentVerdict::Unsigned
-    } else if signatures.iter().any(|s| s.intact == Some(false))
+    } else if signatures
+        .iter()
+        .any(|s| s.intact == Some(false) || s.changed_after.is_some())
         || signatures.last().is_some_and(|s| s.bytes_after > 0)
     {
         DocumentVerdict::ModifiedAfterSigning
@@ -148,22 +178,44 @@ pub(crate) fn load(bytes: &[u8]) -> Result<lopdf::Document, PdfError> {
     if !bytes.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Err(PdfError::Malformed("no %PDF- header".into()));
     }
-    let doc = lopdf::Document::load_mem(bytes).map_err(|e| PdfError::Malformed(e.to_string()))?;
+    let doc = parse(bytes)?;
     if doc.trailer.get(b"Encrypt").is_ok() {
         return Err(PdfError::Encrypted);
     }
     Ok(doc)
 }
 
-fn covered_end(d: &SigDict) -> u64 {
-    match d.byte_range.as_deref() {
-        Some([_, _, c, l]) if *c >= 0 && *l >= 0 => (*c + *l) as u64,
-        _ => 0,
+/// lopdf's parse, with nesting and each stream's decompressed size bounded (lopdf's own
+/// limits), refusing a file whose cross-reference data had to be rebuilt by scanning:
+/// its objects may come from an older revision than the one signed.
+fn parse(bytes: &[u8]) -> Result<lopdf::Document, PdfError> {
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(64 << 20),
+        ..Default::default()
+    };
+    let doc = lopdf::Document::load_mem_with_options(bytes, options)
+        .map_err(|e| PdfError::Malformed(e.to_string()))?;
+    if doc.xref_recovery == Some(lopdf::xref::XrefRecovery::Reconstructed) {
+        return Err(PdfError::Malformed(
+            "the cross-reference table is damaged".into(),
+        ));
     }
+    Ok(doc)
+}
+
+/// Signature fields checked per document; more is a hostile file.
+const MAX_SIGNATURES: usize = 64;
+/// Certificates carried in one signature; real ones carry a chain of a few.
+const MAX_CERTIFICATES: usize = 64;
+
+struct Checked {
+    report: SignatureReport,
+    /// Why the /ByteRange is unusable, when it is.
+    why_range: Option<String>,
 }
 
 /// Everything about one signature, checked in order; the first failure decides.
-fn verify_one(file: &[u8], d: &SigDict, trust: &TrustStore) -> SignatureReport {
+fn verify_one(file: &[u8], d: &SigDict, trust: &TrustStore) -> Checked {
     let mut r = SignatureReport {
         verdict: Verdict::Invalid,
         why: None,
@@ -181,12 +233,23 @@ fn verify_one(file: &[u8], d: &SigDict, trust: &TrustStore) -> SignatureReport {
         algorithm: None,
         intact: None,
         bytes_after: 0,
+        changed_after: None,
     };
-    if r.signer.is_none() {
-        r.signer = d.name.clone();
-    }
-    let outcome = check(file, d, trust, &mut r);
-    match outcome {
+    // 1. ByteRange, for every kind of signature: even one we cannot check tells which
+    // revision it closes.
+    let (ranges, gap) = match byte_range(file, d) {
+        Ok(x) => x,
+        Err((verdict, why)) => {
+            r.verdict = verdict;
+            r.why = Some(why.clone());
+            return Checked {
+                report: r,
+                why_range: Some(why),
+            };
+        }
+    };
+    r.bytes_after = (file.len() - ranges[1].1) as u64;
+    match check(file, d, &ranges, gap, trust, &mut r) {
         Ok(()) => {
             r.verdict = Verdict::Valid;
             r.why = None;
@@ -196,7 +259,10 @@ fn verify_one(file: &[u8], d: &SigDict, trust: &TrustStore) -> SignatureReport {
             r.why = Some(why);
         }
     }
-    r
+    Checked {
+        report: r,
+        why_range: None,
+    }
 }
 
 type Fail = (Verdict, String);
@@ -208,6 +274,8 @@ fn invalid(why: impl Into<String>) -> Fail {
 fn check(
     file: &[u8],
     d: &SigDict,
+    ranges: &[(usize, usize); 2],
+    gap: Vec<u8>,
     trust: &TrustStore,
     r: &mut SignatureReport,
 ) -> Result<(), Fail> {
@@ -224,10 +292,6 @@ fn check(
         }
         None => return Err(invalid("signature dictionary has no /SubFilter")),
     }
-
-    // 1. ByteRange.
-    let (ranges, gap) = byte_range(file, d)?;
-    r.bytes_after = (file.len() - ranges[1].1) as u64;
 
     // 2. CMS structure.
     let cms = gap;
@@ -264,6 +328,12 @@ fn check(
                 .collect()
         })
         .unwrap_or_default();
+    if certs.len() > MAX_CERTIFICATES {
+        return Err(invalid(format!(
+            "the CMS carries {} certificates (at most {MAX_CERTIFICATES})",
+            certs.len()
+        )));
+    }
     let si: &SignerInfo = match sd.signer_infos.0.as_slice() {
         [one] => one,
         [] => return Err(invalid("CMS has no signer")),
@@ -275,7 +345,7 @@ fn check(
         .ok_or_else(|| invalid("the signer's certificate is not in the CMS"))?
         .clone();
     let subject = &signer_cert.tbs_certificate.subject;
-    r.signer = name_attr(subject, rfc4519::CN).or_else(|| r.signer.clone());
+    r.signer = name_attr(subject, rfc4519::CN);
     r.organization = name_attr(subject, rfc4519::O);
 
     // 3. Digest of the signed ranges against messageDigest.
@@ -407,6 +477,12 @@ fn byte_range(file: &[u8], d: &SigDict) -> Result<([(usize, usize); 2], Vec<u8>)
         .chunks_exact(2)
         .map(|p| (hex_val(p[0]) << 4) | hex_val(p[1]))
         .collect();
+    if d.contents_too_large {
+        return Err(invalid(format!(
+            "the signature's /Contents is larger than {} MiB",
+            extract::MAX_CONTENTS >> 20
+        )));
+    }
     let contents = d
         .contents
         .as_deref()

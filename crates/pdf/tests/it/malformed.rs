@@ -77,6 +77,7 @@ fn verifier_and_inspector_survive_everything() {
     let trust = TrustStore::default();
     let mut names: Vec<String> = UNOPENABLE.iter().map(|s| s.to_string()).collect();
     names.push("absurd-count.pdf".into());
+    names.push("deep-nesting.pdf".into());
     for name in names {
         let bytes = std::fs::read(bad(&name)).unwrap();
         let trust = trust.clone();

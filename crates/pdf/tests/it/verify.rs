@@ -156,6 +156,21 @@ fn tampering_is_reported_with_reasons() {
     assert_eq!(r.signatures[0].verdict, Verdict::Valid);
     assert!(r.signatures[0].bytes_after > 0);
 
+    // A second signature over a content change does not cover up the change: the first
+    // signer did not sign what the pages now show.
+    let r = verify("signed-after-change.pdf");
+    assert_eq!(r.document, DocumentVerdict::ModifiedAfterSigning);
+    assert!(r.signatures.iter().all(|s| s.verdict == Verdict::Valid));
+    let why = r.signatures[0].changed_after.as_deref().unwrap();
+    assert!(why.contains("page 1"), "{why}");
+    assert_eq!(r.signatures[1].changed_after, None);
+    assert_eq!(
+        phonghop_pdf::summarize(&r),
+        phonghop_domain::SignatureSummary::ModifiedAfterSigning {
+            signer: Some("Nguyễn Văn An".into())
+        }
+    );
+
     let r = verify("broken-signature-value.pdf");
     assert_eq!(r.signatures[0].verdict, Verdict::Invalid);
     assert_eq!(r.signatures[0].intact, Some(true));
@@ -228,7 +243,33 @@ fn two_signatures_in_signing_order() {
     assert_eq!(names, ["Nguyễn Văn An", "Trần Thị Bình"]);
     assert!(r.signatures.iter().all(|s| s.verdict == Verdict::Valid));
     assert!(r.signatures[0].bytes_after > 0);
+    // The second signature's revision only adds a signature.
+    assert_eq!(r.signatures[0].changed_after, None);
     assert_eq!(r.signatures[1].bytes_after, 0);
+}
+
+#[test]
+fn hostile_signed_files() {
+    let hostile = |name: &str| {
+        let bytes = std::fs::read(fixtures().join("sig-hostile").join(name)).unwrap();
+        verify_pdf(&bytes, &trust()).unwrap()
+    };
+    // A signature we cannot check still closes its revision: it does not cover up the
+    // content change before it.
+    let r = hostile("unsupported-after-change.pdf");
+    assert_eq!(r.document, DocumentVerdict::ModifiedAfterSigning, "{r:#?}");
+    assert_eq!(r.signatures[0].verdict, Verdict::Valid);
+    assert!(r.signatures[0].changed_after.is_some(), "{r:#?}");
+    assert_eq!(r.signatures[1].verdict, Verdict::Unsupported);
+    assert_eq!(r.signatures[1].bytes_after, 0);
+    assert_eq!(r.signatures[1].signer, None);
+
+    // Thousands of fields with one signature as their value: one signature, read once.
+    let t0 = std::time::Instant::now();
+    let r = hostile("many-fields.pdf");
+    assert_eq!(r.signatures.len(), 1, "{r:#?}");
+    assert_eq!(r.signatures[0].verdict, Verdict::Valid);
+    assert!(t0.elapsed() < std::time::Duration::from_secs(20));
 }
 
 #[test]
