@@ -143,28 +143,64 @@ pub async fn usable_session(
     Ok(s)
 }
 
-/// Failed logins per account and per IP address. After `max_failures` within the window
-/// the key is locked, for longer after each further failure.
+/// Failed logins per account, per address, and per account from one address. A key
+/// whose failures reach its limit within the window is locked, for longer after each
+/// further failure. Attempts in flight count too, so that guesses sent all at once are
+/// no more than guesses sent one by one; and at most a few passwords are checked at a
+/// time (each argon2 check takes ~19 MiB and a core for tens of milliseconds).
 pub struct Throttle {
     max_failures: u32,
     window: Duration,
     base_lock: Duration,
     entries: Mutex<HashMap<String, Entry>>,
+    checks: tokio::sync::Semaphore,
 }
 
 struct Entry {
     failures: u32,
     first: Instant,
     locked_until: Option<Instant>,
+    in_flight: u32,
 }
+
+impl Entry {
+    fn new(now: Instant) -> Entry {
+        Entry {
+            failures: 0,
+            first: now,
+            locked_until: None,
+            in_flight: 0,
+        }
+    }
+
+    fn locked(&self, now: Instant) -> Option<Duration> {
+        self.locked_until
+            .filter(|until| *until > now)
+            .map(|until| until - now)
+    }
+
+    /// Failures older than the window are forgotten, but never while a lock holds.
+    fn expire(&mut self, now: Instant, window: Duration) {
+        if now - self.first > window && self.locked(now).is_none() {
+            self.failures = 0;
+            self.first = now;
+            self.locked_until = None;
+        }
+    }
+}
+
+/// Keys kept before old ones are swept.
+const THROTTLE_KEYS: usize = 10_000;
 
 impl Throttle {
     pub fn new(max_failures: u32, base_lock: Duration) -> Throttle {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Throttle {
             max_failures,
             window: Duration::from_secs(15 * 60),
             base_lock,
             entries: Mutex::new(HashMap::new()),
+            checks: tokio::sync::Semaphore::new(2 * cores),
         }
     }
 
@@ -172,49 +208,118 @@ impl Throttle {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// How long the caller must wait, if any key is locked.
-    pub fn locked(&self, keys: &[&str]) -> Option<Duration> {
-        let now = Instant::now();
-        let entries = self.entries();
-        keys.iter()
-            .filter_map(|k| entries.get(*k)?.locked_until)
-            .filter(|until| *until > now)
-            .map(|until| until - now)
-            .max()
+    /// The keys of a login by `username` from `ip`, with their limits: the account from
+    /// this address, the address, and the account from anywhere (higher, so that one
+    /// address cannot lock someone out, while many addresses still cannot guess freely).
+    /// (A name no account can have counts against the address only.)
+    pub fn keys(&self, username: Option<&str>, ip: &str) -> Vec<(String, u32)> {
+        let mut keys = vec![(format!("ip:{ip}"), self.max_failures * 4)];
+        if let Some(username) = username {
+            keys.push((format!("user:{username}@{ip}"), self.max_failures));
+            keys.push((format!("user:{username}"), self.max_failures * 10));
+        }
+        keys
     }
 
-    pub fn failed(&self, key: &str, limit: u32) {
+    /// Starts an attempt: refused with the time to wait when a key is locked, or when
+    /// the attempts already in flight would use up what is left of a key's limit.
+    pub fn begin(&self, keys: Vec<(String, u32)>) -> Result<Attempt<'_>, Duration> {
         let now = Instant::now();
         let mut entries = self.entries();
-        let e = entries.entry(key.to_owned()).or_insert(Entry {
-            failures: 0,
-            first: now,
-            locked_until: None,
-        });
-        if now - e.first > self.window {
-            *e = Entry {
-                failures: 0,
-                first: now,
-                locked_until: None,
-            };
+        if entries.len() > THROTTLE_KEYS {
+            let window = self.window;
+            entries.retain(|_, e| {
+                e.in_flight > 0 || e.locked(now).is_some() || now - e.first <= window
+            });
         }
-        e.failures += 1;
-        if e.failures >= limit {
-            let doublings = (e.failures - limit).min(5);
-            e.locked_until = Some(now + self.base_lock * 2u32.pow(doublings));
+        for (key, limit) in &keys {
+            if let Some(e) = entries.get_mut(key) {
+                e.expire(now, self.window);
+                if let Some(wait) = e.locked(now) {
+                    return Err(wait);
+                }
+                // After a lock has run out, one attempt at a time.
+                let room = limit.saturating_sub(e.failures).max(1);
+                if e.in_flight >= room {
+                    return Err(Duration::from_secs(1));
+                }
+            }
         }
+        for (key, _) in &keys {
+            entries
+                .entry(key.clone())
+                .or_insert_with(|| Entry::new(now))
+                .in_flight += 1;
+        }
+        Ok(Attempt {
+            throttle: self,
+            keys,
+            open: true,
+        })
     }
 
-    pub fn succeeded(&self, key: &str) {
-        self.entries().remove(key);
+    /// A permit to check one password.
+    pub async fn check_permit(&self) -> tokio::sync::SemaphorePermit<'_> {
+        self.checks
+            .acquire()
+            .await
+            .expect("the password-check semaphore is never closed")
+    }
+}
+
+/// A login attempt in flight; dropped without an outcome (the request went away), it
+/// counts as neither.
+pub struct Attempt<'a> {
+    throttle: &'a Throttle,
+    keys: Vec<(String, u32)>,
+    open: bool,
+}
+
+impl Attempt<'_> {
+    pub fn failed(mut self) {
+        let now = Instant::now();
+        let mut entries = self.throttle.entries();
+        for (key, limit) in &self.keys {
+            let e = entries
+                .entry(key.clone())
+                .or_insert_with(|| Entry::new(now));
+            e.in_flight = e.in_flight.saturating_sub(1);
+            e.expire(now, self.throttle.window);
+            e.failures += 1;
+            if e.failures >= *limit {
+                let doublings = (e.failures - limit).min(5);
+                e.locked_until = Some(now + self.throttle.base_lock * 2u32.pow(doublings));
+            }
+        }
+        self.open = false;
     }
 
-    pub fn account_limit(&self) -> u32 {
-        self.max_failures
+    /// The right password: the account's failures are forgotten (the address's are not,
+    /// so that logging in to one's own account does not reset guessing at others).
+    pub fn succeeded(mut self) {
+        let mut entries = self.throttle.entries();
+        for (key, _) in &self.keys {
+            if key.starts_with("user:") {
+                entries.remove(key);
+            } else if let Some(e) = entries.get_mut(key) {
+                e.in_flight = e.in_flight.saturating_sub(1);
+            }
+        }
+        self.open = false;
     }
+}
 
-    pub fn ip_limit(&self) -> u32 {
-        self.max_failures * 4
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if !self.open {
+            return;
+        }
+        let mut entries = self.throttle.entries();
+        for (key, _) in &self.keys {
+            if let Some(e) = entries.get_mut(key) {
+                e.in_flight = e.in_flight.saturating_sub(1);
+            }
+        }
     }
 }
 
@@ -264,11 +369,28 @@ pub async fn login(
 ) -> ApiResult<Response> {
     validate_device(&req.device)?;
     let ip = peer.ip().to_string();
-    let user_key = format!("user:{}", req.username);
-    let ip_key = format!("ip:{ip}");
-    if let Some(wait) = app.throttle.locked(&[&user_key, &ip_key]) {
-        return Ok(throttled(wait));
+    let bad_credentials = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::BadCredentials,
+            "wrong username or password",
+        )
+    };
+    // A name no account can have is a wrong guess too, but nothing of it is kept: only
+    // the address's failure counts.
+    let named = phonghop_domain::user::validate_username(&req.username).is_ok();
+    let keys = app
+        .throttle
+        .keys(named.then_some(req.username.as_str()), &ip);
+    let attempt = match app.throttle.begin(keys) {
+        Ok(a) => a,
+        Err(wait) => return Ok(throttled(wait)),
+    };
+    if !named {
+        attempt.failed();
+        return Err(bad_credentials());
     }
+    let permit = app.throttle.check_permit().await;
     let store = app.store.clone();
     let username = req.username.clone();
     let password = req.password.clone();
@@ -285,20 +407,17 @@ pub async fn login(
             }
         })
         .await??;
+    drop(permit);
     let store = app.store.clone();
     let Some(user) = checked else {
-        app.throttle.failed(&user_key, app.throttle.account_limit());
-        app.throttle.failed(&ip_key, app.throttle.ip_limit());
+        attempt.failed();
         let (u, i) = (req.username.clone(), ip.clone());
         tokio::task::spawn_blocking(move || store.record_login(&u, &i, false, "bad credentials"))
             .await??;
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::BadCredentials,
-            "wrong username or password",
-        ));
+        return Err(bad_credentials());
     };
     if user.disabled {
+        attempt.succeeded();
         let (u, i) = (req.username.clone(), ip.clone());
         tokio::task::spawn_blocking(move || store.record_login(&u, &i, false, "account disabled"))
             .await??;
@@ -308,7 +427,7 @@ pub async fn login(
             "this account is disabled",
         ));
     }
-    app.throttle.succeeded(&user_key);
+    attempt.succeeded();
     let token = new_token();
     let hash = token_hash(&token);
     let (u, i, uid, device) = (req.username.clone(), ip, user.id, req.device.clone());

@@ -89,6 +89,81 @@ async fn repeated_failures_throttle_the_account_even_for_the_right_password() {
     assert_eq!(status, StatusCode::CREATED);
 }
 
+/// The same server, as seen from another loopback address.
+fn from_address(server: &TestServer, ip: [u8; 4]) -> Api {
+    Api {
+        http: reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .unwrap(),
+        ..Api::anonymous(&server.url())
+    }
+}
+
+#[tokio::test]
+async fn guesses_sent_at_once_are_throttled_like_guesses_sent_one_by_one() {
+    let server = TestServer::demo().await;
+    let anon = Api::anonymous(&server.url());
+    let guesses = (0..30).map(|i| {
+        let anon = anon.clone();
+        async move {
+            anon.post(
+                "/api/v1/sessions",
+                login_body("daibieu05", &format!("doan-{i}")),
+            )
+            .await
+            .0
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(
+        checked <= 5,
+        "{checked} passwords were checked: {statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    let (status, _) = anon
+        .post("/api/v1/sessions", login_body("daibieu05", DEMO_PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+
+    // The guesser has not locked the delegate out: from another address the right
+    // password works.
+    let (status, body) = from_address(&server, [127, 0, 0, 2])
+        .post("/api/v1/sessions", login_body("daibieu05", DEMO_PASSWORD))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test]
+async fn a_name_no_account_can_have_is_refused_and_not_kept() {
+    let server = TestServer::demo().await;
+    let anon = Api::anonymous(&server.url());
+    let long = "x".repeat(100_000);
+    for name in [long.as_str(), "Nguyễn Văn An"] {
+        let (status, body) = anon
+            .post("/api/v1/sessions", login_body(name, "mat-khau"))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["code"], "bad_credentials");
+    }
+    let entries = server.store().audit_entries().unwrap();
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.actor != long && e.actor != "Nguyễn Văn An"),
+        "the guessed names reached the audit log"
+    );
+}
+
 #[tokio::test]
 async fn throttling_ends_after_the_lock() {
     let server = TestServer::demo_with(|c| {
