@@ -437,6 +437,9 @@ pub async fn login(
     })
     .await?
     .map_err(|e| match e {
+        crate::store::StoreError::Conflict(m) if m == crate::store::ACCOUNT_DISABLED => {
+            ApiError::new(StatusCode::FORBIDDEN, ErrorCode::AccountDisabled, m)
+        }
         crate::store::StoreError::Conflict(m) => {
             ApiError::new(StatusCode::FORBIDDEN, ErrorCode::DeviceRevoked, m)
         }
@@ -503,13 +506,23 @@ mod tests {
     #[test]
     fn throttle_locks_after_the_limit_and_resets_on_success() {
         let t = Throttle::new(3, Duration::from_secs(60));
+        let keys = || t.keys(Some("a"), "x");
         for _ in 0..2 {
-            t.failed("user:a", 3);
+            t.begin(keys()).unwrap().failed();
         }
-        assert!(t.locked(&["user:a"]).is_none());
-        t.failed("user:a", 3);
-        assert!(t.locked(&["user:a", "ip:x"]).is_some());
-        t.succeeded("user:a");
-        assert!(t.locked(&["user:a"]).is_none());
+        // Two failures: one attempt left, so one at a time.
+        let one = t.begin(keys()).unwrap();
+        assert!(t.begin(keys()).is_err(), "a second attempt in flight");
+        one.failed();
+        let wait = t.begin(keys()).err().expect("locked");
+        assert!(wait > Duration::from_secs(50));
+        // Another account from the same address is not locked.
+        t.begin(t.keys(Some("b"), "x")).unwrap().succeeded();
+        // A dropped attempt counts as nothing.
+        let t = Throttle::new(3, Duration::from_secs(60));
+        for _ in 0..10 {
+            drop(t.begin(t.keys(Some("a"), "x")).unwrap());
+        }
+        t.begin(t.keys(Some("a"), "x")).unwrap().succeeded();
     }
 }

@@ -50,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage devices.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
     /// Seed the demo province "UBND tỉnh Quảng Bình" (once).
     SeedDemo {
         #[arg(long)]
@@ -167,6 +172,36 @@ enum UserCommand {
         data: PathBuf,
         #[arg(long)]
         username: String,
+    },
+    /// Set a new password (read from standard input); every session of the user ends.
+    Password {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// The devices a user has logged in on.
+    List {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a device (a lost or stolen tablet) for all its users: its sessions end, no
+    /// one logs in on it again, and votes signed on it are refused.
+    Revoke {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        id: Id,
     },
 }
 
@@ -346,6 +381,46 @@ fn run() -> anyhow::Result<()> {
                 store.set_user_disabled(&username, false)?;
                 println!("enabled {username}");
             }
+            UserCommand::Password {
+                data,
+                username,
+                password_stdin: _,
+            } => {
+                let password = read_password_stdin()?;
+                let (store, _) = open_data(&data, false)?;
+                let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+                store.set_password(&username, &hash)?;
+                println!("new password for {username}; their sessions are ended");
+            }
+        },
+        Command::Device { command } => match command {
+            DeviceCommand::List {
+                data,
+                username,
+                json,
+            } => {
+                let (store, _) = open_data(&data, false)?;
+                let devices = store.devices_of(&username)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&devices)?);
+                } else {
+                    for d in devices {
+                        println!(
+                            "{}  {}  since {}  {} session(s){}",
+                            d.id,
+                            d.name,
+                            d.created_at,
+                            d.sessions,
+                            if d.revoked { "  REVOKED" } else { "" }
+                        );
+                    }
+                }
+            }
+            DeviceCommand::Revoke { data, id } => {
+                let (store, _) = open_data(&data, false)?;
+                let n = store.revoke_device(id)?;
+                println!("revoked device {id} ({n} user(s)); its sessions are ended");
+            }
         },
         Command::SeedDemo { data, assets } => {
             let (store, blobs) = open_data(&data, false)?;
@@ -364,8 +439,7 @@ fn run() -> anyhow::Result<()> {
             command: AuditCommand::Verify { data },
         } => {
             let (store, _) = open_data(&data, false)?;
-            let entries = store.audit_entries()?;
-            let head = store.audit_head()?;
+            let (entries, head) = store.audit_snapshot()?;
             match audit::verify(&entries, head.as_ref().map(|(s, h)| (*s, h.as_str()))) {
                 Ok(n) => println!("audit log intact: {n} entries"),
                 Err(problem) => {

@@ -36,6 +36,10 @@ impl From<rusqlite::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// `create_session`'s conflict when the account was disabled meanwhile (any other
+/// conflict there is a revoked device).
+pub const ACCOUNT_DISABLED: &str = "this account is disabled";
+
 /// A user to create; the password is already hashed.
 #[derive(Debug, Clone)]
 pub struct NewUser {
@@ -46,6 +50,20 @@ pub struct NewUser {
     pub title: String,
     pub org_unit_id: Option<Id>,
     pub password_hash: String,
+}
+
+/// The audit log's newest (seq, hash), kept apart from the rows.
+pub type AuditHead = (u64, String);
+
+/// One user's registration of a device.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeviceRecord {
+    pub id: Id,
+    pub name: String,
+    pub created_at: String,
+    pub revoked: bool,
+    /// Open sessions on it.
+    pub sessions: u32,
 }
 
 /// What a session token stands for.
@@ -128,6 +146,14 @@ pub trait Store: Send + Sync + 'static {
     fn user_by_username(&self, username: &str) -> StoreResult<Option<User>>;
     fn list_users(&self) -> StoreResult<Vec<User>>;
     fn set_user_disabled(&self, username: &str, disabled: bool) -> StoreResult<User>;
+    /// A new password hash; every session of the user ends.
+    fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()>;
+    /// The devices the user has logged in on.
+    fn devices_of(&self, username: &str) -> StoreResult<Vec<DeviceRecord>>;
+    /// Revokes a device for every user of it (a lost tablet): its sessions end, no one
+    /// logs in on it again, and what was signed on it is refused. How many registrations
+    /// it had.
+    fn revoke_device(&self, device_id: Id) -> StoreResult<usize>;
 
     /// Registers the device (or refreshes its name and key) and opens a session on it.
     fn create_session(&self, token_hash: &str, user_id: Id, device: &DeviceInfo)
@@ -180,4 +206,6 @@ pub trait Store: Send + Sync + 'static {
     fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>>;
     /// The newest row's (seq, hash), recorded apart from the log.
     fn audit_head(&self) -> StoreResult<Option<(u64, String)>>;
+    /// The log and its head as of one moment (a running server keeps appending).
+    fn audit_snapshot(&self) -> StoreResult<(Vec<AuditEntry>, Option<AuditHead>)>;
 }

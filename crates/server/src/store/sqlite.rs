@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_annotations.sql"),
     include_str!("migrations/0005_live_meeting.sql"),
     include_str!("migrations/0006_version_classification.sql"),
+    include_str!("migrations/0007_devices_per_user.sql"),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -1616,6 +1617,83 @@ impl Store for SqliteStore {
         Ok(user)
     }
 
+    fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE users SET password_hash = ?2 WHERE username = ?1",
+            params![username, password_hash],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("no user {username:?}")));
+        }
+        let ended = tx.execute(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?1)",
+            [username],
+        )?;
+        append_audit(
+            &tx,
+            "system",
+            "user.password",
+            &serde_json::json!({"username": username, "sessions_ended": ended}),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn devices_of(&self, username: &str) -> StoreResult<Vec<super::DeviceRecord>> {
+        let conn = self.reader();
+        let user: Option<String> = conn
+            .query_row(
+                "SELECT id FROM users WHERE username = ?1",
+                [username],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(user) = user else {
+            return Err(StoreError::NotFound(format!("no user {username:?}")));
+        };
+        let mut stmt = conn.prepare(
+            "SELECT d.id, d.name, d.created_at, d.revoked,
+                    (SELECT count(*) FROM sessions s WHERE s.device_id = d.id AND s.user_id = d.user_id)
+             FROM devices d WHERE d.user_id = ?1 ORDER BY d.created_at",
+        )?;
+        let rows = stmt.query_map([user], |r| {
+            Ok(super::DeviceRecord {
+                id: parse_id(r.get(0)?)?,
+                name: r.get(1)?,
+                created_at: r.get(2)?,
+                revoked: r.get(3)?,
+                sessions: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn revoke_device(&self, device_id: Id) -> StoreResult<usize> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute(
+            "UPDATE devices SET revoked = 1 WHERE id = ?1",
+            [device_id.to_string()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("no device {device_id}")));
+        }
+        let ended = tx.execute(
+            "DELETE FROM sessions WHERE device_id = ?1",
+            [device_id.to_string()],
+        )?;
+        append_audit(
+            &tx,
+            "system",
+            "device.revoke",
+            &serde_json::json!({"device_id": device_id, "registrations": n, "sessions_ended": ended}),
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
     fn create_session(
         &self,
         token_hash: &str,
@@ -1624,42 +1702,40 @@ impl Store for SqliteStore {
     ) -> StoreResult<()> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let owner: Option<(String, bool)> = tx
-            .query_row(
-                "SELECT user_id, revoked FROM devices WHERE id = ?1",
-                [device.id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        match owner {
-            Some((_, true)) => {
-                return Err(StoreError::Conflict("this device has been revoked".into()));
-            }
-            Some((u, false)) if u != user_id.to_string() => {
-                // A shared tablet: the device now belongs to whoever logs in on it.
-                tx.execute(
-                    "UPDATE devices SET user_id = ?2, name = ?3, public_key = ?4 WHERE id = ?1",
-                    params![
-                        device.id.to_string(),
-                        user_id.to_string(),
-                        device.name,
-                        device.public_key
-                    ],
-                )?;
-            }
-            Some(_) => {
-                tx.execute(
-                    "UPDATE devices SET name = ?2, public_key = ?3 WHERE id = ?1",
-                    params![device.id.to_string(), device.name, device.public_key],
-                )?;
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO devices (id, user_id, name, public_key, created_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-                    params![device.id.to_string(), user_id.to_string(), device.name, device.public_key, ts(now())],
-                )?;
-            }
+        // The account may have been disabled while its password was being checked.
+        let disabled: bool = tx.query_row(
+            "SELECT disabled FROM users WHERE id = ?1",
+            [user_id.to_string()],
+            |r| r.get(0),
+        )?;
+        if disabled {
+            return Err(StoreError::Conflict(super::ACCOUNT_DISABLED.into()));
         }
+        // A device is registered per user: a shared tablet holds one registration (and
+        // key) for each of its users, and a newcomer never takes over another's.
+        let revoked: Option<bool> = tx
+            .query_row(
+                "SELECT max(revoked) FROM devices WHERE id = ?1 AND (user_id = ?2 OR revoked = 1)",
+                params![device.id.to_string(), user_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten();
+        if revoked == Some(true) {
+            return Err(StoreError::Conflict("this device has been revoked".into()));
+        }
+        tx.execute(
+            "INSERT INTO devices (id, user_id, name, public_key, created_at, revoked)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0)
+             ON CONFLICT (id, user_id) DO UPDATE SET name = excluded.name, public_key = excluded.public_key",
+            params![
+                device.id.to_string(),
+                user_id.to_string(),
+                device.name,
+                device.public_key,
+                ts(now())
+            ],
+        )?;
         tx.execute(
             "INSERT INTO sessions (token_hash, user_id, device_id, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![token_hash, user_id.to_string(), device.id.to_string(), ts(now())],
@@ -1671,7 +1747,8 @@ impl Store for SqliteStore {
     fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let conn = self.reader();
         let sql = "SELECT u.id, u.username, u.full_name, u.role, u.title, u.org_unit_id, u.disabled, s.device_id, d.revoked
-                   FROM sessions s JOIN users u ON u.id = s.user_id JOIN devices d ON d.id = s.device_id
+                   FROM sessions s JOIN users u ON u.id = s.user_id
+                   JOIN devices d ON d.id = s.device_id AND d.user_id = s.user_id
                    WHERE s.token_hash = ?1";
         Ok(conn
             .query_row(sql, [token_hash], |r| {
@@ -1985,22 +2062,38 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare(
-            "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit_log ORDER BY seq",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(AuditEntry {
-                seq: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                detail: r.get(4)?,
-                prev_hash: r.get(5)?,
-                hash: r.get(6)?,
+    fn audit_snapshot(&self) -> StoreResult<(Vec<AuditEntry>, Option<super::AuditHead>)> {
+        let mut conn = self.reader();
+        let tx = conn.transaction()?;
+        let head = tx
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            .optional()?;
+        let entries = audit_rows(&tx)?;
+        tx.commit()?;
+        Ok((entries, head))
     }
+
+    fn audit_entries(&self) -> StoreResult<Vec<AuditEntry>> {
+        audit_rows(&self.reader())
+    }
+}
+
+fn audit_rows(conn: &Connection) -> StoreResult<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, actor, action, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(AuditEntry {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            detail: r.get(4)?,
+            prev_hash: r.get(5)?,
+            hash: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

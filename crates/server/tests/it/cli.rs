@@ -193,3 +193,104 @@ async fn admin_commands_leave_uploads_in_flight_alone() {
     let _app = phonghop_server::app_state(phonghop_server::Config::new(&dir)).unwrap();
     assert!(!inflight.exists());
 }
+
+/// Polls `what` until it is true, for at most 10 s (the server caches a session for 5 s).
+async fn eventually(what: &str, mut f: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !f().await {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_admin_revokes_a_lost_tablet_and_resets_a_password() {
+    use phonghop_testkit::{Api, DEMO_PASSWORD, TestServer};
+    use reqwest::StatusCode;
+    let server = TestServer::demo().await;
+    let dir = server.data_dir().to_path_buf();
+
+    // The lost tablet: the delegate's one device, with one session.
+    let tablet = server.login("daibieu03").await;
+    let (ok, out) = server_cmd(
+        &["device", "list", "--username", "daibieu03", "--json"],
+        &dir,
+        None,
+    );
+    assert!(ok, "{out}");
+    let devices: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = tablet.device.as_ref().unwrap().0.to_string();
+    assert_eq!(devices[0]["id"], id.as_str(), "{devices}");
+    assert_eq!(devices[0]["sessions"], 1);
+    assert_eq!(devices[0]["revoked"], false);
+
+    let (ok, out) = server_cmd(&["device", "revoke", "--id", &id], &dir, None);
+    assert!(ok, "{out}");
+    eventually("the tablet's session ends", async || {
+        tablet.get("/api/v1/me").await.0 == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    // Nobody logs in on it again.
+    let (status, body) = Api::anonymous(&server.url())
+        .post(
+            "/api/v1/sessions",
+            serde_json::json!({"username": "daibieu05", "password": DEMO_PASSWORD,
+                "device": {"id": id, "name": "máy tìm lại", "public_key": tablet_key(&tablet)}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "device_revoked");
+    let (ok, out) = server_cmd(
+        &[
+            "device",
+            "revoke",
+            "--id",
+            &uuid::Uuid::now_v7().to_string(),
+        ],
+        &dir,
+        None,
+    );
+    assert!(!ok && out.contains("no device"), "{out}");
+
+    // A leaked password: a new one ends every session, the old one no longer works.
+    let leaked = server.login("daibieu04").await;
+    let (ok, out) = server_cmd(
+        &[
+            "user",
+            "password",
+            "--username",
+            "daibieu04",
+            "--password-stdin",
+        ],
+        &dir,
+        Some("mat-khau-moi-2026\n"),
+    );
+    assert!(ok, "{out}");
+    eventually("the old session ends", async || {
+        leaked.get("/api/v1/me").await.0 == StatusCode::UNAUTHORIZED
+    })
+    .await;
+    let anon = Api::anonymous(&server.url());
+    assert!(anon.login("daibieu04", DEMO_PASSWORD).await.is_err());
+    assert!(anon.login("daibieu04", "mat-khau-moi-2026").await.is_ok());
+    let (ok, out) = server_cmd(
+        &[
+            "user",
+            "password",
+            "--username",
+            "daibieu04",
+            "--password-stdin",
+        ],
+        &dir,
+        Some("ngan\n"),
+    );
+    assert!(!ok && out.contains("8 characters"), "{out}");
+    let (ok, out) = server_cmd(&["audit", "verify"], &dir, None);
+    assert!(ok, "{out}");
+}
+
+fn tablet_key(api: &phonghop_testkit::Api) -> String {
+    use base64::Engine;
+    let (_, key) = api.device.as_ref().unwrap();
+    base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_bytes())
+}

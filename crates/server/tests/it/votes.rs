@@ -71,6 +71,32 @@ fn rejected(r: &Value, code: &str) -> String {
 }
 
 #[tokio::test]
+async fn logging_in_with_someone_elses_device_id_does_not_void_their_ballots() {
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let poll = open_poll(&secretary, &meeting, motion("Thông qua kế hoạch", "open")).await;
+    let owner = server.login("daibieu01").await;
+    let (device_id, _) = owner.device.clone().unwrap();
+
+    // Another user (a colleague on a shared tablet, or anyone who learnt the id) logs in
+    // with the same device id and a key of their own.
+    let (mut device, _) = phonghop_testkit::new_signing_device("máy tính bảng dùng chung");
+    device.id = device_id;
+    let (status, body) = Api::anonymous(&server.url())
+        .post(
+            "/api/v1/sessions",
+            json!({"username": "daibieu02", "password": phonghop_testkit::DEMO_PASSWORD, "device": device}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The owner's session and signing key still stand.
+    assert_eq!(owner.get("/api/v1/me").await.0, StatusCode::OK);
+    let r = owner.vote(poll, &[0]).await;
+    assert_eq!(r["status"], "accepted", "{r}");
+}
+
+#[tokio::test]
 async fn one_ballot_per_eligible_voter_and_the_result_shows_its_arithmetic() {
     let server = TestServer::demo().await;
     let (secretary, meeting) = today(&server).await;
