@@ -388,7 +388,10 @@ pub struct StatusView {
 }
 
 /// Events the shell emits. `status`: a [`StatusView`]; `data-changed`: the cache moved
-/// (re-read what is on screen); `session-ended`: log in again.
+/// (re-read what is on screen); `session-ended`: log in again, the payload a [`Code`]
+/// saying why (`session_ended`, `account_disabled`, `device_revoked`).
+///
+/// [`Code`]: crate::error::Code
 pub const EVENT_STATUS: &str = "status";
 pub const EVENT_DATA_CHANGED: &str = "data-changed";
 pub const EVENT_SESSION_ENDED: &str = "session-ended";

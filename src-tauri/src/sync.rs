@@ -16,6 +16,7 @@ use crate::dto::{
     DownloadProgress, EVENT_DATA_CHANGED, EVENT_LIVE, EVENT_SESSION_ENDED, EVENT_STATUS, LiveEvent,
     RejectedView, StatusView,
 };
+use crate::error::Code;
 
 const RETRY: Duration = Duration::from_secs(3);
 
@@ -144,10 +145,18 @@ async fn run(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
                 emit_status(&state, &app, &client);
                 wait_online(&state, &app, &client).await;
             }
-            Err(ClientError::SessionEnded | ClientError::NotLoggedIn) => {
+            Err(e) if session_over(&e).is_some() => {
+                // The server ended the session (logged out elsewhere, the account disabled,
+                // this device revoked): the token is dropped, so that a restart does not
+                // open the old session, and the UI says why.
+                let reason = session_over(&e).unwrap_or(Code::SessionEnded);
+                tracing::warn!("session ended: {e}");
+                if let Err(e) = client.forget_session() {
+                    tracing::warn!("forgetting the session: {e}");
+                }
                 state.online.store(true, Ordering::Relaxed);
                 emit_status(&state, &app, &client);
-                let _ = app.emit(EVENT_SESSION_ENDED, ());
+                let _ = app.emit(EVENT_SESSION_ENDED, reason);
                 return;
             }
             Err(e) => {
@@ -164,6 +173,22 @@ async fn run(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
                 }
             }
         }
+    }
+}
+
+/// Why the server no longer serves this session, when that is what `e` says: 401 for a
+/// token it no longer knows, or for an account disabled or a device revoked since.
+fn session_over(e: &ClientError) -> Option<Code> {
+    match e {
+        ClientError::SessionEnded | ClientError::NotLoggedIn => Some(Code::SessionEnded),
+        ClientError::Server {
+            status: 401, code, ..
+        } => Some(match code {
+            phonghop_domain::ErrorCode::AccountDisabled => Code::AccountDisabled,
+            phonghop_domain::ErrorCode::DeviceRevoked => Code::DeviceRevoked,
+            _ => Code::SessionEnded,
+        }),
+        _ => None,
     }
 }
 

@@ -97,6 +97,11 @@ export class DemoServer {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** Runs an admin command of the server binary on this server's data directory. */
+  async admin(...args) {
+    await run(this.bin, [...args, '--data', this.dir]);
+  }
+
   /** A plain HTTP client of the server's API, logged in as `user`. */
   async api(user) {
     const device = {

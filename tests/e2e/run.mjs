@@ -3,8 +3,10 @@
 // province. Log in; open today's meeting; open a signed document and see "hợp lệ" with
 // the signer's name; search a diacritic-free word and land on its page; draw an ink
 // stroke; quit; stop the server; start the app again — it opens offline with the
-// document and the stroke; start the server — the stroke reaches it.
-import { rmSync } from 'node:fs';
+// document and the stroke; start the server — the stroke reaches it; an admin revokes
+// the device — the app says so and does not open the session again.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { $t, appDataDir, DemoServer, Driver, PASSWORD, suite, waitFor } from './lib.mjs';
 
 const DOC_TITLE = 'Kết quả rà soát';
@@ -205,6 +207,26 @@ try {
       const changes = await api.changes();
       return changes.some((c) => c.type === 'annotation' && c.body.kind === 'ink' && c.page === QUERY_PAGE - 1);
     });
+  });
+
+  await step('an admin revokes this device: the app says so and forgets the session', async () => {
+    const device = JSON.parse(readFileSync(join(data, 'device.json'), 'utf8'));
+    await server.admin('device', 'revoke', '--id', device.id);
+    // The live channel closes at its next heartbeat; the next round hears why.
+    const err = await waitFor(
+      'the login form saying the device was revoked',
+      async () => {
+        const e = await $t(b, 'login-error');
+        return (await e.isExisting()) && (await e.getAttribute('data-code')) === 'device_revoked' ? e : null;
+      },
+      60000,
+    );
+    const text = await err.getText();
+    if (text !== 'Thiết bị này đã bị thu hồi quyền truy cập.') throw new Error(`error text: ${text}`);
+    await b.deleteSession();
+    b = await driver.app(data);
+    await waitFor('the login form after a restart', async () => (await $t(b, 'login-form')).isExisting());
+    if (await (await $t(b, 'meeting-list')).isExisting()) throw new Error('the revoked session opened again');
   });
 } catch {
   failed = true;

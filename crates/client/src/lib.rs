@@ -300,10 +300,9 @@ impl Client {
         self.api.token.is_some()
     }
 
-    /// Ends the session on the server when it can be reached, and forgets the token.
-    /// The cache stays for the next login of the same user.
-    pub async fn logout(self) -> Result<(), ClientError> {
-        let reached = self.api.logout().await;
+    /// Forgets the token on disk, so that the next start asks for a login; the server is
+    /// not asked (the session ended there, or it is unreachable). The cache stays.
+    pub fn forget_session(&self) -> Result<(), ClientError> {
         write_private(
             &self.dir.join("session.json"),
             &serde_json::to_vec_pretty(&SessionFile {
@@ -313,7 +312,18 @@ impl Client {
             })
             .unwrap_or_default(),
         )?;
-        let _ = std::fs::remove_file(self.root.join("current.json"));
+        match std::fs::remove_file(self.root.join("current.json")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Forgets the token, then ends the session on the server when it can be reached
+    /// (in that order: a slow or closed server never leaves the user signed in). The
+    /// cache stays for the next login of the same user.
+    pub async fn logout(self) -> Result<(), ClientError> {
+        self.forget_session()?;
+        let reached = self.api.logout().await;
         match reached {
             Ok(()) | Err(ClientError::Offline(_)) | Err(ClientError::SessionEnded) => Ok(()),
             Err(e) => Err(e),

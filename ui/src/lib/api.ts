@@ -103,7 +103,8 @@ export const events = {
   onStatus: (f: (s: StatusView) => void): Promise<UnlistenFn> =>
     listen<StatusView>(EVENT_STATUS, (e) => f(e.payload)),
   onDataChanged: (f: () => void): Promise<UnlistenFn> => listen(EVENT_DATA_CHANGED, () => f()),
-  onSessionEnded: (f: () => void): Promise<UnlistenFn> => listen(EVENT_SESSION_ENDED, () => f()),
+  onSessionEnded: (f: (reason: Code) => void): Promise<UnlistenFn> =>
+    listen<Code | null>(EVENT_SESSION_ENDED, (e) => f(e.payload ?? 'session_ended')),
   onLive: (f: (e: LiveEvent) => void): Promise<UnlistenFn> => listen<LiveEvent>(EVENT_LIVE, (e) => f(e.payload)),
 };
 

@@ -150,9 +150,9 @@ pub trait Store: Send + Sync + 'static {
     fn set_password(&self, username: &str, password_hash: &str) -> StoreResult<()>;
     /// The devices the user has logged in on.
     fn devices_of(&self, username: &str) -> StoreResult<Vec<DeviceRecord>>;
-    /// Revokes a device for every user of it (a lost tablet): its sessions end, no one
-    /// logs in on it again, and what was signed on it is refused. How many registrations
-    /// it had.
+    /// Revokes a device for every user of it (a lost tablet): its sessions answer
+    /// `device_revoked` from then on, no one logs in on it again, and what was signed on
+    /// it is refused. How many registrations it had.
     fn revoke_device(&self, device_id: Id) -> StoreResult<usize>;
 
     /// Registers the device (or refreshes its name and key) and opens a session on it.

@@ -1680,15 +1680,13 @@ impl Store for SqliteStore {
         if n == 0 {
             return Err(StoreError::NotFound(format!("no device {device_id}")));
         }
-        let ended = tx.execute(
-            "DELETE FROM sessions WHERE device_id = ?1",
-            [device_id.to_string()],
-        )?;
+        // Its sessions stay, unusable: the device hears "revoked" (not just "log in
+        // again") the next time it calls, which is when it wipes what it holds.
         append_audit(
             &tx,
             "system",
             "device.revoke",
-            &serde_json::json!({"device_id": device_id, "registrations": n, "sessions_ended": ended}),
+            &serde_json::json!({"device_id": device_id, "registrations": n}),
         )?;
         tx.commit()?;
         Ok(n)

@@ -226,8 +226,9 @@ async fn an_admin_revokes_a_lost_tablet_and_resets_a_password() {
 
     let (ok, out) = server_cmd(&["device", "revoke", "--id", &id], &dir, None);
     assert!(ok, "{out}");
-    eventually("the tablet's session ends", async || {
-        tablet.get("/api/v1/me").await.0 == StatusCode::UNAUTHORIZED
+    eventually("the tablet hears it was revoked", async || {
+        let (status, body) = tablet.get("/api/v1/me").await;
+        status == StatusCode::UNAUTHORIZED && body["code"] == "device_revoked"
     })
     .await;
     // Nobody logs in on it again.
