@@ -60,10 +60,16 @@ pub fn png(page: &RenderedPage) -> Result<Vec<u8>, image::ImageError> {
 }
 
 fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Cow<'static, [u8]>> {
+    // A page image never changes; an error may not last (the document opens later).
+    let cache = if status == StatusCode::OK {
+        "max-age=31536000, immutable"
+    } else {
+        "no-store"
+    };
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, content_type)
-        .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
+        .header(header::CACHE_CONTROL, cache)
         .header(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")
         .body(Cow::Owned(body))
         .unwrap_or_else(|_| Response::new(Cow::Borrowed(&[][..])))

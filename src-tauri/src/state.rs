@@ -66,6 +66,24 @@ impl App {
         lock(&self.docs).clear();
     }
 
+    /// Closes the open documents whose files the cache no longer refers to (access
+    /// removed, the document withdrawn): the page scheme serves nothing of them after
+    /// a sync round has taken them away.
+    pub fn close_unreferenced(&self, client: &Client) {
+        let Ok(kept) = client.cache.referenced_blobs() else {
+            return;
+        };
+        let mut docs = lock(&self.docs);
+        let gone: Vec<String> = docs
+            .iter()
+            .map(|(sha, _)| sha.clone())
+            .filter(|sha| !kept.iter().any(|k| k.as_str() == sha))
+            .collect();
+        for sha in gone {
+            docs.pop(&sha);
+        }
+    }
+
     pub fn doc_by_blob(&self, sha: &str) -> Option<PdfDocument> {
         lock(&self.docs).get(sha).cloned()
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use phonghop_client::live::Live;
 use phonghop_client::meeting::LiveUpdate;
 use phonghop_client::{Client, ClientError, SyncEvent};
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::Notify;
 
 use crate::dto::{
@@ -140,6 +140,7 @@ async fn run(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
             Ok(changed) => {
                 state.online.store(true, Ordering::Relaxed);
                 if changed {
+                    app.state::<crate::state::App>().close_unreferenced(&client);
                     let _ = app.emit(EVENT_DATA_CHANGED, ());
                 }
                 emit_status(&state, &app, &client);

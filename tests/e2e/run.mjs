@@ -3,8 +3,9 @@
 // province. Log in; open today's meeting; open a signed document and see "hợp lệ" with
 // the signer's name; search a diacritic-free word and land on its page; draw an ink
 // stroke; quit; stop the server; start the app again — it opens offline with the
-// document and the stroke; start the server — the stroke reaches it; an admin revokes
-// the device — the app says so and does not open the session again.
+// document and the stroke; start the server — the stroke reaches it; removed from the
+// meeting — the open document serves no more pages; an admin revokes the device — the
+// app says so and does not open the session again.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { $t, appDataDir, DemoServer, Driver, PASSWORD, suite, waitFor } from './lib.mjs';
@@ -207,6 +208,35 @@ try {
       const changes = await api.changes();
       return changes.some((c) => c.type === 'annotation' && c.body.kind === 'ink' && c.page === QUERY_PAGE - 1);
     });
+  });
+
+  await step('removed from the meeting, the open document serves no more pages', async () => {
+    const src = await (await b.$('[data-testid="page-image"]')).getAttribute('src');
+    const sha = src.split('/').at(-3);
+    // A page at a width not asked for before, so that no cached image answers.
+    let width = 301;
+    // (An image, as the viewer loads pages: the CSP lets no fetch reach the scheme.)
+    const status = () =>
+      b.executeAsync(
+        (url, done) => {
+          const img = new Image();
+          img.onload = () => done(200);
+          img.onerror = () => done(404);
+          img.src = url;
+        },
+        src.replace(/\/\d+\/\d+$/, `/2/${width++}`),
+      );
+    const before = await status();
+    if (before !== 200) throw new Error(`a page of the open document answered ${before}`);
+    const thuky = await server.api('thuky');
+    const changes = await thuky.changes();
+    const doc = changes.find((c) => c.type === 'document' && c.versions.some((v) => v.sha256 === sha));
+    const me = changes.find((c) => c.type === 'user' && c.username === 'daibieu01');
+    const r = await thuky.post('/api/v1/ops', {
+      ops: [{ id: crypto.randomUUID(), op: { type: 'member.remove', meeting_id: doc.meeting_id, user_id: me.id } }],
+    });
+    if (r.results[0].status !== 'accepted') throw new Error(JSON.stringify(r));
+    await waitFor('the page scheme refusing the document', async () => (await status()) === 404, 60000);
   });
 
   await step('an admin revokes this device: the app says so and forgets the session', async () => {
