@@ -131,9 +131,16 @@ pub fn normalise_server(url: &str) -> Result<String, ClientError> {
     Ok(url.to_owned())
 }
 
-/// Loads this device's identity, making one on first use.
+/// Loads this device's identity, making one on first use. The cache root is made
+/// readable by its owner only: it holds the session, the key and every downloaded
+/// document, confidential ones included, on machines other people log in to.
 pub fn device(root: &Path) -> Result<Device, ClientError> {
     std::fs::create_dir_all(root)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o700))?;
+    }
     let path = root.join("device.json");
     if let Some(f) = read_json::<DeviceFile>(&path)? {
         let bytes = base64::engine::general_purpose::STANDARD

@@ -104,3 +104,21 @@ async fn an_op_the_server_cannot_take_does_not_hold_up_the_rest() {
         "the refused annotation still shows"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_cache_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = TestServer::demo().await;
+    let root = tempfile::tempdir().unwrap();
+    let cache = root.path().join("app");
+    // A data root made by hand with the usual umask is tightened at login.
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let c = Client::login(&cache, &server.url(), "daibieu01", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    c.sync(None).await.unwrap();
+    let mode = std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the cache root is {mode:o}");
+}
