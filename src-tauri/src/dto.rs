@@ -351,6 +351,9 @@ pub struct AnnotationInput {
     /// Absent for a new annotation.
     pub id: Option<String>,
     pub document_id: String,
+    /// The version shown (`OpenedDocument::version`): a newer one may have arrived
+    /// since, and the marks belong to the pages the user sees.
+    pub version: Option<u32>,
     pub page: u32,
     pub shared: bool,
     pub body: AnnotationBodyView,

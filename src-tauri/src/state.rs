@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use lru::LruCache;
 use phonghop_client::Client;
-use phonghop_domain::{Document, Id, SignatureSummary};
+use phonghop_domain::{Document, DocumentVersion, Id, SignatureSummary};
 use phonghop_pdf::{PdfDocument, PdfEngine};
 
 use crate::dto::{SignatureStatus, SignatureView};
@@ -90,9 +90,17 @@ impl App {
 
     /// Opens the current version's verified file with PDFium (once per blob).
     pub async fn open_pdf(&self, client: &Client, doc: &Document) -> AppResult<PdfDocument> {
-        let v = doc
-            .current()
-            .ok_or_else(|| AppError::new(Code::NotFound, "the document has no file"))?;
+        self.open_pdf_version(client, doc, None).await
+    }
+
+    /// Opens a version's file (the current one when `version` is `None`).
+    pub async fn open_pdf_version(
+        &self,
+        client: &Client,
+        doc: &Document,
+        version: Option<u32>,
+    ) -> AppResult<PdfDocument> {
+        let v = version_of(doc, version)?;
         if let Some(d) = self.doc_by_blob(v.sha256.as_str()) {
             return Ok(d);
         }
@@ -135,6 +143,21 @@ impl App {
             .cache
             .document(id)?
             .ok_or_else(|| AppError::new(Code::NotFound, format!("document {id}")))
+    }
+}
+
+/// A version of the document: `version`, else the current one.
+pub fn version_of(doc: &Document, version: Option<u32>) -> AppResult<&DocumentVersion> {
+    match version {
+        None => doc
+            .current()
+            .ok_or_else(|| AppError::new(Code::NotFound, "the document has no file")),
+        Some(n) => doc.versions.iter().find(|v| v.version == n).ok_or_else(|| {
+            AppError::new(
+                Code::NotFound,
+                format!("document {} has no version {n}", doc.id),
+            )
+        }),
     }
 }
 

@@ -6,9 +6,10 @@
 // document and the stroke; start the server — the stroke reaches it; removed from the
 // meeting — the open document serves no more pages; an admin revokes the device — the
 // app says so and does not open the session again.
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { $t, appDataDir, DemoServer, Driver, PASSWORD, suite, waitFor } from './lib.mjs';
+import { $t, appDataDir, DemoServer, Driver, PASSWORD, simplePdf, suite, waitFor } from './lib.mjs';
 
 const DOC_TITLE = 'Kết quả rà soát';
 const SIGNER = 'Hoàng Minh Tuấn';
@@ -208,6 +209,26 @@ try {
       const changes = await api.changes();
       return changes.some((c) => c.type === 'annotation' && c.body.kind === 'ink' && c.page === QUERY_PAGE - 1);
     });
+  });
+
+  await step('a new version arrives while reading: the marks stay, the new one opens on request', async () => {
+    const shown = (await (await b.$('[data-testid="page-image"]')).getAttribute('src')).split('/').at(-3);
+    const thuky = await server.api('thuky');
+    const doc = (await thuky.changes()).find((c) => c.type === 'document' && c.versions.some((v) => v.sha256 === shown));
+    const pdf = simplePdf('Ban sua doi');
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    await thuky.put(`/api/v1/blobs/${sha}`, pdf, 'application/pdf');
+    const r = await thuky.post('/api/v1/ops', {
+      ops: [{ id: crypto.randomUUID(), op: { type: 'document.attach', document_id: doc.id, item_id: doc.item_id,
+        title: doc.title, kind: doc.kind, classification: doc.classification, sha256: sha } }],
+    });
+    if (r.results[0].status !== 'accepted') throw new Error(JSON.stringify(r));
+    await waitFor('the new-version notice', async () => (await $t(b, 'new-version')).isExisting(), 60000);
+    if ((await inkStrokes(b)) !== 1) throw new Error('the stroke left the version it was drawn on');
+    await (await $t(b, 'open-new-version')).click();
+    await waitFor('the new version, without the old marks', async () =>
+      !(await (await $t(b, 'new-version')).isExisting()) && (await inkStrokes(b)) === 0 &&
+      (await (await b.$('[data-testid="page-image"]')).getAttribute('src')).includes(sha));
   });
 
   await step('removed from the meeting, the open document serves no more pages', async () => {

@@ -1,22 +1,24 @@
-//! Annotations on the open document's current version, saved through the client
-//! engine: applied locally at once, queued in the outbox, pushed by the sync loop.
+//! Annotations on the version of a document the viewer shows (the current one unless
+//! it says otherwise), saved through the client engine: applied locally at once, queued
+//! in the outbox, pushed by the sync loop.
 
 use tauri::State;
 use tracing::instrument;
 
 use crate::dto::{AnnotationInput, AnnotationView};
-use crate::error::{AppError, AppResult, Code};
-use crate::state::{App, parse_id};
+use crate::error::AppResult;
+use crate::state::{App, parse_id, version_of};
 
 #[tauri::command]
 #[instrument(skip(state), err)]
 pub async fn annotations_list(
     state: State<'_, App>,
     document_id: String,
+    version: Option<u32>,
 ) -> AppResult<Vec<AnnotationView>> {
     let c = state.client()?;
     let doc = state.find_document(&c, &document_id)?;
-    let version = doc.current().map_or(0, |v| v.version);
+    let version = version_of(&doc, version)?.version;
     let me = c.me()?;
     let users = c.cache.users()?;
     Ok(c.cache
@@ -39,10 +41,7 @@ pub async fn annotations_list(
 pub async fn annotation_save(state: State<'_, App>, input: AnnotationInput) -> AppResult<String> {
     state.change(|c| {
         let doc = state.find_document(c, &input.document_id)?;
-        let version = doc
-            .current()
-            .map(|v| v.version)
-            .ok_or_else(|| AppError::new(Code::NotFound, "the document has no version"))?;
+        let version = version_of(&doc, input.version)?.version;
         let id = input.id.as_deref().map(parse_id).transpose()?;
         let id = c.annotation_put(
             id,

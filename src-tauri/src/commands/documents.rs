@@ -54,10 +54,11 @@ pub async fn document_search(
     state: State<'_, App>,
     id: String,
     query: String,
+    version: Option<u32>,
 ) -> AppResult<Vec<SearchHitView>> {
     let c = state.client()?;
     let doc = state.find_document(&c, &id)?;
-    let pdf = state.open_pdf(&c, &doc).await?;
+    let pdf = state.open_pdf_version(&c, &doc, version).await?;
     Ok(pdf
         .search(&query)
         .await?
@@ -73,10 +74,15 @@ pub async fn document_search(
 /// A page's characters with their boxes, for selecting text to highlight.
 #[tauri::command]
 #[instrument(skip(state), err)]
-pub async fn page_text(state: State<'_, App>, id: String, page: u32) -> AppResult<Vec<CharBox>> {
+pub async fn page_text(
+    state: State<'_, App>,
+    id: String,
+    page: u32,
+    version: Option<u32>,
+) -> AppResult<Vec<CharBox>> {
     let c = state.client()?;
     let doc = state.find_document(&c, &id)?;
-    let pdf = state.open_pdf(&c, &doc).await?;
+    let pdf = state.open_pdf_version(&c, &doc, version).await?;
     let text = pdf.page_text(page).await?;
     Ok(text
         .chars

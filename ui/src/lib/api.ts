@@ -68,10 +68,14 @@ export const api = {
   meetings: () => call<MeetingSummary[]>('meetings_list'),
   meeting: (id: string) => call<MeetingDetail>('meeting_detail', { id }),
   openDocument: (id: string) => call<OpenedDocument>('document_open', { id }),
-  search: (id: string, query: string) => call<SearchHitView[]>('document_search', { id, query }),
-  pageText: (id: string, page: number) => call<CharBox[]>('page_text', { id, page }),
+  /** `version`: the one shown (`OpenedDocument.version`), else the current one. */
+  search: (id: string, query: string, version?: number) =>
+    call<SearchHitView[]>('document_search', { id, query, version: version ?? null }),
+  pageText: (id: string, page: number, version?: number) =>
+    call<CharBox[]>('page_text', { id, page, version: version ?? null }),
   exportDocument: (id: string) => call<string>('document_export', { id }),
-  annotations: (documentId: string) => call<AnnotationView[]>('annotations_list', { documentId }),
+  annotations: (documentId: string, version?: number) =>
+    call<AnnotationView[]>('annotations_list', { documentId, version: version ?? null }),
   saveAnnotation: (input: AnnotationInput) => call<string>('annotation_save', { input }),
   deleteAnnotation: (id: string) => call<null>('annotation_delete', { id }),
   notes: (meetingId: string) => call<NoteView[]>('notes_list', { meetingId }),

@@ -89,7 +89,12 @@ export type AnnotationInput = {
 /**
  * Absent for a new annotation.
  */
-id: string | null, document_id: string, page: number, shared: boolean, body: AnnotationBodyView, };
+id: string | null, document_id: string, 
+/**
+ * The version shown (`OpenedDocument::version`): a newer one may have arrived
+ * since, and the marks belong to the pages the user sees.
+ */
+version: number | null, page: number, shared: boolean, body: AnnotationBodyView, };
 
 export type RejectedView = { op_id: string, kind: string, code: string, message: string, };
 

@@ -67,6 +67,9 @@ export interface Dict {
   searchInDocument: string;
   hits: string;
   noHits: string;
+  /** A newer version of the open document arrived ({n}: its number). */
+  newVersion: string;
+  openNewVersion: string;
   thumbnails: string;
   tools: string;
   toolRead: string;
@@ -239,6 +242,8 @@ export const vi: Dict = {
   searchInDocument: 'Tìm trong tài liệu (không cần dấu)…',
   hits: 'kết quả',
   noHits: 'Không tìm thấy',
+  newVersion: 'Tài liệu đã có phiên bản mới (bản {n}). Chú thích của bạn vẫn ở bản đang xem.',
+  openNewVersion: 'Mở phiên bản mới',
   thumbnails: 'Trang thu nhỏ',
   tools: 'Công cụ',
   toolRead: 'Đọc',
@@ -496,6 +501,8 @@ export const en: Dict = {
   searchInDocument: 'Search the document (diacritics optional)…',
   hits: 'hits',
   noHits: 'Not found',
+  newVersion: 'A newer version of this document has arrived (version {n}). Your marks stay on the version shown.',
+  openNewVersion: 'Open the new version',
   thumbnails: 'Thumbnails',
   tools: 'Tools',
   toolRead: 'Read',
