@@ -19,6 +19,8 @@ use crate::dto::{
 use crate::error::Code;
 
 const RETRY: Duration = Duration::from_secs(3);
+/// The shortest time between two download-progress events.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Default)]
 pub struct SyncState {
@@ -157,6 +159,7 @@ async fn run(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
                 }
                 state.online.store(true, Ordering::Relaxed);
                 emit_status(&state, &app, &client);
+                crate::commands::live::close_projector(&app);
                 let _ = app.emit(EVENT_SESSION_ENDED, reason);
                 return;
             }
@@ -200,6 +203,9 @@ async fn round(state: &SyncState, app: &AppHandle, client: &Client) -> Result<bo
     tokio::pin!(sync);
     let mut total = (0u32, 0u64);
     let mut done: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    // Progress comes every 256 KB — hundreds a second on a LAN — and every status event
+    // makes the UI re-read: at most a few a second reach it.
+    let mut last_progress: Option<std::time::Instant> = None;
     loop {
         tokio::select! {
             r = &mut sync => {
@@ -215,6 +221,10 @@ async fn round(state: &SyncState, app: &AppHandle, client: &Client) -> Result<bo
                     SyncEvent::Blob { sha256, done: d, .. } => {
                         done.insert(sha256, d);
                         state.set_download(Some(DownloadProgress { files: total.0, done_bytes: done.values().sum(), total_bytes: total.1 }));
+                        if last_progress.is_some_and(|t| t.elapsed() < PROGRESS_EVERY) {
+                            continue;
+                        }
+                        last_progress = Some(std::time::Instant::now());
                     }
                     SyncEvent::BlobDone { .. } => { let _ = app.emit(EVENT_DATA_CHANGED, ()); }
                     _ => {}

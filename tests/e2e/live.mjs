@@ -160,6 +160,20 @@ try {
     await d1.keys('Enter');
     await waitFor('d2 follows to page 2', async () => (await (await $t(d2, 'scroller')).getAttribute('data-current-page')) === '2');
   });
+
+  await step('the speaker leaves the viewer: the presentation ends for the room', async () => {
+    await click(d2, '[data-testid="viewer-back"]', 'back at d2');
+    await waitFor('d2 sees the presentation', async () => (await $t(d2, 'live-presentation')).isExisting());
+    await click(d1, '[data-testid="viewer-back"]', 'back at d1');
+    await waitFor('the presentation gone at d2', async () => !(await (await $t(d2, 'live-presentation')).isExisting()));
+  });
+
+  await step('the chair signs out: the projector window closes', async () => {
+    const main = (await chair.getWindowHandles()).find((h) => h !== projector);
+    await chair.switchToWindow(main);
+    await click(chair, '[data-testid="logout"]', 'sign out');
+    await waitFor('one window left', async () => (await chair.getWindowHandles()).length === 1);
+  });
 } catch {
   failed = true;
 } finally {

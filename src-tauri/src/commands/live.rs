@@ -291,6 +291,14 @@ pub async fn present_stop(state: State<'_, App>, meeting_id: String) -> AppResul
     state.change(|c| Ok(c.present_stop(parse_id(&meeting_id)?)?))
 }
 
+/// Closes the projector window, if open: the user signed out, or the session ended (it
+/// would go on showing the meeting, and polling with whoever signs in next).
+pub fn close_projector<R: tauri::Runtime>(app: &impl Manager<R>) {
+    if let Some(w) = app.get_webview_window("projector") {
+        let _ = w.close();
+    }
+}
+
 /// Opens (or brings forward) the projector view of a meeting in its own window: the
 /// current item, the speaker with the timer, the result chart.
 #[tauri::command]

@@ -64,6 +64,7 @@ pub async fn login(
             "username and password are required",
         ));
     }
+    crate::commands::live::close_projector(&app);
     state.sync.stop();
     let client = Client::login(&state.root, &server, username.trim(), &password).await?;
     let client = Arc::new(client);
@@ -75,7 +76,8 @@ pub async fn login(
 
 #[tauri::command]
 #[instrument(skip_all, err)]
-pub async fn logout(state: State<'_, App>) -> AppResult<()> {
+pub async fn logout(app: AppHandle, state: State<'_, App>) -> AppResult<()> {
+    crate::commands::live::close_projector(&app);
     state.sync.stop();
     let client = state.client()?;
     state.set_client(None);
