@@ -42,6 +42,10 @@ enum Command {
         tls_cert: Option<PathBuf>,
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Serve plain HTTP on an address other than loopback (passwords and tokens then
+        /// cross the network in the clear: only behind a TLS proxy on a trusted link).
+        #[arg(long)]
+        insecure_http: bool,
         #[command(flatten)]
         media: MediaArgs,
     },
@@ -275,12 +279,20 @@ fn run() -> anyhow::Result<()> {
             listen,
             tls_cert,
             tls_key,
+            insecure_http,
             media,
         } => {
             let tls = match (tls_cert, tls_key) {
                 (Some(cert), Some(key)) => Some(Tls { cert, key }),
                 _ => None,
             };
+            if tls.is_none() && !listen.ip().is_loopback() && !insecure_http {
+                anyhow::bail!(
+                    "{listen} is reachable from the network: serve it with --tls-cert and --tls-key \
+                     (passwords and session tokens would cross it in the clear), or put a TLS proxy \
+                     in front and pass --insecure-http"
+                );
+            }
             let scheme = if tls.is_some() { "https" } else { "http" };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {

@@ -167,6 +167,10 @@ fn init_users_and_seed_from_the_command_line() {
     );
     let (ok, out) = server_cmd(&["audit", "verify"], &dir, None);
     assert!(ok, "{out}");
+
+    // Plain HTTP on the network would carry passwords in the clear.
+    let (ok, out) = server_cmd(&["serve", "--listen", "0.0.0.0:0"], &dir, None);
+    assert!(!ok && out.contains("--tls-cert"), "{out}");
 }
 
 /// An admin command run beside a running server leaves the temp file of an upload in
