@@ -32,7 +32,7 @@ use x509_cert::time::Time;
 use self::crypto::{DigestAlg, SigError, oid_name, verify_signature};
 use self::extract::SigDict;
 pub use self::trust::TrustStore;
-use self::trust::{Path_, build_path, display_name, name_attr};
+use self::trust::{Path_, build_path, display_name, key_usage, name_attr};
 use crate::PdfError;
 
 /// The verdict on one signature.
@@ -346,6 +346,13 @@ fn check(
         .clone();
     let subject = &signer_cert.tbs_certificate.subject;
     r.signer = name_attr(subject, rfc4519::CN);
+    // A key for encryption or TLS only does not sign documents.
+    if key_usage(&signer_cert).is_some_and(|ku| !ku.digital_signature() && !ku.non_repudiation()) {
+        return Err(invalid(format!(
+            "the certificate of \"{}\" is not for signing (its key usage allows neither digitalSignature nor nonRepudiation)",
+            display_name(subject)
+        )));
+    }
     r.organization = name_attr(subject, rfc4519::O);
 
     // 3. Digest of the signed ranges against messageDigest.

@@ -5,8 +5,8 @@ use std::path::Path;
 use const_oid::db::rfc4519;
 use der::{Decode, DecodePem, Encode};
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::BasicConstraints;
 use x509_cert::ext::pkix::name::DirectoryString;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::name::Name;
 
 use super::crypto::{SigError, verify_signature};
@@ -117,7 +117,7 @@ pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &Tru
             if cand.tbs_certificate.subject != *issuer_name || same_cert(cand, &current) {
                 continue;
             }
-            if !is_ca(cand) {
+            if !is_ca(cand, store) {
                 continue;
             }
             match verify_signature(
@@ -187,13 +187,14 @@ fn same_cert(a: &Certificate, b: &Certificate) -> bool {
     a == b
 }
 
-/// A certificate may issue others when it says cA=TRUE; a v1 certificate (no extensions)
-/// is accepted as a CA, as old roots are.
-fn is_ca(cert: &Certificate) -> bool {
+/// A certificate may issue others when it says cA=TRUE and, when it lists its key's
+/// uses, keyCertSign among them. A v1 certificate (no extensions) issues only when it is
+/// a trusted root itself, as old roots are.
+fn is_ca(cert: &Certificate, store: &TrustStore) -> bool {
     let Some(exts) = &cert.tbs_certificate.extensions else {
-        return true;
+        return store.roots().iter().any(|r| same_cert(r, cert));
     };
-    match exts
+    let ca = match exts
         .iter()
         .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_BASIC_CONSTRAINTS)
     {
@@ -201,7 +202,19 @@ fn is_ca(cert: &Certificate) -> bool {
             .map(|bc| bc.ca)
             .unwrap_or(false),
         None => false,
-    }
+    };
+    ca && key_usage(cert).is_none_or(|ku| ku.key_cert_sign())
+}
+
+/// The certificate's key usage extension, when it has one (a broken one allows nothing).
+pub(crate) fn key_usage(cert: &Certificate) -> Option<KeyUsage> {
+    let e = cert
+        .tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_KEY_USAGE)?;
+    Some(KeyUsage::from_der(e.extn_value.as_bytes()).unwrap_or(KeyUsage(Default::default())))
 }
 
 /// Value of the first attribute `oid` in a name (CN, O …).

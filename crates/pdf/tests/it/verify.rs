@@ -264,6 +264,18 @@ fn hostile_signed_files() {
     assert_eq!(r.signatures[1].bytes_after, 0);
     assert_eq!(r.signatures[1].signer, None);
 
+    // A certificate for encryption only, even under a trusted root, does not sign.
+    let r = hostile("encryption-key.pdf");
+    assert_eq!(r.signatures[0].verdict, Verdict::Invalid, "{r:#?}");
+    assert!(
+        r.signatures[0]
+            .why
+            .as_deref()
+            .unwrap()
+            .contains("not for signing"),
+        "{r:#?}"
+    );
+
     // Thousands of fields with one signature as their value: one signature, read once.
     let t0 = std::time::Instant::now();
     let r = hostile("many-fields.pdf");
