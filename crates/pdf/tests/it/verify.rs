@@ -264,6 +264,27 @@ fn hostile_signed_files() {
     assert_eq!(r.signatures[1].bytes_after, 0);
     assert_eq!(r.signatures[1].signer, None);
 
+    // Later revisions that change what a page shows while looking like allowed changes:
+    // the content stream named as the information dictionary; the page's annotations
+    // pointed at a new list holding a text box.
+    for (name, what) in [
+        ("info-hijack.pdf", "a stream"),
+        ("overlay-new-annots.pdf", "page 1"),
+    ] {
+        let r = hostile(name);
+        assert_eq!(
+            r.document,
+            DocumentVerdict::ModifiedAfterSigning,
+            "{name}: {r:#?}"
+        );
+        assert!(
+            r.signatures.iter().all(|s| s.verdict == Verdict::Valid),
+            "{name}"
+        );
+        let why = r.signatures[0].changed_after.as_deref().unwrap_or_default();
+        assert!(why.contains(what), "{name}: {why}");
+    }
+
     // A certificate for encryption only, even under a trusted root, does not sign.
     let r = hostile("encryption-key.pdf");
     assert_eq!(r.signatures[0].verdict, Verdict::Invalid, "{r:#?}");
@@ -282,6 +303,23 @@ fn hostile_signed_files() {
     assert_eq!(r.signatures.len(), 1, "{r:#?}");
     assert_eq!(r.signatures[0].verdict, Verdict::Valid);
     assert!(t0.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn validation_data_between_signatures_is_no_modification() {
+    // Long-term validation adds and updates the document security store between
+    // signatures: nothing a page shows.
+    let r = verify("dss-between-signatures.pdf");
+    assert_eq!(r.signatures.len(), 3);
+    assert!(
+        r.signatures.iter().all(|s| s.verdict == Verdict::Valid),
+        "{r:#?}"
+    );
+    assert!(
+        r.signatures.iter().all(|s| s.changed_after.is_none()),
+        "{r:#?}"
+    );
+    assert_eq!(r.document, DocumentVerdict::SignedUnmodified);
 }
 
 #[test]
