@@ -153,7 +153,7 @@ pub struct Throttle {
     window: Duration,
     base_lock: Duration,
     entries: Mutex<HashMap<String, Entry>>,
-    checks: tokio::sync::Semaphore,
+    checks: Arc<tokio::sync::Semaphore>,
 }
 
 struct Entry {
@@ -200,7 +200,7 @@ impl Throttle {
             window: Duration::from_secs(15 * 60),
             base_lock,
             entries: Mutex::new(HashMap::new()),
-            checks: tokio::sync::Semaphore::new(2 * cores),
+            checks: Arc::new(tokio::sync::Semaphore::new(2 * cores)),
         }
     }
 
@@ -258,10 +258,11 @@ impl Throttle {
         })
     }
 
-    /// A permit to check one password.
-    pub async fn check_permit(&self) -> tokio::sync::SemaphorePermit<'_> {
-        self.checks
-            .acquire()
+    /// A permit to check one password. The check holds it to its end, even when the
+    /// request that asked has gone (a dropped request does not stop a blocking task).
+    pub async fn check_permit(&self) -> tokio::sync::OwnedSemaphorePermit {
+        Arc::clone(&self.checks)
+            .acquire_owned()
             .await
             .expect("the password-check semaphore is never closed")
     }
@@ -347,6 +348,31 @@ fn validate_device(d: &DeviceInfo) -> ApiResult<()> {
     Ok(())
 }
 
+/// The client's address: the peer, or — when the peer is a trusted proxy — the last
+/// address in `X-Forwarded-For` that is not itself a trusted proxy (earlier entries are
+/// whatever the client claimed).
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+}
+
 fn throttled(wait: Duration) -> Response {
     let secs = wait.as_secs().max(1);
     let mut resp = ApiError::new(
@@ -365,10 +391,11 @@ fn throttled(wait: Duration) -> Response {
 pub async fn login(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     validate_device(&req.device)?;
-    let ip = peer.ip().to_string();
+    let ip = client_ip(peer.ip(), &headers, &app.config.trusted_proxies).to_string();
     let bad_credentials = || {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -396,6 +423,7 @@ pub async fn login(
     let password = req.password.clone();
     let checked =
         tokio::task::spawn_blocking(move || -> Result<Option<User>, crate::store::StoreError> {
+            let _permit = permit;
             match store.user_credentials(&username)? {
                 Some((user, hash)) if verify_password(&hash, &password) => Ok(Some(user)),
                 Some(_) => Ok(None),
@@ -407,7 +435,6 @@ pub async fn login(
             }
         })
         .await??;
-    drop(permit);
     let store = app.store.clone();
     let Some(user) = checked else {
         attempt.failed();
@@ -501,6 +528,22 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), a);
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_forwarded_address_counts() {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("x-forwarded-for", "1.2.3.4, 5.6.7.8".parse().unwrap());
+        // The proxy appends the address it saw: the last one; the first is the client's claim.
+        assert_eq!(client_ip(proxy, &h, &[proxy]).to_string(), "5.6.7.8");
+        // Anyone else's header is ignored.
+        let other: std::net::IpAddr = "9.9.9.9".parse().unwrap();
+        assert_eq!(client_ip(other, &h, &[proxy]), other);
+        assert_eq!(
+            client_ip(proxy, &axum::http::HeaderMap::new(), &[proxy]),
+            proxy
+        );
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct Config {
     pub heartbeat: Duration,
     pub login_max_failures: u32,
     pub login_lock: Duration,
+    /// Reverse proxies (TLS terminators) whose `X-Forwarded-For` names the client: the
+    /// login throttle counts per client address, not per proxy.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The SFU: media addresses, port range, public IP, ICE servers.
     pub video: phonghop_rtc::SfuConfig,
 }
@@ -57,6 +60,7 @@ impl Config {
             heartbeat: api::DEFAULT_HEARTBEAT,
             login_max_failures: 5,
             login_lock: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
             video: phonghop_rtc::SfuConfig::default(),
         }
     }

@@ -46,6 +46,10 @@ enum Command {
         /// cross the network in the clear: only behind a TLS proxy on a trusted link).
         #[arg(long)]
         insecure_http: bool,
+        /// A reverse proxy in front (repeatable): its `X-Forwarded-For` names the client,
+        /// so that failed logins are counted per client, not per proxy.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
         #[command(flatten)]
         media: MediaArgs,
     },
@@ -280,6 +284,7 @@ fn run() -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             insecure_http,
+            trusted_proxies,
             media,
         } => {
             let tls = match (tls_cert, tls_key) {
@@ -298,6 +303,7 @@ fn run() -> anyhow::Result<()> {
             rt.block_on(async move {
                 let mut config = Config::new(&data);
                 config.video.net = media.net();
+                config.trusted_proxies = trusted_proxies;
                 let server = phonghop_server::start(config, listen, tls).await?;
                 println!("PhòngHọp server listening on {scheme}://{}", server.addr);
                 let state = server.state.clone();

@@ -144,6 +144,35 @@ async fn guesses_sent_at_once_are_throttled_like_guesses_sent_one_by_one() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_failures_count_per_client() {
+    // The tests' requests come from 127.0.0.1, standing in for a TLS proxy.
+    let server =
+        TestServer::demo_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let anon = Api::anonymous(&server.url());
+    let login = |from: &'static str, password: &'static str| {
+        anon.request(reqwest::Method::POST, "/api/v1/sessions")
+            .header("x-forwarded-for", from)
+            .json(&login_body("daibieu06", password))
+            .send()
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            login("10.1.1.1", "doan-mo").await.unwrap().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        login("10.1.1.1", DEMO_PASSWORD).await.unwrap().status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client through the same proxy is not locked out by the guesser.
+    assert_eq!(
+        login("10.2.2.2", DEMO_PASSWORD).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
 async fn a_name_no_account_can_have_is_refused_and_not_kept() {
     let server = TestServer::demo().await;
     let anon = Api::anonymous(&server.url());
