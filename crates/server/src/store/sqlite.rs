@@ -445,15 +445,18 @@ const SOURCES: &[Source] = &[
     },
     Source {
         // A document public now may have confidential earlier versions: a viewer who
-        // gains confidential access learns of it again, with them.
+        // gains confidential access learns of it again, with them, and a secretary or
+        // admin who loses it (removed as a member) again, without them.
         sql: "SELECT max(d.seq, v.access_start,
                          CASE WHEN d.classification = 'confidential'
                                    OR EXISTS (SELECT 1 FROM document_versions dv WHERE dv.document_id = d.id
                                                 AND dv.classification = 'confidential')
-                              THEN coalesce(v.conf_start, 0) ELSE 0 END) AS eff,
+                              THEN max(coalesce(v.conf_start, 0), CASE WHEN x.removed = 1 THEN x.seq ELSE 0 END)
+                              ELSE 0 END) AS eff,
                      d.id, d.meeting_id, d.item_id, d.title, d.kind, d.classification, d.removed,
                      v.conf_start IS NOT NULL
               FROM documents d JOIN temp.vis v ON v.meeting_id = d.meeting_id
+              LEFT JOIN members x ON x.meeting_id = d.meeting_id AND x.user_id = ?2
               WHERE d.classification != 'confidential' OR v.conf_start IS NOT NULL",
         map: |conn, r| {
             let id: String = r.get(1)?;

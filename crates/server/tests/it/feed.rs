@@ -466,6 +466,20 @@ async fn a_confidential_version_stays_hidden_after_the_document_is_made_public()
         .expect("the document comes again to the new member");
     assert_eq!(seen["versions"].as_array().unwrap().len(), 3, "{seen}");
     assert_eq!(admin.get(&blob(&draft)).await.0, StatusCode::OK);
+
+    // Removed again, the admin gets it once more, without the draft.
+    let (_, cursor, _) = admin.pull(0, 5000).await;
+    let r = secretary
+        .ops(vec![json!({"type": "member.remove", "meeting_id": meeting["id"], "user_id": admin.user_id()})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let (changes, _, _) = admin.pull(cursor, 5000).await;
+    let seen = changes
+        .iter()
+        .find(|c| c["type"] == "document" && c["id"] == doc["id"])
+        .expect("the document comes again to the removed member");
+    assert_eq!(seen["versions"].as_array().unwrap().len(), 2, "{seen}");
+    assert_eq!(admin.get(&blob(&draft)).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
