@@ -225,6 +225,18 @@ fn trust_problems() {
         r.signatures[0].why
     );
 
+    // A root with a trusted root's name and another key (carried in the signature) is
+    // not that root: invalid, as pyHanko judges it too, whether forged or re-keyed.
+    let r = verify("rekeyed-root.pdf");
+    assert_eq!(r.signatures[0].verdict, Verdict::Invalid, "{r:#?}");
+    assert!(
+        r.signatures[0]
+            .why
+            .as_deref()
+            .unwrap()
+            .contains("did not sign it")
+    );
+
     // Nothing trusted: a good signature is only untrusted.
     let bytes = std::fs::read(fixtures().join("sig/pades-rsa.pdf")).unwrap();
     let r = verify_pdf(&bytes, &TrustStore::default()).unwrap();
