@@ -93,6 +93,9 @@ pub struct SignatureView {
     pub signing_time: Option<String>,
     /// Why the status is not `valid` (English detail).
     pub why: Option<String>,
+    /// This device checked the file itself; otherwise the verdict is the server's, from
+    /// the upload (the file is not here yet, or not checked against the current roots).
+    pub checked_here: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

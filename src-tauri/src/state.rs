@@ -131,9 +131,15 @@ impl App {
     /// the file (the client engine verifies each download against the trust roots), else
     /// what the server found on upload.
     pub fn signature_of(&self, client: &Client, doc: &Document) -> SignatureView {
-        match doc.current().map(|v| client.signature_of(v)) {
-            Some(Ok(s)) => view_of(&s),
-            _ => view_of(&SignatureSummary::NotChecked),
+        let Some(v) = doc.current() else {
+            return view_of(&SignatureSummary::NotChecked);
+        };
+        match client.cache.verdict(&v.sha256) {
+            Ok(Some(here)) => SignatureView {
+                checked_here: true,
+                ..view_of(&here)
+            },
+            _ => view_of(&v.signature),
         }
     }
 
@@ -178,6 +184,7 @@ fn view(
         organization: organization.cloned(),
         signing_time: signing_time.cloned(),
         why: why.cloned(),
+        checked_here: false,
     }
 }
 

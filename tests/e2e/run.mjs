@@ -104,6 +104,8 @@ try {
       return (await e.isExisting()) ? e.getText() : null;
     });
     if (signer !== SIGNER) throw new Error(`signer: ${signer}`);
+    // Downloaded and checked on this device: no "the server's check" note.
+    if (await (await $t(b, 'signature-source')).isExisting()) throw new Error('the verdict is not this device\'s');
     await badge.click();
   });
 

@@ -31,7 +31,12 @@ signing_time: string | null,
 /**
  * Why the status is not `valid` (English detail).
  */
-why: string | null, };
+why: string | null, 
+/**
+ * This device checked the file itself; otherwise the verdict is the server's, from
+ * the upload (the file is not here yet, or not checked against the current roots).
+ */
+checked_here: boolean, };
 
 export type DocumentView = { id: string, item_id: string, title: string, 
 /**

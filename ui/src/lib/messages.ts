@@ -172,6 +172,8 @@ export interface Dict {
   /** Why a signature has its status, in plain words (the engine's detail is technical). */
   signatureWhy: Record<SignatureStatus, string>;
   technicalDetail: string;
+  /** The badge shows the server's check, not this device's. */
+  signatureFromServer: string;
   docKinds: Record<string, string>;
   meetingStatus: Record<string, string>;
   classification: Record<string, string>;
@@ -420,6 +422,7 @@ export const vi: Dict = {
     unknown: 'Tài liệu chưa được kiểm tra chữ ký trên máy này.',
   },
   technicalDetail: 'Chi tiết kỹ thuật',
+  signatureFromServer: 'Kết quả kiểm tra của máy chủ khi tải lên; máy này chưa tự kiểm tra tệp.',
   docKinds: {
     proposal: 'Tờ trình',
     draft_resolution: 'Dự thảo nghị quyết',
@@ -679,6 +682,7 @@ export const en: Dict = {
     unknown: 'The signature has not been checked on this device yet.',
   },
   technicalDetail: 'Technical detail',
+  signatureFromServer: 'The server\'s check at upload; this device has not checked the file itself yet.',
   docKinds: {
     proposal: 'Proposal',
     draft_resolution: 'Draft resolution',

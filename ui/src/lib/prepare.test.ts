@@ -10,7 +10,7 @@ const doc = (id: string): OpenedDocument => ({
   sha256: id.repeat(64).slice(0, 64),
   classification: 'public',
   pages: [{ width: 595, height: 842 }],
-  signature: { status: 'unsigned', signer: null, organization: null, signing_time: null, why: null },
+  signature: { status: 'unsigned', signer: null, organization: null, signing_time: null, why: null, checked_here: true },
   watermark: null,
 });
 
