@@ -126,6 +126,15 @@ pub async fn usable_session(
             "the session has ended; log in again",
         ));
     };
+    if Timestamp::now_utc() - s.created_at > app.config.session_max_age {
+        let store = app.store.clone();
+        let h2 = hash.to_owned();
+        let _ = tokio::task::spawn_blocking(move || store.delete_session(&h2)).await;
+        app.caches.forget_session(hash);
+        return Err(ApiError::unauthenticated(
+            "the session has expired; log in again",
+        ));
+    }
     if s.user.disabled {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -47,6 +47,9 @@ pub struct Config {
     /// Reverse proxies (TLS terminators) whose `X-Forwarded-For` names the client: the
     /// login throttle counts per client address, not per proxy.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long a login lasts; then the device asks for the password again (its
+    /// outbox waits for that).
+    pub session_max_age: Duration,
     /// The SFU: media addresses, port range, public IP, ICE servers.
     pub video: phonghop_rtc::SfuConfig,
 }
@@ -61,6 +64,7 @@ impl Config {
             login_max_failures: 5,
             login_lock: Duration::from_secs(30),
             trusted_proxies: Vec::new(),
+            session_max_age: Duration::from_secs(30 * 24 * 3600),
             video: phonghop_rtc::SfuConfig::default(),
         }
     }

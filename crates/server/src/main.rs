@@ -50,6 +50,9 @@ enum Command {
         /// so that failed logins are counted per client, not per proxy.
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Days a login lasts before the device asks for the password again.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
+        session_days: u64,
         #[command(flatten)]
         media: MediaArgs,
     },
@@ -285,6 +288,7 @@ fn run() -> anyhow::Result<()> {
             tls_key,
             insecure_http,
             trusted_proxies,
+            session_days,
             media,
         } => {
             let tls = match (tls_cert, tls_key) {
@@ -304,6 +308,7 @@ fn run() -> anyhow::Result<()> {
                 let mut config = Config::new(&data);
                 config.video.net = media.net();
                 config.trusted_proxies = trusted_proxies;
+                config.session_max_age = std::time::Duration::from_secs(session_days * 24 * 3600);
                 let server = phonghop_server::start(config, listen, tls).await?;
                 println!("PhòngHọp server listening on {scheme}://{}", server.addr);
                 let state = server.state.clone();

@@ -72,6 +72,8 @@ pub struct SessionRecord {
     pub user: User,
     pub device_id: Id,
     pub device_revoked: bool,
+    /// When the user logged in.
+    pub created_at: phonghop_domain::Timestamp,
 }
 
 /// An uploaded blob's metadata.

@@ -1747,7 +1747,8 @@ impl Store for SqliteStore {
 
     fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
         let conn = self.reader();
-        let sql = "SELECT u.id, u.username, u.full_name, u.role, u.title, u.org_unit_id, u.disabled, s.device_id, d.revoked
+        let sql = "SELECT u.id, u.username, u.full_name, u.role, u.title, u.org_unit_id, u.disabled, s.device_id, d.revoked,
+                          s.created_at
                    FROM sessions s JOIN users u ON u.id = s.user_id
                    JOIN devices d ON d.id = s.device_id AND d.user_id = s.user_id
                    WHERE s.token_hash = ?1";
@@ -1757,6 +1758,7 @@ impl Store for SqliteStore {
                     user: user_from_row(r, 0)?,
                     device_id: parse_id(r.get(7)?)?,
                     device_revoked: r.get(8)?,
+                    created_at: parse_ts(r.get(9)?)?,
                 })
             })
             .optional()?)

@@ -217,6 +217,27 @@ async fn throttling_ends_after_the_lock() {
 }
 
 #[tokio::test]
+async fn a_session_ends_at_its_maximum_age() {
+    let server = TestServer::demo_with(|c| {
+        c.session_max_age = std::time::Duration::from_millis(1500);
+    })
+    .await;
+    let api = server.login("daibieu07").await;
+    assert_eq!(api.get("/api/v1/me").await.0, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1800)).await;
+    let (status, body) = api.get("/api/v1/me").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "unauthenticated");
+    assert!(
+        body["message"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
+    // Logging in again gives a new session.
+    let again = server.login("daibieu07").await;
+    assert_eq!(again.get("/api/v1/me").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn disabled_accounts_lose_their_sessions_and_cannot_log_in() {
     let server = TestServer::demo().await;
     let api = server.login("khach01").await;
