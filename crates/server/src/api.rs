@@ -215,6 +215,17 @@ async fn live_session(
     }
     let (video_tx, mut video_rx) = tokio::sync::mpsc::unbounded_channel::<ServerSignal>();
     let mut video = Signaling::new(app.video.clone(), who, video_tx);
+    // A guest's link seats one connection: a newer one (or the link's withdrawal)
+    // closes this one.
+    let claim = invite.as_deref().map(|t| app.guest_links.claim(t));
+    let kicked = claim.as_ref().map(|c| c.kicked.clone());
+    let kicked_wait = async {
+        match &kicked {
+            Some(n) => n.notified().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(kicked_wait);
     let mut heartbeat = tokio::time::interval(app.config.heartbeat);
     heartbeat.tick().await;
     // A burst of changes (a vote) says `changed` at once, then at most every
@@ -266,6 +277,15 @@ async fn live_session(
                     sent_cursor = cursor;
                 }
                 last_changed = tokio::time::Instant::now();
+            }
+            _ = &mut kicked_wait => {
+                let _ = socket
+                    .send(Message::Close(Some(axum::extract::ws::CloseFrame {
+                        code: axum::extract::ws::close_code::POLICY,
+                        reason: "this invitation was opened elsewhere or withdrawn".into(),
+                    })))
+                    .await;
+                break;
             }
             _ = heartbeat.tick() => {
                 // The socket lives no longer than its session: logged out, account

@@ -83,6 +83,8 @@ pub struct AppState {
     /// One video room per meeting.
     pub video: Arc<phonghop_rtc::Sfu>,
     pub caches: caches::Caches,
+    /// Guests connected now, one connection per invitation link.
+    pub guest_links: video::GuestLinks,
 }
 
 impl AppState {
@@ -154,6 +156,7 @@ pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
         live: watch::channel(cursor).0,
         hub: live::Hub::default(),
         caches: caches::Caches::default(),
+        guest_links: video::GuestLinks::default(),
     }))
 }
 
@@ -172,7 +175,11 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/opinions/{id}/export.xlsx", get(opinions::export_xlsx))
         .route(
             "/meetings/{id}/video/invitations",
-            post(video::create_invitation),
+            post(video::create_invitation).get(video::list_invitations),
+        )
+        .route(
+            "/meetings/{id}/video/invitations/{inv}",
+            axum::routing::delete(video::revoke_invitation),
         )
         .route("/meetings/{id}/video", get(video::room))
         .route("/video/invitations/{token}", get(video::get_invitation))

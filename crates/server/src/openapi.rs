@@ -290,7 +290,24 @@ fn video_path_parts(auth: &Value) -> Vec<Value> {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {
                     "name": {"type": "string", "maxLength": 80}, "valid_hours": {"type": "integer", "minimum": 1, "maximum": 720, "default": 48}}}}}},
                 "responses": with(json!({"201": {"description": "Invitation", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "id": {"type": "string", "description": "Names the invitation to list or withdraw it"},
                     "token": {"type": "string"}, "url": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}}}}}}), error_responses(&["400","401","403","404","422"]))
+            },
+            "get": {
+                "summary": "The meeting's guest links, newest first, and whether each guest is connected now (chair, secretary of the meeting, or admin). A link seats one connection: opening it again closes the connection before.",
+                "security": auth.clone(),
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                "responses": with(json!({"200": {"description": "Invitations", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "name": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}, "connected": {"type": "boolean"}}}}}}}}), error_responses(&["401","403"]))
+            }}
+        }),
+        json!({
+            "/meetings/{id}/video/invitations/{inv}": {"delete": {
+                "summary": "Withdraw a guest link: the page and the socket stop working, a connected guest leaves at once (chair, secretary of the meeting, or admin)",
+                "security": auth.clone(),
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+                               {"name": "inv", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": with(json!({"204": {"description": "Withdrawn"}}), error_responses(&["401","403","404"]))
             }}
         }),
         json!({

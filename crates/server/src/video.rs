@@ -72,6 +72,8 @@ pub struct InvitationRequest {
 
 #[derive(Debug, Serialize)]
 pub struct InvitationCreated {
+    /// Names the invitation to list or withdraw it (not a credential).
+    pub id: String,
     pub token: String,
     /// The guest page, relative to the server's address.
     pub url: String,
@@ -105,34 +107,164 @@ pub async fn create_invitation(
     let user = auth.user.clone();
     let token = new_token();
     let expires_at = Timestamp::now_utc() + Duration::from_secs(u64::from(hours) * 3600);
+    let id = token_hash(&token);
     let inv = VideoInvitation {
-        token_hash: token_hash(&token),
+        token_hash: id.clone(),
         meeting_id: meeting,
         name,
         created_by: user.id,
         expires_at,
     };
     tokio::task::spawn_blocking(move || {
-        let role = store.meeting_role(user.id, meeting)?;
-        let allowed = user.role == Role::Admin
-            || matches!(role, Some(MeetingRole::Chair | MeetingRole::Secretary));
-        if !allowed {
-            return Err(ApiError::forbidden(
-                "only the chair or the secretary of this meeting may invite guests",
-            ));
-        }
+        may_invite(store.as_ref(), &user, meeting)?;
         store.create_video_invitation(&inv)?;
-        Ok(())
+        Ok::<_, ApiError>(())
     })
     .await??;
     Ok((
         StatusCode::CREATED,
         ApiJson(InvitationCreated {
+            id,
             url: format!("/video/join/{token}"),
             token,
             expires_at,
         }),
     ))
+}
+
+/// The chair or secretary of the meeting, or an administrator.
+fn may_invite(
+    store: &dyn Store,
+    user: &phonghop_domain::User,
+    meeting: Id,
+) -> Result<(), ApiError> {
+    let role = store.meeting_role(user.id, meeting)?;
+    if user.role == Role::Admin || matches!(role, Some(MeetingRole::Chair | MeetingRole::Secretary))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only the chair or the secretary of this meeting may invite guests",
+        ))
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvitationView {
+    pub id: String,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: Timestamp,
+    /// The guest is connected now.
+    pub connected: bool,
+}
+
+/// `GET /api/v1/meetings/{id}/video/invitations`: the meeting's guest links.
+pub async fn list_invitations(
+    State(app): State<Arc<AppState>>,
+    auth: Authed,
+    Path(meeting): Path<Id>,
+) -> ApiResult<ApiJson<Vec<InvitationView>>> {
+    let store = app.store.clone();
+    let user = auth.user.clone();
+    let invs = tokio::task::spawn_blocking(move || {
+        may_invite(store.as_ref(), &user, meeting)?;
+        Ok::<_, ApiError>(store.video_invitations(meeting)?)
+    })
+    .await??;
+    Ok(ApiJson(
+        invs.into_iter()
+            .map(|i| InvitationView {
+                connected: app.guest_links.connected(&i.token_hash),
+                id: i.token_hash,
+                name: i.name,
+                expires_at: i.expires_at,
+            })
+            .collect(),
+    ))
+}
+
+/// `DELETE /api/v1/meetings/{id}/video/invitations/{inv}`: withdraws a guest link; a
+/// guest connected with it leaves at once.
+pub async fn revoke_invitation(
+    State(app): State<Arc<AppState>>,
+    auth: Authed,
+    Path((meeting, inv)): Path<(Id, String)>,
+) -> ApiResult<StatusCode> {
+    let store = app.store.clone();
+    let user = auth.user.clone();
+    let hash = inv.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        may_invite(store.as_ref(), &user, meeting)?;
+        Ok::<_, ApiError>(store.revoke_video_invitation(user.id, meeting, &hash)?)
+    })
+    .await??;
+    if !found {
+        return Err(ApiError::not_found("no such invitation for this meeting"));
+    }
+    app.guest_links.kick(&inv);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The guests connected now, by invitation: one connection per link. A link opened
+/// again (a reload, another window, someone it was passed on to) takes the place of the
+/// connection before, which is closed — so a link never seats more than one guest.
+#[derive(Default)]
+pub struct GuestLinks {
+    inner: std::sync::Mutex<std::collections::HashMap<String, (u64, Arc<tokio::sync::Notify>)>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+/// One guest connection's hold on its link; dropped when the connection ends.
+pub struct GuestClaim<'a> {
+    links: &'a GuestLinks,
+    hash: String,
+    id: u64,
+    /// Notified when the link is opened elsewhere or withdrawn.
+    pub kicked: Arc<tokio::sync::Notify>,
+}
+
+impl GuestLinks {
+    fn map(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (u64, Arc<tokio::sync::Notify>)>>
+    {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn claim(&self, token: &str) -> GuestClaim<'_> {
+        let hash = token_hash(token);
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let kicked = Arc::new(tokio::sync::Notify::new());
+        if let Some((_, before)) = self.map().insert(hash.clone(), (id, kicked.clone())) {
+            before.notify_one();
+        }
+        GuestClaim {
+            links: self,
+            hash,
+            id,
+            kicked,
+        }
+    }
+
+    pub fn kick(&self, hash: &str) {
+        if let Some((_, n)) = self.map().remove(hash) {
+            n.notify_one();
+        }
+    }
+
+    pub fn connected(&self, hash: &str) -> bool {
+        self.map().contains_key(hash)
+    }
+}
+
+impl Drop for GuestClaim<'_> {
+    fn drop(&mut self) {
+        let mut map = self.links.map();
+        if map.get(&self.hash).is_some_and(|(id, _)| *id == self.id) {
+            map.remove(&self.hash);
+        }
+    }
 }
 
 /// A valid (known, unexpired) invitation by its token.

@@ -200,6 +200,15 @@ pub trait Store: Send + Sync + 'static {
     fn create_video_invitation(&self, invitation: &VideoInvitation) -> StoreResult<()>;
     /// The invitation with this token hash, expired or not.
     fn video_invitation(&self, token_hash: &str) -> StoreResult<Option<VideoInvitation>>;
+    /// The meeting's invitations, newest first.
+    fn video_invitations(&self, meeting_id: Id) -> StoreResult<Vec<VideoInvitation>>;
+    /// Withdraws an invitation of the meeting; false when it has none by that hash.
+    fn revoke_video_invitation(
+        &self,
+        actor: Id,
+        meeting_id: Id,
+        token_hash: &str,
+    ) -> StoreResult<bool>;
 
     /// Appends to the hash-chained audit log.
     fn audit(&self, actor: &str, action: &str, detail: &serde_json::Value) -> StoreResult<()>;

@@ -2030,6 +2030,52 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn video_invitations(&self, meeting_id: Id) -> StoreResult<Vec<VideoInvitation>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT token_hash, name, created_by, expires_at FROM video_invitations
+             WHERE meeting_id = ?1 ORDER BY created_at DESC",
+        )?;
+        let rows = stmt.query_map([meeting_id.to_string()], |r| {
+            Ok(VideoInvitation {
+                token_hash: r.get(0)?,
+                meeting_id,
+                name: r.get(1)?,
+                created_by: parse_id(r.get(2)?)?,
+                expires_at: parse_ts(r.get(3)?)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn revoke_video_invitation(
+        &self,
+        actor: Id,
+        meeting_id: Id,
+        token_hash: &str,
+    ) -> StoreResult<bool> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let name: Option<String> = tx
+            .query_row(
+                "DELETE FROM video_invitations WHERE token_hash = ?1 AND meeting_id = ?2 RETURNING name",
+                params![token_hash, meeting_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(name) = name else {
+            return Ok(false);
+        };
+        append_audit(
+            &tx,
+            &actor.to_string(),
+            "video.uninvite",
+            &serde_json::json!({"meeting_id": meeting_id, "name": name}),
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     fn audit(&self, actor: &str, action: &str, detail: &serde_json::Value) -> StoreResult<()> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -104,8 +104,15 @@
       try { msg = JSON.parse(ev.data); } catch { return; }
       onMessage(msg).catch((e) => status(`Lỗi / Error: ${e.message || e}`, true));
     };
-    ws.onclose = () => {
-      if (!state.left) status("Mất kết nối máy chủ / Disconnected from the server", true);
+    ws.onclose = (ev) => {
+      if (state.left) return;
+      if (ev.code === 1008 && guestToken) {
+        status("Liên kết mời này đã được mở ở nơi khác hoặc đã bị thu hồi / This invitation link was opened elsewhere or withdrawn", true);
+      } else if (ev.code === 1008) {
+        status("Phiên làm việc đã kết thúc; vui lòng đăng nhập lại / The session has ended; please sign in again", true);
+      } else {
+        status("Mất kết nối máy chủ / Disconnected from the server", true);
+      }
     };
   }
 

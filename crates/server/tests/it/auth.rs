@@ -309,6 +309,8 @@ async fn the_openapi_document_describes_every_route() {
         ("/blobs/{sha256}", "put"),
         ("/openapi.json", "get"),
         ("/meetings/{id}/video/invitations", "post"),
+        ("/meetings/{id}/video/invitations", "get"),
+        ("/meetings/{id}/video/invitations/{inv}", "delete"),
         ("/meetings/{id}/video", "get"),
         ("/video/invitations/{token}", "get"),
     ] {

@@ -531,3 +531,85 @@ async fn a_guest_link_to_a_draft_meeting_opens_no_room() {
         Ok(_) => panic!("a guest entered a draft meeting's room"),
     }
 }
+
+/// Waits until the link's socket has been closed by the server.
+async fn closed(link: &mut phonghop_rtc::SignalLink) {
+    let end = tokio::time::timeout(T, async { while link.rx.recv().await.is_some() {} }).await;
+    assert!(end.is_ok(), "the socket stayed open");
+}
+
+#[tokio::test]
+async fn a_guest_link_seats_one_connection_and_can_be_withdrawn() {
+    let server = TestServer::demo().await;
+    let secretary = server.login("thuky").await;
+    let today = id_of(&today_meeting(&secretary).await);
+    let (status, inv) = secretary
+        .post(
+            &format!("/api/v1/meetings/{today}/video/invitations"),
+            json!({ "name": "Ông Trần Văn Khách" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let (id, token) = (inv["id"].as_str().unwrap(), inv["token"].as_str().unwrap());
+    let list = format!("/api/v1/meetings/{today}/video/invitations");
+    let connected = async |api: &Api| {
+        let (status, body) = api.get(&list).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id && i["connected"] == true)
+    };
+
+    let mut first = connect_live(&server.url(), None, Some(token))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + T;
+    while !connected(&secretary).await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the guest never showed as connected"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The link passed on: the newer connection takes the seat.
+    let mut second = connect_live(&server.url(), None, Some(token))
+        .await
+        .unwrap();
+    closed(&mut first).await;
+
+    // Only the meeting's chair, secretary or an admin see or withdraw its links.
+    let delegate = server.login("daibieu08").await;
+    assert_eq!(delegate.get(&list).await.0, StatusCode::FORBIDDEN);
+    let revoke = format!("{list}/{id}");
+    assert_eq!(
+        delegate
+            .call(reqwest::Method::DELETE, &revoke, None)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
+    let (status, _) = secretary.call(reqwest::Method::DELETE, &revoke, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    closed(&mut second).await;
+    assert_eq!(
+        Api::anonymous(&server.url())
+            .get(&format!("/api/v1/video/invitations/{token}"))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        connect_live(&server.url(), None, Some(token))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        secretary
+            .call(reqwest::Method::DELETE, &revoke, None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+}
