@@ -104,8 +104,9 @@ try {
       return (await e.isExisting()) ? e.getText() : null;
     });
     if (signer !== SIGNER) throw new Error(`signer: ${signer}`);
-    // Downloaded and checked on this device: no "the server's check" note.
-    if (await (await $t(b, 'signature-source')).isExisting()) throw new Error('the verdict is not this device\'s');
+    // Until this device has checked the file the details say the verdict is the
+    // server's; the round's check then replaces it.
+    await waitFor('the verdict checked on this device', async () => !(await (await $t(b, 'signature-source')).isExisting()));
     await badge.click();
   });
 
