@@ -360,6 +360,25 @@ async fn a_secretary_removed_from_a_meeting_drops_its_confidential_documents() {
     }
 }
 
+/// The secretary, the admin (who is no member of next week's meeting), that meeting, a
+/// public document of it as the admin sees it, and the admin's cursor.
+async fn public_document_next_week(server: &TestServer) -> (Api, Api, Value, Value, u64) {
+    let secretary = server.login("thuky").await;
+    let admin = server.login("admin").await;
+    let meeting = next_week_meeting(&secretary).await;
+    let (all, cursor, _) = admin.pull(0, 5000).await;
+    let doc = all
+        .iter()
+        .find(|c| {
+            c["type"] == "document"
+                && c["meeting_id"] == meeting["id"]
+                && c["classification"] == "public"
+        })
+        .expect("the admin sees next week's public documents")
+        .clone();
+    (secretary, admin, meeting, doc, cursor)
+}
+
 /// Uploads a new file (`seed` makes it unique) and attaches it as `doc`'s next version.
 async fn new_version(secretary: &Api, doc: &Value, classification: &str, seed: u64) -> String {
     let pdf = phonghop_testkit::big_pdf(40_000, seed);
@@ -382,19 +401,7 @@ async fn new_version(secretary: &Api, doc: &Value, classification: &str, seed: u
 #[tokio::test]
 async fn a_document_made_confidential_leaves_a_non_member_secretary() {
     let server = TestServer::demo().await;
-    let secretary = server.login("thuky").await;
-    let admin = server.login("admin").await;
-    let meeting = next_week_meeting(&secretary).await;
-    let (all, cursor, _) = admin.pull(0, 5000).await;
-    let doc = all
-        .iter()
-        .find(|c| {
-            c["type"] == "document"
-                && c["meeting_id"] == meeting["id"]
-                && c["classification"] == "public"
-        })
-        .expect("the admin sees next week's public documents")
-        .clone();
+    let (secretary, admin, _, doc, cursor) = public_document_next_week(&server).await;
     new_version(&secretary, &doc, "confidential", 7).await;
 
     let (changes, _, _) = admin.pull(cursor, 100).await;
@@ -416,19 +423,7 @@ async fn a_document_made_confidential_leaves_a_non_member_secretary() {
 #[tokio::test]
 async fn a_confidential_version_stays_hidden_after_the_document_is_made_public() {
     let server = TestServer::demo().await;
-    let secretary = server.login("thuky").await;
-    let admin = server.login("admin").await;
-    let meeting = next_week_meeting(&secretary).await;
-    let (all, _, _) = admin.pull(0, 5000).await;
-    let doc = all
-        .iter()
-        .find(|c| {
-            c["type"] == "document"
-                && c["meeting_id"] == meeting["id"]
-                && c["classification"] == "public"
-        })
-        .expect("the admin sees next week's public documents")
-        .clone();
+    let (secretary, admin, meeting, doc, _) = public_document_next_week(&server).await;
     let draft = new_version(&secretary, &doc, "confidential", 8).await;
     let published = new_version(&secretary, &doc, "public", 9).await;
 
