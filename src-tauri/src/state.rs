@@ -73,11 +73,12 @@ impl App {
         let Ok(kept) = client.cache.referenced_blobs() else {
             return;
         };
+        let kept: std::collections::HashSet<&str> = kept.iter().map(|k| k.as_str()).collect();
         let mut docs = lock(&self.docs);
         let gone: Vec<String> = docs
             .iter()
             .map(|(sha, _)| sha.clone())
-            .filter(|sha| !kept.iter().any(|k| k.as_str() == sha))
+            .filter(|sha| !kept.contains(sha.as_str()))
             .collect();
         for sha in gone {
             docs.pop(&sha);

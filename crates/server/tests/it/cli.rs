@@ -259,17 +259,20 @@ async fn an_admin_revokes_a_lost_tablet_and_resets_a_password() {
 
     // A leaked password: a new one ends every session, the old one no longer works.
     let leaked = server.login("daibieu04").await;
-    let (ok, out) = server_cmd(
-        &[
-            "user",
-            "password",
-            "--username",
-            "daibieu04",
-            "--password-stdin",
-        ],
-        &dir,
-        Some("mat-khau-moi-2026\n"),
-    );
+    let new_password = |input: &str| {
+        server_cmd(
+            &[
+                "user",
+                "password",
+                "--username",
+                "daibieu04",
+                "--password-stdin",
+            ],
+            &dir,
+            Some(input),
+        )
+    };
+    let (ok, out) = new_password("mat-khau-moi-2026\n");
     assert!(ok, "{out}");
     eventually("the old session ends", async || {
         leaked.get("/api/v1/me").await.0 == StatusCode::UNAUTHORIZED
@@ -278,17 +281,7 @@ async fn an_admin_revokes_a_lost_tablet_and_resets_a_password() {
     let anon = Api::anonymous(&server.url());
     assert!(anon.login("daibieu04", DEMO_PASSWORD).await.is_err());
     assert!(anon.login("daibieu04", "mat-khau-moi-2026").await.is_ok());
-    let (ok, out) = server_cmd(
-        &[
-            "user",
-            "password",
-            "--username",
-            "daibieu04",
-            "--password-stdin",
-        ],
-        &dir,
-        Some("ngan\n"),
-    );
+    let (ok, out) = new_password("ngan\n");
     assert!(!ok && out.contains("8 characters"), "{out}");
     let (ok, out) = server_cmd(&["audit", "verify"], &dir, None);
     assert!(ok, "{out}");

@@ -454,12 +454,15 @@ async fn a_confidential_version_stays_hidden_after_the_document_is_made_public()
         ])
         .await;
     assert_eq!(r[0]["status"], "accepted", "{r:?}");
-    let (changes, _, _) = admin.pull(cursor, 5000).await;
-    let seen = changes
-        .iter()
-        .find(|c| c["type"] == "document" && c["id"] == doc["id"])
-        .expect("the document comes again to the new member");
-    assert_eq!(seen["versions"].as_array().unwrap().len(), 3, "{seen}");
+    let versions_sent = async |since: u64, to: &str| {
+        let (changes, _, _) = admin.pull(since, 5000).await;
+        let seen = changes
+            .iter()
+            .find(|c| c["type"] == "document" && c["id"] == doc["id"])
+            .unwrap_or_else(|| panic!("the document does not come again to the {to}"));
+        seen["versions"].as_array().unwrap().len()
+    };
+    assert_eq!(versions_sent(cursor, "new member").await, 3);
     assert_eq!(admin.get(&blob(&draft)).await.0, StatusCode::OK);
 
     // Removed again, the admin gets it once more, without the draft.
@@ -468,12 +471,7 @@ async fn a_confidential_version_stays_hidden_after_the_document_is_made_public()
         .ops(vec![json!({"type": "member.remove", "meeting_id": meeting["id"], "user_id": admin.user_id()})])
         .await;
     assert_eq!(r[0]["status"], "accepted", "{r:?}");
-    let (changes, _, _) = admin.pull(cursor, 5000).await;
-    let seen = changes
-        .iter()
-        .find(|c| c["type"] == "document" && c["id"] == doc["id"])
-        .expect("the document comes again to the removed member");
-    assert_eq!(seen["versions"].as_array().unwrap().len(), 2, "{seen}");
+    assert_eq!(versions_sent(cursor, "removed member").await, 2);
     assert_eq!(admin.get(&blob(&draft)).await.0, StatusCode::NOT_FOUND);
 }
 
