@@ -387,6 +387,9 @@ pub struct StatusView {
     pub last_sync: Option<String>,
     #[ts(type = "number")]
     pub outbox: u64,
+    /// Of those, ballots and written opinions (signing out warns about them).
+    #[ts(type = "number")]
+    pub outbox_votes: u64,
     pub rejected: Vec<RejectedView>,
     pub download: Option<DownloadProgress>,
     /// Files that failed their check.

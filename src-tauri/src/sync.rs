@@ -54,6 +54,7 @@ impl SyncState {
             syncing: self.syncing.load(Ordering::Relaxed),
             last_sync: client.cache.meta("last_sync").ok().flatten(),
             outbox: client.cache.outbox_len().unwrap_or(0),
+            outbox_votes: client.cache.outbox_votes().unwrap_or(0),
             rejected,
             download: self
                 .download

@@ -111,7 +111,15 @@ try {
         return (await p.isExisting()) ? p : null;
       });
       if (!(await poll.getText()).includes(QUESTION)) throw new Error('another poll is open');
+      // A mis-tap is not a vote: the other option first, then this one, then the confirmation.
+      await click(b, `[data-testid="open-poll"] [data-testid="vote-option"][data-index="${1 - choice}"]`, 'the other option');
       await click(b, `[data-testid="open-poll"] [data-testid="vote-option"][data-index="${choice}"]`, 'an option');
+      const confirm = await $t(b, 'vote-confirm');
+      if (!(await confirm.getText()).includes(choice === 0 ? 'Tán thành' : 'Không tán thành')) {
+        throw new Error(`confirming: ${await confirm.getText()}`);
+      }
+      if (await (await $t(b, 'my-vote')).isExisting()) throw new Error('voted before the confirmation');
+      await click(b, '[data-testid="vote-confirm"]', 'the confirmation');
     }
     for (const b of [d1, d2]) {
       await waitFor('the ballot acknowledged', async () => (await (await $t(b, 'my-vote')).getAttribute('data-pending')) === 'false', 60000);

@@ -39,6 +39,21 @@ function documentTitle(b) {
   return b.execute(() => document.querySelector('[data-testid="document-title"]')?.textContent ?? '');
 }
 
+/** Draws a stroke with the pen on page QUERY_PAGE, `dy` pixels below the first one. */
+async function drawStroke(b, dy) {
+  await (await $t(b, 'tool-pen')).click();
+  const layer = await b.$(`[data-testid="page"][data-page="${QUERY_PAGE}"] [data-testid="page-layer"]`);
+  await b
+    .action('pointer', { parameters: { pointerType: 'mouse' } })
+    .move({ origin: layer, x: -120, y: -60 + dy })
+    .down()
+    .move({ origin: layer, x: -60, y: -20 + dy, duration: 100 })
+    .move({ origin: layer, x: 0, y: -40 + dy, duration: 100 })
+    .move({ origin: layer, x: 80, y: 10 + dy, duration: 100 })
+    .up()
+    .perform();
+}
+
 async function inkStrokes(b) {
   return (await b.$$('[data-testid="annotation"][data-kind="ink"]')).length;
 }
@@ -121,17 +136,7 @@ try {
   });
 
   await step('draw an ink stroke', async () => {
-    await (await $t(b, 'tool-pen')).click();
-    const layer = await b.$(`[data-testid="page"][data-page="${QUERY_PAGE}"] [data-testid="page-layer"]`);
-    await b
-      .action('pointer', { parameters: { pointerType: 'mouse' } })
-      .move({ origin: layer, x: -120, y: -60 })
-      .down()
-      .move({ origin: layer, x: -60, y: -20, duration: 100 })
-      .move({ origin: layer, x: 0, y: -40, duration: 100 })
-      .move({ origin: layer, x: 80, y: 10, duration: 100 })
-      .up()
-      .perform();
+    await drawStroke(b, 0);
     await waitFor('the stroke, saved', async () => (await inkStrokes(b)) === 1);
   });
 
@@ -201,7 +206,24 @@ try {
     await waitFor('the stroke', async () => (await inkStrokes(b)) === 1);
   });
 
-  await step('start the server: the stroke reaches it', async () => {
+  await step('offline, a second stroke waits; signing out warns and staying keeps the session', async () => {
+    await drawStroke(b, 120);
+    await waitFor('two strokes', async () => (await inkStrokes(b)) === 2);
+    await waitFor('one change queued', async () => (await (await $t(b, 'status-bar')).getAttribute('data-outbox')) === '1');
+    await (await $t(b, 'logout')).click();
+    const ask = await waitFor('the warning', async () => {
+      const a = await $t(b, 'logout-pending');
+      return (await a.isExisting()) ? a : null;
+    });
+    const text = await ask.getText();
+    if (!text.includes('còn 1 thay đổi chưa gửi')) throw new Error(`warning: ${text}`);
+    if (await (await $t(b, 'logout-pending-votes')).isExisting()) throw new Error('a stroke counted as a vote');
+    await (await $t(b, 'logout-stay')).click();
+    await waitFor('the warning gone', async () => !(await (await $t(b, 'logout-pending')).isExisting()));
+    if (!(await (await $t(b, 'scroller')).isExisting())) throw new Error('staying left the document');
+  });
+
+  await step('start the server: the strokes reach it', async () => {
     await server.start();
     await waitFor('online again with an empty outbox', async () => {
       const bar = await $t(b, 'status-bar');
@@ -210,7 +232,7 @@ try {
     const api = await server.api('daibieu01');
     await waitFor('the annotation on the server', async () => {
       const changes = await api.changes();
-      return changes.some((c) => c.type === 'annotation' && c.body.kind === 'ink' && c.page === QUERY_PAGE - 1);
+      return changes.filter((c) => c.type === 'annotation' && c.body.kind === 'ink' && c.page === QUERY_PAGE - 1).length === 2;
     });
   });
 
@@ -227,7 +249,7 @@ try {
     });
     if (r.results[0].status !== 'accepted') throw new Error(JSON.stringify(r));
     await waitFor('the new-version notice', async () => (await $t(b, 'new-version')).isExisting(), 60000);
-    if ((await inkStrokes(b)) !== 1) throw new Error('the stroke left the version it was drawn on');
+    if ((await inkStrokes(b)) !== 2) throw new Error('the strokes left the version they were drawn on');
     await (await $t(b, 'open-new-version')).click();
     await waitFor('the new version, without the old marks', async () =>
       !(await (await $t(b, 'new-version')).isExisting()) && (await inkStrokes(b)) === 0 &&

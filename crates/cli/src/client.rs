@@ -287,7 +287,10 @@ async fn run_async(cli: &Cli, cmd: &ClientCommand, root: &Path) -> Result<i32> {
                         .map(local)
                         .unwrap_or_else(|| "never".into())
                 );
-                println!("outbox:     {} change(s) waiting", s.outbox);
+                println!(
+                    "outbox:     {} change(s) waiting, {} of them vote(s)",
+                    s.outbox, s.outbox_votes
+                );
                 for r in &s.rejected {
                     println!(
                         "rejected:   {} {} — {} ({})",

@@ -291,6 +291,17 @@ impl Cache {
         )?)
     }
 
+    /// How many of the pending ops are votes (a ballot or a written opinion): the ones
+    /// that count only if they reach the server in time.
+    pub fn outbox_votes(&self) -> Result<u64, ClientError> {
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM outbox WHERE state = 'pending'
+               AND json_extract(json, '$.op.type') IN ('ballot.cast', 'opinion.answer')",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Records the server's answers: acknowledged ops leave the outbox; rejected ones
     /// stay with their reason. Returns how many were rejected.
     pub fn record_results(&self, results: &[OpResult]) -> Result<usize, ClientError> {

@@ -217,6 +217,9 @@ pub struct Client {
     push_lock: tokio::sync::Mutex<()>,
 }
 
+/// How long a logout waits for the outbox to be sent before it goes on without.
+pub const LOGOUT_PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+
 /// What `status` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
@@ -227,6 +230,8 @@ pub struct Status {
     pub logged_in: bool,
     pub cursor: u64,
     pub outbox: u64,
+    /// Of those, ballots and written opinions.
+    pub outbox_votes: u64,
     pub rejected: Vec<RejectedOp>,
     pub blob_errors: Vec<BlobError>,
     pub last_sync: Option<String>,
@@ -325,10 +330,19 @@ impl Client {
         }
     }
 
-    /// Forgets the token, then ends the session on the server when it can be reached
-    /// (in that order: a slow or closed server never leaves the user signed in). The
-    /// cache stays for the next login of the same user.
+    /// Sends what waits in the outbox (one try, at most [`LOGOUT_PUSH_TIMEOUT`]), forgets
+    /// the token, then ends the session on the server when it can be reached (a slow or
+    /// closed server never leaves the user signed in). What could not be sent stays in
+    /// this profile's outbox, with the cache, for the next login of the same user.
     pub async fn logout(self) -> Result<(), ClientError> {
+        if self.cache.outbox_len()? > 0 {
+            let once = sync::Retry {
+                attempts: 1,
+                ..Default::default()
+            };
+            // Unreachable, refused or slow: the ops stay queued, the logout goes on.
+            let _ = tokio::time::timeout(LOGOUT_PUSH_TIMEOUT, self.push_with(&None, once)).await;
+        }
         self.forget_session()?;
         let reached = self.api.logout().await;
         match reached {
@@ -373,6 +387,7 @@ impl Client {
             logged_in: self.logged_in(),
             cursor: self.cache.cursor()?,
             outbox: self.cache.outbox_len()?,
+            outbox_votes: self.cache.outbox_votes()?,
             rejected: self.cache.rejected()?,
             blob_errors: self.cache.blob_errors()?,
             last_sync: self.cache.meta("last_sync")?,

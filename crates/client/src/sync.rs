@@ -137,7 +137,7 @@ impl Client {
         self.push_with(&events, Retry::default()).await
     }
 
-    async fn push_with(
+    pub(crate) async fn push_with(
         &self,
         events: &Events,
         retry: Retry,

@@ -109,7 +109,11 @@ export type StatusView = { online: boolean, syncing: boolean,
 /**
  * RFC 3339 (UTC) of the last complete sync.
  */
-last_sync: string | null, outbox: number, rejected: Array<RejectedView>, download: DownloadProgress | null, 
+last_sync: string | null, outbox: number, 
+/**
+ * Of those, ballots and written opinions (signing out warns about them).
+ */
+outbox_votes: number, rejected: Array<RejectedView>, download: DownloadProgress | null, 
 /**
  * Files that failed their check.
  */

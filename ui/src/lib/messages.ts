@@ -11,6 +11,12 @@ export interface Dict {
   login: string;
   loggingIn: string;
   logout: string;
+  logoutPendingTitle: string;
+  logoutPending: string;
+  logoutPendingVotes: string;
+  logoutAnyway: string;
+  stay: string;
+  loggingOut: string;
   language: string;
   meetings: string;
   all: string;
@@ -119,6 +125,9 @@ export interface Dict {
   voteNow: string;
   youVoted: string;
   votePending: string;
+  confirmVote: string;
+  confirmVoteHint: string;
+  chooseAgain: string;
   voteSent: string;
   cannotVote: string;
   ballots: string;
@@ -188,6 +197,14 @@ export const vi: Dict = {
   login: 'Đăng nhập',
   loggingIn: 'Đang đăng nhập…',
   logout: 'Đăng xuất',
+  logoutPendingTitle: 'Còn thay đổi chưa gửi lên máy chủ',
+  logoutPending:
+    'Máy này còn {n} thay đổi chưa gửi. Khi đăng xuất, máy sẽ thử gửi ngay; nếu chưa gửi được, chúng vẫn được giữ trên máy này và tự gửi khi bạn đăng nhập lại trên máy này.',
+  logoutPendingVotes:
+    'Trong đó có {n} phiếu biểu quyết hoặc ý kiến: phiếu chỉ được tính nếu đến máy chủ trước khi hết thời gian cho phép.',
+  logoutAnyway: 'Vẫn đăng xuất',
+  stay: 'Ở lại',
+  loggingOut: 'Đang gửi và đăng xuất…',
   language: 'Ngôn ngữ',
   meetings: 'Cuộc họp',
   all: 'Tất cả',
@@ -295,6 +312,9 @@ export const vi: Dict = {
   voteNow: 'Mời đại biểu biểu quyết',
   youVoted: 'Bạn đã biểu quyết: {choice}',
   votePending: 'Phiếu đã ghi nhận trên máy, chờ gửi lên máy chủ',
+  confirmVote: 'Xác nhận: {choice}',
+  confirmVoteHint: 'Phiếu đã gửi không thể sửa.',
+  chooseAgain: 'Chọn lại',
   voteSent: 'Máy chủ đã nhận phiếu',
   cannotVote: 'Bạn không có quyền biểu quyết trong cuộc họp này',
   ballots: '{cast} phiếu',
@@ -448,6 +468,14 @@ export const en: Dict = {
   login: 'Sign in',
   loggingIn: 'Signing in…',
   logout: 'Sign out',
+  logoutPendingTitle: 'Changes not yet sent to the server',
+  logoutPending:
+    'This device has {n} change(s) not yet sent. Signing out tries to send them now; whatever cannot be sent stays on this device and is sent when you sign in here again.',
+  logoutPendingVotes:
+    '{n} of them are ballots or written opinions: a ballot counts only if it reaches the server before the time allowed runs out.',
+  logoutAnyway: 'Sign out anyway',
+  stay: 'Stay',
+  loggingOut: 'Sending and signing out…',
   language: 'Language',
   meetings: 'Meetings',
   all: 'All',
@@ -555,6 +583,9 @@ export const en: Dict = {
   voteNow: 'Please vote',
   youVoted: 'You voted: {choice}',
   votePending: 'Cast on this device; waiting to reach the server',
+  confirmVote: 'Confirm: {choice}',
+  confirmVoteHint: 'A ballot cannot be changed once cast.',
+  chooseAgain: 'Choose again',
   voteSent: 'The server has your ballot',
   cannotVote: 'You do not vote in this meeting',
   ballots: '{cast} ballots',

@@ -322,3 +322,57 @@ async fn a_rebuild_keeps_what_this_device_knows_of_its_secret_ballots() {
     assert_eq!(mine.choices, Some(vec![1]), "the rebuild forgot the choice");
     assert!(mine.cast_at.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logging_out_sends_the_queued_ballot_and_keeps_what_cannot_be_sent() {
+    let mut server = TestServer::demo().await;
+    let (_r1, chair) = client(&server, "chutoa").await;
+    let (r2, sent) = client(&server, "daibieu05").await;
+    let (r3, kept) = client(&server, "daibieu06").await;
+    let meeting = chair.meetings().unwrap()[1].id;
+    let poll = chair
+        .poll_create(
+            meeting,
+            None,
+            PollSpec::motion("Thông qua chương trình", PollKind::Open),
+        )
+        .unwrap();
+    chair.poll_open(poll).unwrap();
+    chair.push(None).await.unwrap();
+    sent.sync(None).await.unwrap();
+    kept.sync(None).await.unwrap();
+
+    // Voted, then signed out before the app's push ran: the logout sends it.
+    sent.vote(poll, vec![0], None).unwrap();
+    let s = sent.status().await.unwrap();
+    assert_eq!((s.outbox, s.outbox_votes), (1, 1));
+    sent.logout().await.unwrap();
+    assert!(Client::open_current(r2.path()).is_err(), "still signed in");
+    chair.sync(None).await.unwrap();
+    assert_eq!(chair.poll_view(poll).unwrap().poll.tally.cast, 1);
+
+    // The server is down: the logout still ends (the token is forgotten), and the ballot
+    // stays queued in the profile for the same user's next login.
+    kept.vote(poll, vec![1], None).unwrap();
+    server.stop().await;
+    let started = std::time::Instant::now();
+    kept.logout().await.unwrap();
+    assert!(
+        started.elapsed() <= phonghop_client::LOGOUT_PUSH_TIMEOUT + Duration::from_secs(2),
+        "the logout waited {:?}",
+        started.elapsed()
+    );
+    server.restart().await;
+    let again = Client::login(r3.path(), &server.url(), "daibieu06", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.cache.outbox_votes().unwrap(),
+        1,
+        "the ballot was dropped"
+    );
+    again.sync(None).await.unwrap();
+    assert_eq!(again.cache.outbox_len().unwrap(), 0);
+    chair.sync(None).await.unwrap();
+    assert_eq!(chair.poll_view(poll).unwrap().poll.tally.cast, 2);
+}
