@@ -23,8 +23,8 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
 use const_oid::db::{rfc4519, rfc5911, rfc5912};
-use der::asn1::OctetString;
-use der::{Decode, Encode, Reader, SliceReader};
+use der::asn1::{AnyRef, OctetString};
+use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber, Tagged};
 use serde::Serialize;
 use x509_cert::Certificate;
 use x509_cert::time::Time;
@@ -394,10 +394,13 @@ fn check(
         ));
     }
 
-    // 4. The signature over the signed attributes (DER SET OF, as signed).
-    let signed = signed_attrs
-        .to_der()
-        .map_err(|e| invalid(format!("signed attributes: {e}")))?;
+    // 4. The signature over the signed attributes, as the signer sent them.
+    let signed = match signed_attrs_as_sent(ci.content.value()) {
+        Some(bytes) => bytes,
+        None => signed_attrs
+            .to_der()
+            .map_err(|e| invalid(format!("signed attributes: {e}")))?,
+    };
     let alg_name = match verify_signature(
         &signer_cert.tbs_certificate.subject_public_key_info,
         &si.signature_algorithm,
@@ -443,6 +446,38 @@ fn check(
         }
     }
     Ok(())
+}
+
+/// The signed attributes exactly as the signer sent them, tagged as the SET OF they were
+/// signed as (RFC 5652 §5.4), from the SignedData's content octets. The decoded
+/// `SetOfVec` sorts its elements, so its re-encoding differs from what was signed
+/// whenever a signer did not send DER's order; pyHanko checks the bytes as sent too.
+fn signed_attrs_as_sent(signed_data: &[u8]) -> Option<Vec<u8>> {
+    fn elements(content: &[u8]) -> Option<Vec<AnyRef<'_>>> {
+        let mut r = SliceReader::new(content).ok()?;
+        let mut out = Vec::new();
+        while !r.is_finished() {
+            out.push(AnyRef::decode(&mut r).ok()?);
+        }
+        Some(out)
+    }
+    // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
+    //   certificates [0] OPTIONAL, crls [1] OPTIONAL, signerInfos SET OF SignerInfo }
+    let signer_infos = *elements(signed_data)?.last()?;
+    let [signer_info] = elements(signer_infos.value())?[..] else {
+        return None;
+    };
+    // SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm,
+    //   signedAttrs [0] IMPLICIT SET OF Attribute OPTIONAL, ... }
+    let attrs = *elements(signer_info.value())?.get(3)?;
+    let tagged = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N0,
+    };
+    if attrs.tag() != tagged {
+        return None;
+    }
+    AnyRef::new(Tag::Set, attrs.value()).ok()?.to_der().ok()
 }
 
 /// Checks the ByteRange and returns the two signed ranges and the decoded gap (/Contents).

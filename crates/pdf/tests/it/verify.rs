@@ -188,6 +188,20 @@ fn tampering_is_reported_with_reasons() {
 }
 
 #[test]
+fn signed_attributes_are_checked_as_sent_not_in_der_order() {
+    // The signer sent (and signed) its attributes unsorted; re-encoding them sorted
+    // would call a genuine signature invalid.
+    let r = verify("unsorted-attributes.pdf");
+    assert_eq!(
+        r.signatures[0].verdict,
+        Verdict::Valid,
+        "{:?}",
+        r.signatures[0].why
+    );
+    assert_eq!(r.document, DocumentVerdict::SignedUnmodified);
+}
+
+#[test]
 fn trust_problems() {
     let r = verify("untrusted.pdf");
     assert_eq!(r.signatures[0].verdict, Verdict::Untrusted);
