@@ -75,13 +75,15 @@ impl Signaling {
         let Some(s) = &self.session else {
             return false;
         };
-        if self.sfu.admits(&self.who, s.meeting_id()).await == Some(s.role()) {
-            return false;
-        }
-        let _ = self.out.send(ServerSignal::error(
-            SignalErrorCode::Forbidden,
-            "your place in this meeting has changed: join again",
-        ));
+        let (code, why) = match self.sfu.admits(&self.who, s.meeting_id()).await {
+            Ok(role) if role == s.role() => return false,
+            Ok(_) => (
+                SignalErrorCode::Forbidden,
+                "your place in this meeting has changed: join again".to_owned(),
+            ),
+            Err(refused) => refused,
+        };
+        let _ = self.out.send(ServerSignal::error(code, why));
         self.close().await;
         true
     }

@@ -51,10 +51,19 @@ pub struct Identity {
 }
 
 /// Decides who may enter a meeting's room, and in which role (the membership hook:
-/// the server answers from its store; tests may admit everyone).
+/// the server answers from its store; tests may admit everyone). A refusal says why,
+/// in words for the participant.
 #[async_trait::async_trait]
 pub trait Admission: Send + Sync + 'static {
-    async fn admit(&self, who: &Identity, meeting: Uuid) -> Option<PeerRole>;
+    async fn admit(&self, who: &Identity, meeting: Uuid) -> SignalResult<PeerRole>;
+}
+
+/// The refusal of someone who is neither a member nor an invited guest.
+pub fn not_admitted() -> (SignalErrorCode, String) {
+    (
+        SignalErrorCode::Forbidden,
+        "only members of this meeting and invited guests may join its video".into(),
+    )
 }
 
 /// Admits everyone, in one role (native tests, the benchmark).
@@ -62,8 +71,8 @@ pub struct AdmitAll(pub PeerRole);
 
 #[async_trait::async_trait]
 impl Admission for AdmitAll {
-    async fn admit(&self, _who: &Identity, _meeting: Uuid) -> Option<PeerRole> {
-        Some(self.0)
+    async fn admit(&self, _who: &Identity, _meeting: Uuid) -> SignalResult<PeerRole> {
+        Ok(self.0)
     }
 }
 
@@ -102,7 +111,7 @@ pub struct SfuStats {
     pub peer_connections: AtomicU64,
 }
 
-type SignalResult<T> = Result<T, (SignalErrorCode, String)>;
+pub type SignalResult<T> = Result<T, (SignalErrorCode, String)>;
 
 /// Remote ICE candidates one participant may send (browsers send a handful per
 /// connection; renegotiations reuse them).
@@ -161,12 +170,7 @@ impl Sfu {
         meeting: Uuid,
         out: mpsc::UnboundedSender<ServerSignal>,
     ) -> SignalResult<Session> {
-        let Some(role) = self.admission.admit(&who, meeting).await else {
-            return Err((
-                SignalErrorCode::Forbidden,
-                "only members of this meeting and invited guests may join its video".into(),
-            ));
-        };
+        let role = self.admission.admit(&who, meeting).await?;
         let room = {
             let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
             rooms
@@ -216,8 +220,8 @@ impl Sfu {
         })
     }
 
-    /// What admission says now about `who` in `meeting` (None: no longer admitted).
-    pub async fn admits(&self, who: &Identity, meeting: Uuid) -> Option<PeerRole> {
+    /// What admission says now about `who` in `meeting` (Err: no longer admitted, and why).
+    pub async fn admits(&self, who: &Identity, meeting: Uuid) -> SignalResult<PeerRole> {
         self.admission.admit(who, meeting).await
     }
 

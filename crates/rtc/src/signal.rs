@@ -241,6 +241,8 @@ pub enum SignalErrorCode {
     NotJoined,
     AlreadyJoined,
     NotFound,
+    /// The meeting has ended: its room is closed.
+    MeetingEnded,
     BadRequest,
     /// The SDP or candidate could not be applied.
     Negotiation,

@@ -8,9 +8,10 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use phonghop_domain::{ErrorCode, Id, MeetingRole, Role, Timestamp};
+use phonghop_domain::{ErrorCode, Id, MeetingRole, MeetingStatus, Role, Timestamp};
+use phonghop_rtc::sfu::SignalResult;
 use phonghop_rtc::signal::ParticipantInfo;
-use phonghop_rtc::{Admission, Identity, PeerRole, Sfu};
+use phonghop_rtc::{Admission, Identity, PeerRole, Sfu, SignalErrorCode};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -19,40 +20,55 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::store::{Store, VideoInvitation};
 
 /// Members of a published meeting join in their meeting role; a guest joins the one
-/// meeting their invitation names.
+/// meeting their invitation names. Nobody joins once the meeting has ended, and whoever
+/// is still in its room leaves at the next recheck.
 pub struct StoreAdmission {
     pub store: Arc<dyn Store>,
 }
 
 #[async_trait::async_trait]
 impl Admission for StoreAdmission {
-    async fn admit(&self, who: &Identity, meeting: Id) -> Option<PeerRole> {
-        match who.user_id {
-            Some(user) => {
-                let store = self.store.clone();
-                let role = tokio::task::spawn_blocking(move || store.meeting_role(user, meeting))
-                    .await
-                    .ok()?
-                    .ok()??;
-                Some(match role {
-                    MeetingRole::Chair => PeerRole::Chair,
-                    MeetingRole::Secretary => PeerRole::Secretary,
-                    MeetingRole::Member => PeerRole::Member,
-                    MeetingRole::Guest => PeerRole::Guest,
-                })
-            }
+    async fn admit(&self, who: &Identity, meeting: Id) -> SignalResult<PeerRole> {
+        let store = self.store.clone();
+        let user = who.user_id;
+        let looked_up = tokio::task::spawn_blocking(move || {
+            let role = match user {
+                Some(user) => store.meeting_role(user, meeting)?,
+                None => None,
+            };
+            Ok::<_, crate::store::StoreError>((role, store.meeting_brief(meeting)?))
+        })
+        .await;
+        let (role, brief) = match looked_up {
+            Ok(Ok(found)) => found,
+            Ok(Err(e)) => return Err(could_not_check(e)),
+            Err(e) => return Err(could_not_check(e)),
+        };
+        let role = match (user, role) {
+            (Some(_), Some(MeetingRole::Chair)) => PeerRole::Chair,
+            (Some(_), Some(MeetingRole::Secretary)) => PeerRole::Secretary,
+            (Some(_), Some(MeetingRole::Member)) => PeerRole::Member,
+            (Some(_), Some(MeetingRole::Guest)) => PeerRole::Guest,
             // A guest only into a published meeting (an admin may invite to a draft).
-            None if who.invited_to == Some(meeting) => {
-                let store = self.store.clone();
-                tokio::task::spawn_blocking(move || store.meeting_brief(meeting))
-                    .await
-                    .ok()?
-                    .ok()??;
-                Some(PeerRole::Guest)
-            }
-            None => None,
+            (None, _) if who.invited_to == Some(meeting) && brief.is_some() => PeerRole::Guest,
+            _ => return Err(phonghop_rtc::sfu::not_admitted()),
+        };
+        match brief {
+            Some(b) if b.status == MeetingStatus::Ended => Err((
+                SignalErrorCode::MeetingEnded,
+                "the meeting has ended: its video room is closed".into(),
+            )),
+            Some(_) => Ok(role),
+            None => Err(phonghop_rtc::sfu::not_admitted()),
         }
     }
+}
+
+fn could_not_check(e: impl std::fmt::Display) -> (SignalErrorCode, String) {
+    (
+        SignalErrorCode::Internal,
+        format!("the server could not check your place in the meeting: {e}"),
+    )
 }
 
 pub fn sfu(config: &phonghop_rtc::SfuConfig, store: Arc<dyn Store>) -> Arc<Sfu> {
@@ -117,6 +133,16 @@ pub async fn create_invitation(
     };
     tokio::task::spawn_blocking(move || {
         may_invite(store.as_ref(), &user, meeting)?;
+        if store
+            .meeting_brief(meeting)?
+            .is_some_and(|b| b.status == MeetingStatus::Ended)
+        {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                "the meeting has ended: its video room is closed",
+            ));
+        }
         store.create_video_invitation(&inv)?;
         Ok::<_, ApiError>(())
     })

@@ -16,13 +16,17 @@ struct ByName;
 
 #[async_trait::async_trait]
 impl Admission for ByName {
-    async fn admit(&self, who: &Identity, _meeting: Uuid) -> Option<PeerRole> {
+    async fn admit(
+        &self,
+        who: &Identity,
+        _meeting: Uuid,
+    ) -> phonghop_rtc::sfu::SignalResult<PeerRole> {
         if who.name.starts_with("khach-la") {
-            None
+            Err(phonghop_rtc::sfu::not_admitted())
         } else if who.name.starts_with("chu-toa") {
-            Some(PeerRole::Chair)
+            Ok(PeerRole::Chair)
         } else {
-            Some(PeerRole::Member)
+            Ok(PeerRole::Member)
         }
     }
 }

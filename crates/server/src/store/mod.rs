@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    Change, ChangesPage, Id, MeetingRole, OpEnvelope, OpResult, OpinionStats, OrgUnit, Role,
-    Sha256, SignatureSummary, Timestamp, User,
+    Change, ChangesPage, Id, MeetingRole, MeetingStatus, OpEnvelope, OpResult, OpinionStats,
+    OrgUnit, Role, Sha256, SignatureSummary, Timestamp, User,
 };
 
 pub use sqlite::SqliteStore;
@@ -135,6 +135,7 @@ pub struct MeetingBrief {
     pub starts_at: Timestamp,
     /// Agenda item titles, in order.
     pub agenda: Vec<String>,
+    pub status: MeetingStatus,
 }
 
 pub trait Store: Send + Sync + 'static {

@@ -1953,14 +1953,15 @@ impl Store for SqliteStore {
 
     fn meeting_brief(&self, meeting: Id) -> StoreResult<Option<MeetingBrief>> {
         let conn = self.reader();
-        let head: Option<(String, String, String)> = conn
+        let head: Option<(String, String, String, String)> = conn
             .query_row(
-                "SELECT title, room, starts_at FROM meetings WHERE id = ?1 AND published_seq IS NOT NULL",
+                "SELECT title, room, starts_at, status FROM meetings
+                 WHERE id = ?1 AND published_seq IS NOT NULL",
                 [meeting.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((title, room, starts_at)) = head else {
+        let Some((title, room, starts_at, status)) = head else {
             return Ok(None);
         };
         let mut stmt = conn.prepare_cached(
@@ -1975,6 +1976,7 @@ impl Store for SqliteStore {
             room,
             starts_at: parse_ts(starts_at)?,
             agenda,
+            status: from_text(status)?,
         }))
     }
 

@@ -327,8 +327,10 @@
         break;
       case "video.error":
         state.errors.push(msg);
-        if (msg.code === "forbidden") {
-          status("Bạn không có quyền tham gia cuộc họp này / You may not join this meeting", true);
+        if (msg.code === "forbidden" || msg.code === "meeting_ended") {
+          status(msg.code === "meeting_ended"
+            ? "Cuộc họp đã kết thúc / The meeting has ended"
+            : "Bạn không có quyền tham gia cuộc họp này / You may not join this meeting", true);
           $("join").disabled = true;
           $("leave").disabled = true;
           for (const t of state.local ? state.local.getTracks() : []) t.stop();

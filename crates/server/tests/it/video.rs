@@ -449,6 +449,55 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
     until_room_size(&secretary, today, 0).await;
 }
 
+/// Once the meeting has ended its room closes: those in it leave within a heartbeat and
+/// nobody joins again, member or guest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_meeting_closes_its_video_room() {
+    let server = TestServer::demo_with(|c| c.heartbeat = Duration::from_millis(300)).await;
+    let secretary = server.login("thuky").await;
+    let delegate = server.login("daibieu04").await;
+    let today = id_of(&today_meeting(&secretary).await);
+    let quiet = ParticipantOptions {
+        video: false,
+        audio: false,
+        ..Default::default()
+    };
+    let _member = join(&server, &delegate, today, quiet.clone())
+        .await
+        .expect("member joins");
+    let early_link = guest_link(&server, &secretary, today, "Ông Trần Văn Khách").await;
+    let late_link = guest_link(&server, &secretary, today, "Bà Lê Thị Khách").await;
+    let _guest = NativeParticipant::join(early_link, today, None, quiet.clone())
+        .await
+        .expect("guest joins");
+    until_room_size(&secretary, today, 2).await;
+
+    let r = secretary
+        .ops(vec![
+            json!({"type": "meeting.status", "meeting_id": today, "status": "ended"}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    until_room_size(&secretary, today, 0).await;
+    for attempt in [
+        join(&server, &delegate, today, quiet.clone()).await,
+        NativeParticipant::join(late_link, today, None, quiet).await,
+    ] {
+        match attempt {
+            Err(ParticipantError::Refused(SignalErrorCode::MeetingEnded, _)) => {}
+            Err(e) => panic!("expected meeting_ended, got {e}"),
+            Ok(_) => panic!("joined the video of an ended meeting"),
+        }
+    }
+    let (status, body) = secretary
+        .post(
+            &format!("/api/v1/meetings/{today}/video/invitations"),
+            json!({ "name": "Ông Khách Muộn" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
 /// A participant cannot dodge the chair's mute by declaring its microphone as another
 /// source: an audio track is a microphone, whatever the client says.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
