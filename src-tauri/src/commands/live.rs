@@ -257,7 +257,7 @@ pub async fn poll_close(state: State<'_, App>, id: String) -> AppResult<()> {
 /// Casts this user's ballot: option indexes from 0. Signed by this device's key; counts
 /// if it reaches the server before the deadline.
 #[tauri::command]
-#[instrument(skip(state), err)]
+#[instrument(skip(state, choices), err)]
 pub async fn vote(state: State<'_, App>, poll_id: String, choices: Vec<u32>) -> AppResult<()> {
     state.change(|c| {
         let poll = c.find_poll(&poll_id)?;

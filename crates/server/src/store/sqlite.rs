@@ -971,6 +971,9 @@ fn apply_one(
                 "UPDATE meetings SET status = ?2, seq = ?3 WHERE id = ?1",
                 params![meeting_id.to_string(), to_text(status), s],
             )?;
+            if *status == MeetingStatus::Ended {
+                touched.extend(live::close_open_polls(conn, *meeting_id, now(), s)?);
+            }
         }
         Op::ItemAdd {
             item_id,

@@ -652,6 +652,34 @@ fn close_poll(conn: &Connection, poll_id: Id, closed_at: Timestamp, s: u64) -> R
     Ok(())
 }
 
+/// Ending a meeting closes its polls still open (at their own deadline when that came
+/// first): no ballot reaches an ended meeting except within a poll's grace.
+pub(super) fn close_open_polls(
+    conn: &Connection,
+    meeting: Id,
+    at: Timestamp,
+    s: u64,
+) -> Result<Vec<Touched>, OpError> {
+    let open: Vec<(String, Option<String>)> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, closes_at FROM polls WHERE meeting_id = ?1 AND status = 'open'",
+        )?;
+        let rows = stmt.query_map([meeting.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut touched = Vec::new();
+    for (id, closes_at) in open {
+        let closed_at = match closes_at {
+            Some(c) => parse_ts(c)?.min(at),
+            None => at,
+        };
+        let id = parse_id(id)?;
+        close_poll(conn, id, closed_at, s)?;
+        touched.push(Touched::Poll(id));
+    }
+    Ok(touched)
+}
+
 /// The timer: closes open polls whose duration ran out.
 pub(super) fn close_due_polls(conn: &Connection, now: Timestamp) -> Result<Vec<Touched>, OpError> {
     let due: Vec<(String, String)> = {
@@ -974,6 +1002,14 @@ pub(super) fn apply(
                 );
             }
             if let AttendanceState::Proxy { to, .. } = state {
+                // The chair records attendance and votes: a proxy to themselves must come
+                // from the member (or be recorded by the secretary), never be taken.
+                if *user_id != actor.id && *to == actor.id {
+                    return reject(
+                        ErrorCode::Forbidden,
+                        "a proxy to you is given by the member themselves or recorded by the secretary",
+                    );
+                }
                 let entries = roster(conn, *meeting_id)?;
                 if let Err(why) = Roster::new(&entries).check_proxy(*user_id, *to) {
                     return reject(ErrorCode::Conflict, why);

@@ -254,6 +254,26 @@ async fn attendance_proxies_count_once_and_do_not_chain() {
         .await;
     assert_eq!(status(&r[0]), ("rejected", "conflict"));
     assert!(r[0]["message"].as_str().unwrap().contains("chain"), "{r:?}");
+    // The chair records attendance but cannot take a member's proxy for themselves.
+    let chair = server.login("chutoa").await;
+    let d7 = server.login("daibieu07").await;
+    let take = set(&d7, json!({"status": "proxy", "to": chair.user_id()}));
+    let r = chair.ops(vec![take.clone()]).await;
+    assert_eq!(status(&r[0]), ("rejected", "forbidden"));
+    let r = chair
+        .ops(vec![set(
+            &d7,
+            json!({"status": "proxy", "to": d[4].user_id()}),
+        )])
+        .await;
+    assert_eq!(status(&r[0]), ("accepted", ""), "{r:?}");
+    let r = secretary.ops(vec![take]).await;
+    assert_eq!(status(&r[0]), ("accepted", ""), "{r:?}");
+    let away = set(&d7, json!({"status": "absent", "reason": "Ốm"}));
+    assert_eq!(
+        status(&secretary.ops(vec![away]).await[0]),
+        ("accepted", "")
+    );
 
     let poll = open_poll(
         &secretary,

@@ -419,6 +419,27 @@ async fn an_offline_ballot_counts_until_close_plus_grace_and_is_refused_after_wi
 }
 
 #[tokio::test]
+async fn ending_the_meeting_closes_its_open_polls() {
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let poll = open_poll(&secretary, &meeting, motion("Biểu quyết còn mở", "open")).await;
+    let voters = delegates(&server, 2).await;
+    assert_eq!(voters[0].vote(poll, &[0]).await["status"], "accepted");
+    let r = secretary
+        .ops(vec![
+            json!({"type": "meeting.status", "meeting_id": meeting["id"], "status": "ended"}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let p = poll_in_feed(&secretary, poll).await;
+    assert_eq!(p["status"], "closed");
+    assert_eq!(p["result"]["count"]["cast"], 1);
+    // Days later, nobody votes in it.
+    rejected(&voters[1].vote(poll, &[1]).await, "deadline_passed");
+    assert_eq!(poll_in_feed(&secretary, poll).await["tally"]["cast"], 1);
+}
+
+#[tokio::test]
 async fn a_poll_with_a_duration_closes_by_itself() {
     let server = TestServer::demo().await;
     let (secretary, meeting) = today(&server).await;
