@@ -121,6 +121,13 @@ impl PollSpec {
         if self.kind == PollKind::Secret && self.allow_recast {
             return Err("a secret ballot cannot be changed: nothing links it to its voter".into());
         }
+        // Counts published at the close, then moved by one late ballot, would show how
+        // that one voter voted.
+        if self.kind == PollKind::Secret && self.grace_seconds > 0 {
+            return Err(
+                "a secret ballot takes no late ballots (grace 0): one arriving after the count was shown would reveal its vote".into(),
+            );
+        }
         if self.grace_seconds > MAX_GRACE_SECONDS {
             return Err(format!("grace is at most {MAX_GRACE_SECONDS} s"));
         }
@@ -363,6 +370,16 @@ mod tests {
             ..PollSpec::motion("Bỏ phiếu kín", PollKind::Secret)
         };
         assert!(secret_recast.validate().is_err());
+        let secret_grace = PollSpec {
+            grace_seconds: 10,
+            ..PollSpec::motion("Bỏ phiếu kín", PollKind::Secret)
+        };
+        assert!(
+            secret_grace
+                .validate()
+                .unwrap_err()
+                .contains("late ballots")
+        );
         let one_option = PollSpec {
             options: vec!["Có".into()],
             ..ok.clone()

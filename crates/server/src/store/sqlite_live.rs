@@ -593,8 +593,10 @@ fn to_json_text<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-/// Decides a closed poll from its ballots and the meeting's attendance now, and stores
-/// the result (and, for a secret poll, the counts).
+/// Decides a closed poll from its ballots and the meeting's attendance at the close, and
+/// stores the result (and, for a secret poll, the counts). A ballot arriving within the
+/// grace decides it again over the members and presence frozen at the close: attendance
+/// recorded after the close does not move a result already announced.
 fn store_result(conn: &Connection, poll_id: Id, p: &PollRow, s: u64) -> rusqlite::Result<()> {
     let votes = if p.spec.kind == PollKind::Secret {
         let mut votes = vec![0u32; p.spec.options.len()];
@@ -614,12 +616,21 @@ fn store_result(conn: &Connection, poll_id: Id, p: &PollRow, s: u64) -> rusqlite
             .clone()
             .unwrap_or_else(|| vec![0; p.spec.options.len()])
     };
-    let entries = roster(conn, p.meeting_id)?;
-    let summary = Roster::new(&entries).summary();
+    let at_close: Option<String> = conn
+        .prepare_cached("SELECT result FROM polls WHERE id = ?1")?
+        .query_row([poll_id.to_string()], |r| r.get(0))?;
+    let (members, present) = match at_close.map(from_json::<PollResult>).transpose()? {
+        Some(r) => (r.count.members, r.count.present),
+        None => {
+            let entries = roster(conn, p.meeting_id)?;
+            let summary = Roster::new(&entries).summary();
+            (summary.members, summary.present)
+        }
+    };
     let count = Count {
-        members: summary.members,
+        members,
         // Everyone whose ballot was received was there for the vote.
-        present: summary.present.max(p.cast),
+        present: present.max(p.cast),
         cast: p.cast,
         votes: votes.clone(),
     };

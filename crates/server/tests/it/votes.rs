@@ -419,6 +419,53 @@ async fn an_offline_ballot_counts_until_close_plus_grace_and_is_refused_after_wi
 }
 
 #[tokio::test]
+async fn a_late_ballot_is_counted_over_the_attendance_at_the_close() {
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let mut spec = motion("Biểu quyết có phiếu đến muộn", "open");
+    spec["grace_seconds"] = json!(30);
+    let poll = open_poll(&secretary, &meeting, spec).await;
+    let voters = delegates(&server, 5).await;
+    let set = |v: &Api, state: Value| {
+        json!({"type": "attendance.set", "meeting_id": meeting["id"],
+        "user_id": v.user_id(), "state": state})
+    };
+    // Two in the room do not vote.
+    for v in &voters[3..] {
+        let r = v.ops(vec![set(v, json!({"status": "in_room"}))]).await;
+        assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    }
+    assert_eq!(voters[0].vote(poll, &[0]).await["status"], "accepted");
+    assert_eq!(voters[1].vote(poll, &[0]).await["status"], "accepted");
+    let offline = voters[2].ballot_op(
+        poll,
+        voters[2].user_id(),
+        &[1],
+        phonghop_domain::Timestamp::now_utc(),
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    close_poll(&secretary, poll).await;
+    let at_close = poll_in_feed(&secretary, poll).await["result"]["count"].clone();
+
+    assert!(at_close["present"].as_u64().unwrap() >= 4, "{at_close}");
+
+    // After the close, the two who did not vote are recorded as gone; then the late
+    // ballot arrives.
+    for v in &voters[3..] {
+        let gone = set(v, json!({"status": "absent", "reason": "Về sớm"}));
+        let r = secretary.ops(vec![gone]).await;
+        assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    }
+    assert_eq!(voters[2].ops(vec![offline]).await[0]["status"], "accepted");
+    let count = poll_in_feed(&secretary, poll).await["result"]["count"].clone();
+    assert_eq!(count["cast"], 3);
+    assert_eq!(count["votes"], json!([2, 1, 0]));
+    assert_eq!(count["members"], at_close["members"]);
+    let present = at_close["present"].as_u64().unwrap().max(3);
+    assert_eq!(count["present"], present, "at the close: {at_close}");
+}
+
+#[tokio::test]
 async fn ending_the_meeting_closes_its_open_polls() {
     let server = TestServer::demo().await;
     let (secretary, meeting) = today(&server).await;
