@@ -204,6 +204,14 @@ impl Sfu {
             participants: others.iter().map(|p| p.info()).collect(),
             ice_servers: self.config.net.ice_servers.clone(),
         });
+        // Still muted by the chair from an earlier connection: say so at once.
+        for (source, by) in room.muted_for(&peer.who) {
+            let _ = peer.out.send(ServerSignal::Muted {
+                source,
+                muted: true,
+                by,
+            });
+        }
         room.broadcast_except(
             peer.id,
             ServerSignal::ParticipantJoined {
@@ -431,6 +439,18 @@ struct Room {
     /// Smoothed loudness (0 silent … 127 loudest) and when it was last heard.
     levels: Mutex<HashMap<Uuid, (f32, Instant)>>,
     speaker: Mutex<Option<Uuid>>,
+    /// The chair's mutes, by who (not by connection): leaving and joining again, or
+    /// publishing the microphone anew, does not undo them. Source → the chair's name.
+    chair_muted: Mutex<HashMap<String, HashMap<Source, String>>>,
+}
+
+/// Whom the chair's mute sticks to: the account, or a guest's invitation and name.
+fn mute_key(who: &Identity) -> String {
+    match (who.user_id, who.invited_to) {
+        (Some(user), _) => format!("user:{user}"),
+        (None, Some(meeting)) => format!("guest:{meeting}:{}", who.name),
+        (None, None) => format!("anonymous:{}", who.name),
+    }
 }
 
 impl Room {
@@ -440,6 +460,7 @@ impl Room {
             peers: Mutex::new(HashMap::new()),
             levels: Mutex::new(HashMap::new()),
             speaker: Mutex::new(None),
+            chair_muted: Mutex::new(HashMap::new()),
         });
         let weak = Arc::downgrade(&room);
         tokio::spawn(async move {
@@ -460,6 +481,16 @@ impl Room {
 
     fn len(&self) -> usize {
         self.peers.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// The sources the chair has muted for `who`, with the chair's name.
+    fn muted_for(&self, who: &Identity) -> HashMap<Source, String> {
+        self.chair_muted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&mute_key(who))
+            .cloned()
+            .unwrap_or_default()
     }
 
     fn peers(&self) -> Vec<Arc<Peer>> {
@@ -797,6 +828,10 @@ impl Peer {
             .copied()
             .filter(|s| s.is_audio() == audio)
             .unwrap_or_else(|| Source::from_track_id(&track_id, audio));
+        let muted = self
+            .room
+            .upgrade()
+            .is_some_and(|room| room.muted_for(&self.who).contains_key(&source));
         let published = Arc::new(Published {
             id: format!("{}:{}", self.id, source.as_str()),
             owner: self.id,
@@ -807,7 +842,7 @@ impl Peer {
             codec: Mutex::new(None),
             layers: Mutex::new(Vec::new()),
             downstreams: RwLock::new(Vec::new()),
-            muted: AtomicBool::new(false),
+            muted: AtomicBool::new(muted),
             closed: AtomicBool::new(false),
             last_pli: Mutex::new(None),
             stats: self
@@ -850,6 +885,15 @@ impl Peer {
     }
 
     fn set_muted(&self, source: Source, muted: bool, by: &str) {
+        if let Some(room) = self.room.upgrade() {
+            let mut all = room.chair_muted.lock().unwrap_or_else(|e| e.into_inner());
+            let mine = all.entry(mute_key(&self.who)).or_default();
+            if muted {
+                mine.insert(source, by.to_owned());
+            } else {
+                mine.remove(&source);
+            }
+        }
         let tracks: Vec<Arc<Published>> = self
             .published
             .lock()

@@ -217,8 +217,60 @@ async fn the_chairs_mute_takes_effect_and_members_cannot_mute() {
     .await
     .expect("refused");
     chair_mutes_and_the_sfu_drops(&chair, &b).await;
-    chair.leave().await.expect("leave");
+
+    // Leaving and joining again (a new connection, a new microphone track) does not
+    // undo the chair's mute; the chair's unmute does.
     b.leave().await.expect("leave");
+    let meeting = id_of(&today_meeting(&server.login("chutoa").await).await);
+    let again = join(
+        &server,
+        &server.login("daibieu02").await,
+        meeting,
+        ParticipantOptions {
+            obey_moderation: false,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("rejoins");
+    again
+        .wait_for("the notice on joining", T, |v| {
+            v.muted_by_chair.get("microphone") == Some(&true)
+        })
+        .await
+        .expect("told at once");
+    let (cam, mic) = (
+        track(&again, Source::Camera),
+        track(&again, Source::Microphone),
+    );
+    chair
+        .wait_received("the camera after rejoining", T, |t| {
+            t.track == cam && t.frames > 10
+        })
+        .await
+        .expect("the chair sees B again");
+    assert!(
+        again.sent_packets_of(Source::Microphone) > 20,
+        "B keeps sending"
+    );
+    assert_eq!(
+        chair.received().get(&mic).map_or(0, |t| t.packets),
+        0,
+        "rejoining undid the chair's mute"
+    );
+    chair.send(ClientSignal::Mute {
+        participant: again.id().expect("joined"),
+        source: Source::Microphone,
+        muted: false,
+    });
+    chair
+        .wait_received("the microphone, unmuted", T, |t| {
+            t.track == mic && t.packets > 10
+        })
+        .await
+        .expect("unmuted");
+    chair.leave().await.expect("leave");
+    again.leave().await.expect("leave");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
