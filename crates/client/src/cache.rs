@@ -322,6 +322,15 @@ impl Cache {
                         "UPDATE outbox SET state = 'rejected', code = ?2, message = ?3 WHERE op_id = ?1",
                         params![r.id.to_string(), serde_json::to_value(code).ok().and_then(|v| v.as_str().map(str::to_owned)), message],
                     )?;
+                    // A refused ballot is not the vote: forget its choice here, or the
+                    // server's copy of the counted one (which in a secret poll carries no
+                    // choice) would show this device's refused choice as "yours".
+                    tx.execute(
+                        "DELETE FROM ballots WHERE (poll_id, voter_id) IN (
+                            SELECT json_extract(json, '$.op.poll_id'), json_extract(json, '$.op.voter_id')
+                            FROM outbox WHERE op_id = ?1 AND json_extract(json, '$.op.type') = 'ballot.cast')",
+                        [r.id.to_string()],
+                    )?;
                 }
             }
         }
