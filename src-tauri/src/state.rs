@@ -124,7 +124,20 @@ impl App {
                 "the local file does not match its name; it will be fetched again",
             ));
         }
-        lock(&self.docs).put(v.sha256.to_string(), opened.clone());
+        let mut docs = lock(&self.docs);
+        // Access may have gone while PDFium opened the file: a round that closed the
+        // documents no longer referenced ran before this one was in the list.
+        if !client
+            .cache
+            .referenced_blobs()
+            .is_ok_and(|kept| kept.contains(&v.sha256))
+        {
+            return Err(AppError::new(
+                Code::NotFound,
+                "this document is no longer available to you",
+            ));
+        }
+        docs.put(v.sha256.to_string(), opened.clone());
         Ok(opened)
     }
 
