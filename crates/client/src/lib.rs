@@ -218,7 +218,10 @@ pub struct Client {
 }
 
 /// How long a logout waits for the outbox to be sent before it goes on without.
-pub const LOGOUT_PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+pub const LOGOUT_PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a logout waits for the server to end the session (the token is forgotten on
+/// this device whatever the answer).
+pub const LOGOUT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// What `status` shows.
 #[derive(Debug, Clone, Serialize)]
@@ -330,12 +333,14 @@ impl Client {
         }
     }
 
-    /// Sends what waits in the outbox (one try, at most [`LOGOUT_PUSH_TIMEOUT`]), forgets
-    /// the token, then ends the session on the server when it can be reached (a slow or
-    /// closed server never leaves the user signed in). What could not be sent stays in
-    /// this profile's outbox, with the cache, for the next login of the same user.
+    /// Forgets the token on disk first (closing the app mid-logout, or a slow or closed
+    /// server, never leaves the user signed in), then sends what waits in the outbox with
+    /// the token still in memory (one try, at most [`LOGOUT_PUSH_TIMEOUT`]), then ends the
+    /// session on the server when it can be reached. What could not be sent stays in this
+    /// profile's outbox, with the cache, for the next login of the same user.
     pub async fn logout(self) -> Result<(), ClientError> {
-        if self.cache.outbox_len()? > 0 {
+        self.forget_session()?;
+        if self.cache.outbox_len().map_or(true, |n| n > 0) {
             let once = sync::Retry {
                 attempts: 1,
                 ..Default::default()
@@ -343,8 +348,13 @@ impl Client {
             // Unreachable, refused or slow: the ops stay queued, the logout goes on.
             let _ = tokio::time::timeout(LOGOUT_PUSH_TIMEOUT, self.push_with(&None, once)).await;
         }
-        self.forget_session()?;
-        let reached = self.api.logout().await;
+        let reached = tokio::time::timeout(LOGOUT_CALL_TIMEOUT, self.api.logout())
+            .await
+            .unwrap_or_else(|_| {
+                Err(ClientError::Offline(
+                    "the server did not answer the logout in time".into(),
+                ))
+            });
         match reached {
             Ok(()) | Err(ClientError::Offline(_)) | Err(ClientError::SessionEnded) => Ok(()),
             Err(e) => Err(e),

@@ -81,6 +81,8 @@ impl Signaling {
                 SignalErrorCode::Forbidden,
                 "your place in this meeting has changed: join again".to_owned(),
             ),
+            // The check itself failed (the store did not answer): stay until it can say.
+            Err((SignalErrorCode::Internal, _)) => return false,
             Err(refused) => refused,
         };
         let _ = self.out.send(ServerSignal::error(code, why));

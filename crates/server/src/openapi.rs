@@ -291,7 +291,7 @@ fn video_path_parts(auth: &Value) -> Vec<Value> {
                     "name": {"type": "string", "maxLength": 80}, "valid_hours": {"type": "integer", "minimum": 1, "maximum": 720, "default": 48}}}}}},
                 "responses": with(json!({"201": {"description": "Invitation", "content": {"application/json": {"schema": {"type": "object", "properties": {
                     "id": {"type": "string", "description": "Names the invitation to list or withdraw it"},
-                    "token": {"type": "string"}, "url": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}}}}}}), error_responses(&["400","401","403","404","422"]))
+                    "token": {"type": "string"}, "url": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}}}}}}), error_responses(&["400","401","403","404","409","422"]))
             },
             "get": {
                 "summary": "The meeting's guest links, newest first, and whether each guest is connected now (chair, secretary of the meeting, or admin). A link seats one connection: opening it again closes the connection before.",

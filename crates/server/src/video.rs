@@ -65,9 +65,10 @@ impl Admission for StoreAdmission {
 }
 
 fn could_not_check(e: impl std::fmt::Display) -> (SignalErrorCode, String) {
+    tracing::error!(error = %e, "video admission: the store did not answer");
     (
         SignalErrorCode::Internal,
-        format!("the server could not check your place in the meeting: {e}"),
+        "the server could not check your place in the meeting; try again".into(),
     )
 }
 

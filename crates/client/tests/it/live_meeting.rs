@@ -324,6 +324,44 @@ async fn a_rebuild_keeps_what_this_device_knows_of_its_secret_ballots() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_secret_ballot_refused_on_one_device_is_not_shown_as_the_vote() {
+    let server = TestServer::demo().await;
+    let (_r1, chair) = client(&server, "chutoa").await;
+    let (_r2, laptop) = client(&server, "daibieu09").await;
+    let (_r3, tablet) = client(&server, "daibieu09").await;
+    let meeting = chair.meetings().unwrap()[1].id;
+    let secret = chair
+        .poll_create(
+            meeting,
+            None,
+            PollSpec::motion("Bầu phó trưởng ban", PollKind::Secret),
+        )
+        .unwrap();
+    chair.poll_open(secret).unwrap();
+    chair.sync(None).await.unwrap();
+    laptop.sync(None).await.unwrap();
+    tablet.sync(None).await.unwrap();
+
+    // The laptop votes while offline; the tablet votes the other way and gets there first.
+    laptop.vote(secret, vec![1], None).unwrap();
+    tablet.vote(secret, vec![0], None).unwrap();
+    assert_eq!(tablet.push(None).await.unwrap(), (1, 0));
+    assert_eq!(laptop.sync(None).await.unwrap().rejected, 1);
+    laptop.sync(None).await.unwrap();
+    let shown = laptop.poll_view(secret).unwrap().my_ballot;
+    assert!(shown.is_some(), "the counted ballot is not shown as cast");
+    assert_eq!(
+        shown.unwrap().choices,
+        None,
+        "the laptop shows its refused choice as the vote"
+    );
+    assert_eq!(
+        tablet.poll_view(secret).unwrap().my_ballot.unwrap().choices,
+        Some(vec![0])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn logging_out_sends_the_queued_ballot_and_keeps_what_cannot_be_sent() {
     let mut server = TestServer::demo().await;
     let (_r1, chair) = client(&server, "chutoa").await;
@@ -351,17 +389,30 @@ async fn logging_out_sends_the_queued_ballot_and_keeps_what_cannot_be_sent() {
     chair.sync(None).await.unwrap();
     assert_eq!(chair.poll_view(poll).unwrap().poll.tally.cast, 1);
 
-    // The server is down: the logout still ends (the token is forgotten), and the ballot
-    // stays queued in the profile for the same user's next login.
+    // The server hangs (it takes connections and never answers): the logout still ends in
+    // bounded time, the token is forgotten, and the ballot stays queued in the profile for
+    // the same user's next login.
     kept.vote(poll, vec![1], None).unwrap();
     server.stop().await;
+    let addr = server.url().trim_start_matches("http://").to_owned();
+    let hang = tokio::net::TcpListener::bind(&addr).await.unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = hang.accept().await {
+            open.push(socket);
+        }
+    });
     let started = std::time::Instant::now();
     kept.logout().await.unwrap();
+    let took = started.elapsed();
+    let bound = phonghop_client::LOGOUT_PUSH_TIMEOUT + phonghop_client::LOGOUT_CALL_TIMEOUT;
     assert!(
-        started.elapsed() <= phonghop_client::LOGOUT_PUSH_TIMEOUT + Duration::from_secs(2),
-        "the logout waited {:?}",
-        started.elapsed()
+        took <= bound + Duration::from_secs(2),
+        "the logout waited {took:?}"
     );
+    assert!(Client::open_current(r3.path()).is_err(), "still signed in");
+    held.abort();
+    let _ = held.await;
     server.restart().await;
     let again = Client::login(r3.path(), &server.url(), "daibieu06", DEMO_PASSWORD)
         .await

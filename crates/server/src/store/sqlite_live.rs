@@ -597,7 +597,16 @@ fn to_json_text<T: serde::Serialize>(v: &T) -> String {
 /// stores the result (and, for a secret poll, the counts). A ballot arriving within the
 /// grace decides it again over the members and presence frozen at the close: attendance
 /// recorded after the close does not move a result already announced.
-fn store_result(conn: &Connection, poll_id: Id, p: &PollRow, s: u64) -> rusqlite::Result<()> {
+///
+/// `newcomer`: the late ballot is of someone not counted present at the close (not
+/// checked in then; the ballot checks them in), so presence grows by one.
+fn store_result(
+    conn: &Connection,
+    poll_id: Id,
+    p: &PollRow,
+    s: u64,
+    newcomer: bool,
+) -> rusqlite::Result<()> {
     let votes = if p.spec.kind == PollKind::Secret {
         let mut votes = vec![0u32; p.spec.options.len()];
         let mut stmt =
@@ -620,7 +629,7 @@ fn store_result(conn: &Connection, poll_id: Id, p: &PollRow, s: u64) -> rusqlite
         .prepare_cached("SELECT result FROM polls WHERE id = ?1")?
         .query_row([poll_id.to_string()], |r| r.get(0))?;
     let (members, present) = match at_close.map(from_json::<PollResult>).transpose()? {
-        Some(r) => (r.count.members, r.count.present),
+        Some(r) => (r.count.members, r.count.present + u32::from(newcomer)),
         None => {
             let entries = roster(conn, p.meeting_id)?;
             let summary = Roster::new(&entries).summary();
@@ -659,7 +668,7 @@ fn close_poll(conn: &Connection, poll_id: Id, closed_at: Timestamp, s: u64) -> R
         params![poll_id.to_string(), ts(utc(closed_at)), s],
     )?;
     let p = poll_row(conn, poll_id)?;
-    store_result(conn, poll_id, &p, s)?;
+    store_result(conn, poll_id, &p, s, false)?;
     Ok(())
 }
 
@@ -686,6 +695,12 @@ pub(super) fn close_open_polls(
         };
         let id = parse_id(id)?;
         close_poll(conn, id, closed_at, s)?;
+        append_audit(
+            conn,
+            "system",
+            "poll.close",
+            &serde_json::json!({"poll_id": id, "why": "the meeting ended", "closed_at": ts(utc(closed_at))}),
+        )?;
         touched.push(Touched::Poll(id));
     }
     Ok(touched)
@@ -874,12 +889,13 @@ fn cast_ballot(
             p.votes.as_ref().map(to_json_text),
             s
         ])?;
-    if p.status == PollStatus::Closed {
-        // Cast before the close, arrived within the grace: the result moves.
-        store_result(conn, poll_id, &p, s)?;
-    }
     // Casting a ballot in a live meeting is being there.
     let caster = entries.iter().find(|e| e.user_id == actor.id);
+    if p.status == PollStatus::Closed {
+        // Cast before the close, arrived within the grace: the result moves.
+        let newcomer = caster.is_some_and(|e| e.state.is_none());
+        store_result(conn, poll_id, &p, s, newcomer)?;
+    }
     if caster.is_some_and(|e| e.state.is_none()) {
         let mode: String = conn.query_row(
             "SELECT attendance FROM members WHERE meeting_id = ?1 AND user_id = ?2",
