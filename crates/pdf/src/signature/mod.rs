@@ -417,7 +417,12 @@ fn check(
     r.algorithm = Some(format!("{} / {alg_name}", digest.name()));
 
     // 5. Path to a trusted root, then validity at the signing time.
-    let path = match build_path(&signer_cert, &certs, trust) {
+    let path = match build_path(
+        &signer_cert,
+        &certs,
+        trust,
+        &tbs_as_sent(ci.content.value()),
+    ) {
         Path_::Trusted(p) => p,
         Path_::Untrusted(why) => return Err((Verdict::Untrusted, why)),
         Path_::Unsupported(why) => return Err((Verdict::Unsupported, why)),
@@ -453,14 +458,6 @@ fn check(
 /// `SetOfVec` sorts its elements, so its re-encoding differs from what was signed
 /// whenever a signer did not send DER's order; pyHanko checks the bytes as sent too.
 fn signed_attrs_as_sent(signed_data: &[u8]) -> Option<Vec<u8>> {
-    fn elements(content: &[u8]) -> Option<Vec<AnyRef<'_>>> {
-        let mut r = SliceReader::new(content).ok()?;
-        let mut out = Vec::new();
-        while !r.is_finished() {
-            out.push(AnyRef::decode(&mut r).ok()?);
-        }
-        Some(out)
-    }
     // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
     //   certificates [0] OPTIONAL, crls [1] OPTIONAL, signerInfos SET OF SignerInfo }
     let signer_infos = *elements(signed_data)?.last()?;
@@ -478,6 +475,46 @@ fn signed_attrs_as_sent(signed_data: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     AnyRef::new(Tag::Set, attrs.value()).ok()?.to_der().ok()
+}
+
+/// The TLVs in some content octets, in order.
+fn elements(content: &[u8]) -> Option<Vec<AnyRef<'_>>> {
+    let mut r = SliceReader::new(content).ok()?;
+    let mut out = Vec::new();
+    while !r.is_finished() {
+        out.push(AnyRef::decode(&mut r).ok()?);
+    }
+    Some(out)
+}
+
+/// The to-be-signed part of each certificate the CMS carries, as sent, by the
+/// certificate's signature value. Decoding sorts the SET OF in names (multi-valued name
+/// parts), so re-encoding a certificate can change the bytes its issuer signed.
+fn tbs_as_sent(signed_data: &[u8]) -> trust::RawTbs {
+    let mut out = trust::RawTbs::new();
+    let Some(fields) = elements(signed_data) else {
+        return out;
+    };
+    let certificates = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber::N0,
+    };
+    // version, digestAlgorithms, encapContentInfo, then certificates [0] if present.
+    let Some(set) = fields.get(3).filter(|f| f.tag() == certificates) else {
+        return out;
+    };
+    for cert in elements(set.value()).unwrap_or_default() {
+        if cert.tag() != Tag::Sequence {
+            continue;
+        }
+        if let Some([tbs, _alg, sig]) = elements(cert.value()).as_deref()
+            && sig.tag() == Tag::BitString
+            && let (Some(bits), Ok(tbs)) = (sig.value().get(1..), tbs.to_der())
+        {
+            out.entry(bits.to_vec()).or_default().push(tbs);
+        }
+    }
+    out
 }
 
 /// Checks the ByteRange and returns the two signed ranges and the decoded gap (/Contents).

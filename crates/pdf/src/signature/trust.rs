@@ -101,7 +101,30 @@ pub(crate) enum Path_ {
     Forged(String),
 }
 
-pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &TrustStore) -> Path_ {
+/// Certificates' to-be-signed bytes as sent, by their signature value (several
+/// certificates may claim one signature value).
+pub(crate) type RawTbs = std::collections::HashMap<Vec<u8>, Vec<Vec<u8>>>;
+
+/// The bytes `cert`'s issuer signed: as sent when known, else re-encoded. Bytes as sent
+/// count only when they decode to this very certificate's contents: a forger could
+/// carry a genuine certificate beside a fake one with the same signature value.
+fn signed_part(cert: &Certificate, raw: &RawTbs) -> Option<Vec<u8>> {
+    raw.get(cert.signature.raw_bytes())
+        .into_iter()
+        .flatten()
+        .find(|bytes| {
+            x509_cert::TbsCertificate::from_der(bytes).is_ok_and(|t| t == cert.tbs_certificate)
+        })
+        .cloned()
+        .or_else(|| cert.tbs_certificate.to_der().ok())
+}
+
+pub(crate) fn build_path(
+    signer: &Certificate,
+    pool: &[Certificate],
+    store: &TrustStore,
+    raw: &RawTbs,
+) -> Path_ {
     let mut chain = vec![signer.clone()];
     let mut current = signer.clone();
     for _ in 0..16 {
@@ -124,9 +147,9 @@ pub(crate) fn build_path(signer: &Certificate, pool: &[Certificate], store: &Tru
                 &cand.tbs_certificate.subject_public_key_info,
                 &current.signature_algorithm,
                 None,
-                &match current.tbs_certificate.to_der() {
-                    Ok(d) => d,
-                    Err(_) => continue,
+                &match signed_part(&current, raw) {
+                    Some(d) => d,
+                    None => continue,
                 },
                 current.signature.raw_bytes(),
             ) {

@@ -202,6 +202,19 @@ fn signed_attributes_are_checked_as_sent_not_in_der_order() {
 }
 
 #[test]
+fn an_issuer_signature_is_checked_over_the_certificate_as_sent() {
+    // An intermediate CA whose multi-valued name part is not in DER order: re-encoding it
+    // sorted would break the root's signature and call a genuine chain untrusted.
+    let r = verify("unsorted-name-ca.pdf");
+    assert_eq!(
+        r.signatures[0].verdict,
+        Verdict::Valid,
+        "{:?}",
+        r.signatures[0].why
+    );
+}
+
+#[test]
 fn trust_problems() {
     let r = verify("untrusted.pdf");
     assert_eq!(r.signatures[0].verdict, Verdict::Untrusted);
@@ -303,6 +316,11 @@ fn hostile_signed_files() {
 
     // A certificate for encryption only, even under a trusted root, does not sign.
     invalid_because(&hostile("encryption-key.pdf"), "not for signing");
+
+    // A fake CA carried beside a genuine one with its name and signature value: the
+    // root's signature is checked over the fake's own bytes, and fails.
+    let r = hostile("forged-sibling.pdf");
+    assert_ne!(r.signatures[0].verdict, Verdict::Valid, "{r:#?}");
 
     // Thousands of fields with one signature as their value: one signature, read once.
     let t0 = std::time::Instant::now();
