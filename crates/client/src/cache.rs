@@ -381,6 +381,22 @@ impl Cache {
             .collect()
     }
 
+    /// The pending attach ops that need this upload.
+    pub fn ops_needing_upload(&self, sha: &Sha256) -> Result<Vec<Id>, ClientError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT op_id FROM outbox WHERE state = 'pending'
+               AND json_extract(json, '$.op.type') = 'document.attach'
+               AND json_extract(json, '$.op.sha256') = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([sha.as_str()], |r| r.get::<_, String>(0))?;
+        rows.map(|s| {
+            s?.parse()
+                .map_err(|e| ClientError::Invalid(format!("op id in the outbox: {e}")))
+        })
+        .collect()
+    }
+
     pub fn upload_done(&self, sha: &Sha256) -> Result<(), ClientError> {
         self.conn()
             .execute("DELETE FROM uploads WHERE sha256 = ?1", [sha.as_str()])?;

@@ -118,6 +118,17 @@ where
     }
 }
 
+/// An upload the server will not take however often it is sent.
+fn upload_refused(e: &ClientError) -> bool {
+    match e {
+        ClientError::Server { status, .. } => {
+            (400..500).contains(status) && !matches!(status, 401 | 408 | 429)
+        }
+        ClientError::Invalid(_) => true,
+        _ => false,
+    }
+}
+
 impl Client {
     /// One full round. Fails only when the server cannot be reached or refuses the
     /// session; a file that fails its check is reported and skipped.
@@ -146,9 +157,48 @@ impl Client {
         let (mut pushed, mut rejected_total) = (0, 0);
         for sha in self.cache.uploads()? {
             let path = self.blobs.path(&sha);
-            let bytes = tokio::fs::read(&path).await?;
-            retrying(retry, || self.api.put_blob(&sha, bytes.clone())).await?;
-            self.cache.upload_done(&sha)?;
+            let sent = match tokio::fs::read(&path).await {
+                Ok(bytes) => retrying(retry, || self.api.put_blob(&sha, bytes.clone())).await,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ClientError::Invalid(
+                    "the attached file is no longer on this device; attach it again".into(),
+                )),
+                Err(e) => return Err(e.into()),
+            };
+            match sent {
+                Ok(()) => self.cache.upload_done(&sha)?,
+                // Refused for good (not a PDF to the server, too large, no longer
+                // allowed) or gone: the attachments that need it are refused with that
+                // reason, so that they do not hold up everything queued after them.
+                Err(e) if upload_refused(&e) => {
+                    let (code, message) = match e {
+                        ClientError::Server { code, message, .. } => (code, message),
+                        other => (phonghop_domain::ErrorCode::Validation, other.to_string()),
+                    };
+                    let results: Vec<phonghop_domain::OpResult> = self
+                        .cache
+                        .ops_needing_upload(&sha)?
+                        .into_iter()
+                        .map(|id| phonghop_domain::OpResult {
+                            id,
+                            outcome: phonghop_domain::OpOutcome::Rejected {
+                                code,
+                                message: message.clone(),
+                            },
+                        })
+                        .collect();
+                    let rejected = self.cache.record_results(&results)?;
+                    rejected_total += rejected;
+                    self.cache.upload_done(&sha)?;
+                    emit(
+                        events,
+                        SyncEvent::Pushed {
+                            accepted: 0,
+                            rejected,
+                        },
+                    );
+                }
+                Err(e) => return Err(e),
+            }
         }
         // Ops per request: the batch size, or one at a time once the server refused a
         // request as a whole.

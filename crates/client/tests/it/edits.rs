@@ -154,3 +154,46 @@ async fn a_changed_opinion_answer_wins_over_one_from_a_fast_clock() {
     let stats = chair.opinion_stats(ballot).await.unwrap();
     assert_eq!((stats.agree, stats.disagree), (0, 1), "{stats:?}");
 }
+
+/// A file the server will not take (here: it starts like a PDF and is not one) refuses
+/// its attachment with the server's reason; it does not hold up the changes queued after.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_upload_does_not_block_the_outbox() {
+    let server = TestServer::demo().await;
+    let root = tempfile::tempdir().unwrap();
+    let c = Client::login(root.path(), &server.url(), "thuky", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    c.sync(None).await.unwrap();
+    let meeting = c.meetings().unwrap().last().unwrap().id;
+    let item = c.cache.agenda(meeting).unwrap()[0].id;
+    let file = root.path().join("to-trinh.pdf");
+    std::fs::write(&file, b"%PDF-1.7 this is not a PDF after all").unwrap();
+    c.doc_attach(
+        item,
+        &file,
+        "Tờ trình (bản lỗi)",
+        phonghop_domain::DocumentKind::Proposal,
+        phonghop_domain::Classification::Public,
+        None,
+    )
+    .unwrap();
+    let note = c.note_add(Some(meeting), "Ghi chú sau tệp lỗi").unwrap();
+
+    let report = c.sync(None).await.expect("the round goes on");
+    assert_eq!(report.rejected, 1, "{report:?}");
+    assert_eq!(c.cache.outbox_len().unwrap(), 0);
+    let refused = c.cache.rejected().unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].kind, "document.attach");
+    assert_eq!(refused[0].code, "not_pdf", "{refused:?}");
+    // The note behind it reached the server.
+    let api = server.login("thuky").await;
+    let (changes, _, _) = api.pull(0, 5000).await;
+    assert!(
+        changes
+            .iter()
+            .any(|ch| ch["type"] == "note" && ch["id"] == json!(note)),
+        "the note did not reach the server"
+    );
+}
