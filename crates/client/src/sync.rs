@@ -335,7 +335,21 @@ impl Client {
         // them, then flush the directories that got new names.
         let mut unsigned = Vec::new();
         let mut renamed_in = std::collections::BTreeSet::new();
+        // A file that failed for a moment fails the round, but only after the others are
+        // published, checked and the garbage collected: one stalled download must not
+        // hide nine good ones, nor keep a revoked meeting's files on disk.
+        let mut deferred = None;
         for (sha, r) in results {
+            let r = match r {
+                Err(ClientError::Server {
+                    status: 404,
+                    message,
+                    ..
+                }) => Err(ClientError::Invalid(format!(
+                    "the server does not have this file: {message}"
+                ))),
+                other => other,
+            };
             match r {
                 Ok(no_signature) => {
                     self.blobs.publish_part(&sha)?;
@@ -365,7 +379,9 @@ impl Client {
                         },
                     );
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    deferred.get_or_insert(e);
+                }
             }
         }
 
@@ -380,6 +396,9 @@ impl Client {
         // 4. Files nothing refers to any more (a revoked meeting, say) leave the disk.
         let keep = self.cache.referenced_blobs()?;
         report.removed_files = self.blobs.collect_garbage(&keep)?;
+        if let Some(e) = deferred {
+            return Err(e);
+        }
         self.cache.set_meta(
             "last_sync",
             &time::OffsetDateTime::now_utc()

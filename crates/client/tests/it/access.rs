@@ -122,3 +122,37 @@ async fn the_cache_is_readable_by_its_owner_only() {
     let mode = std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700, "the cache root is {mode:o}");
 }
+
+/// One file the server cannot give is that file's problem: the others arrive, the round
+/// ends, and the status says which file and why.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_missing_file_on_the_server_does_not_hold_up_the_others() {
+    let server = TestServer::demo().await;
+    let root = tempfile::tempdir().unwrap();
+    let c = Client::login(root.path(), &server.url(), "daibieu01", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    // Learn which files there are without fetching them, then lose one on the server.
+    let (page, _) = c.api.changes(0, 5000).await.unwrap();
+    assert!(!page.more);
+    c.cache.apply_page(&page).unwrap();
+    let wanted: Vec<_> = c.cache.wanted_blobs().unwrap();
+    assert!(wanted.len() > 2, "the demo gives daibieu01 several files");
+    let lost = &wanted[0].0;
+    let on_server = server
+        .data_dir()
+        .join("blobs")
+        .join(&lost.as_str()[..2])
+        .join(lost.as_str());
+    std::fs::remove_file(&on_server).unwrap();
+
+    let report = c.sync(None).await.expect("the round ends");
+    assert_eq!(report.failed, 1, "{report:?}");
+    for (sha, _) in &wanted[1..] {
+        assert!(c.blobs.has(sha), "{sha} did not arrive");
+    }
+    assert!(!c.blobs.has(lost));
+    let errors = c.cache.blob_errors().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(c.cache.meta("last_sync").unwrap().is_some());
+}
