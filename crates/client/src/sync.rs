@@ -260,7 +260,10 @@ impl Client {
 
         // 2. Pull. After a rejection (here or in a push between rounds) the local state
         // holds effects the server refused: rebuild it from a full pull, atomically.
+        // Pushes wait while a page is fetched and applied: an op acknowledged in between
+        // leaves the outbox, so the older page would undo it here with nothing to replay.
         if report.rejected > 0 || self.cache.meta(REBUILD_DUE)?.is_some() {
+            let _no_push = self.push_lock.lock().await;
             let mut pages = Vec::new();
             let mut cursor = 0;
             loop {
@@ -284,6 +287,7 @@ impl Client {
             );
         } else {
             loop {
+                let _no_push = self.push_lock.lock().await;
                 let since = self.cache.cursor()?;
                 let (page, bytes): (ChangesPage, u64) =
                     retrying(retry, || self.api.changes(since, PAGE)).await?;
