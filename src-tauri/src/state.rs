@@ -119,6 +119,10 @@ impl App {
         BUDGET.call_once(|| engine.set_cache_budget(RENDER_CACHE_BYTES));
         let opened = engine.open(&path).await?;
         if opened.blob() != &v.sha256 {
+            // Damaged on disk: gone, so that the next round fetches it again.
+            drop(opened);
+            let _ = std::fs::remove_file(&path);
+            self.sync.local_change();
             return Err(AppError::new(
                 Code::Invalid,
                 "the local file does not match its name; it will be fetched again",

@@ -502,7 +502,11 @@ impl Cache {
     // ---- reads ----------------------------------------------------------------------
 
     pub fn meetings(&self) -> Result<Vec<Meeting>, ClientError> {
-        self.rows("SELECT json FROM meetings ORDER BY starts_at, id", [])
+        // By the instant: the text keeps each time's own offset (+07:00 or Z).
+        self.rows(
+            "SELECT json FROM meetings ORDER BY julianday(starts_at), id",
+            [],
+        )
     }
 
     pub fn meeting(&self, id: Id) -> Result<Option<Meeting>, ClientError> {

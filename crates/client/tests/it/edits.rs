@@ -197,3 +197,47 @@ async fn a_refused_upload_does_not_block_the_outbox() {
         "the note did not reach the server"
     );
 }
+
+/// Meetings come in the order they happen, whatever offset their times were written with.
+#[tokio::test(flavor = "multi_thread")]
+async fn meetings_are_listed_by_the_instant_they_start() {
+    let server = TestServer::demo().await;
+    let api = server.login("thuky").await;
+    let (early, late) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let create = |id: uuid::Uuid, title: &str, start: &str, end: &str| {
+        json!({"type": "meeting.create", "meeting_id": id, "title": title, "kind": "thematic",
+               "room": "Phòng họp số 3", "starts_at": start, "ends_at": end})
+    };
+    let r = api
+        .ops(vec![
+            // 01:00 UTC, written in Vietnam's time.
+            create(
+                early,
+                "Giao ban sớm",
+                "2026-12-01T08:00:00+07:00",
+                "2026-12-01T09:00:00+07:00",
+            ),
+            // 03:00 UTC (10:00 in Vietnam): its text sorts first.
+            create(
+                late,
+                "Họp chuyên đề",
+                "2026-12-01T03:00:00Z",
+                "2026-12-01T04:00:00Z",
+            ),
+        ])
+        .await;
+    assert!(r.iter().all(|x| x["status"] == "accepted"), "{r:?}");
+    let root = tempfile::tempdir().unwrap();
+    let c = Client::login(root.path(), &server.url(), "thuky", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    c.sync(None).await.unwrap();
+    let order: Vec<_> = c
+        .meetings()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .filter(|id| *id == early || *id == late)
+        .collect();
+    assert_eq!(order, vec![early, late]);
+}
