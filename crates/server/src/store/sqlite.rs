@@ -750,6 +750,21 @@ fn meeting_state(conn: &Connection, id: Id) -> Result<MeetingState, OpError> {
     }
 }
 
+/// Why a voter's place cannot change while a vote they took part in is open: their
+/// ballot is counted among the members (in a secret poll nothing could take it out).
+const VOTED_IN_OPEN_POLL: &str =
+    "this member has voted in a poll still open: change their place after it closes";
+
+/// The user's ballot is in a poll of the meeting that is still open.
+fn voted_in_open_poll(conn: &Connection, meeting: Id, user: Id) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM poll_voters v JOIN polls p ON p.id = v.poll_id
+           WHERE p.meeting_id = ?1 AND p.status = 'open' AND v.voter_id = ?2)",
+        params![meeting.to_string(), user.to_string()],
+        |r| r.get(0),
+    )
+}
+
 fn editable_meeting(conn: &Connection, id: Id) -> Result<MeetingState, OpError> {
     let m = meeting_state(conn, id)?;
     if m.status == MeetingStatus::Ended {
@@ -1192,6 +1207,12 @@ fn apply_one(
                     |r| r.get(0),
                 )
                 .optional()?;
+            if removed == Some(false)
+                && matches!(role, MeetingRole::Secretary | MeetingRole::Guest)
+                && voted_in_open_poll(conn, *meeting_id, *user_id)?
+            {
+                return reject(ErrorCode::Conflict, VOTED_IN_OPEN_POLL);
+            }
             let s = seq.get()?;
             match removed {
                 Some(false) => {
@@ -1216,6 +1237,9 @@ fn apply_one(
             user_id,
         } => {
             editable_meeting(conn, *meeting_id)?;
+            if voted_in_open_poll(conn, *meeting_id, *user_id)? {
+                return reject(ErrorCode::Conflict, VOTED_IN_OPEN_POLL);
+            }
             let s = seq.get()?;
             let changed = conn.execute(
                 "UPDATE members SET removed = 1, seq = ?3 WHERE meeting_id = ?1 AND user_id = ?2 AND removed = 0",

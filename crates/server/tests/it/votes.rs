@@ -467,6 +467,35 @@ async fn a_late_ballot_is_counted_over_the_attendance_at_the_close() {
 }
 
 #[tokio::test]
+async fn a_voter_keeps_their_place_while_their_poll_is_open() {
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let poll = open_poll(&secretary, &meeting, motion("Biểu quyết đang mở", "secret")).await;
+    let voters = delegates(&server, 2).await;
+    assert_eq!(voters[0].vote(poll, &[0]).await["status"], "accepted");
+    let m = &meeting["id"];
+    let voted = voters[0].user_id();
+    let remove = json!({"type": "member.remove", "meeting_id": m, "user_id": voted});
+    let why = rejected(&secretary.ops(vec![remove.clone()]).await[0], "conflict");
+    assert!(why.contains("poll still open"), "{why}");
+    let demote = json!({"type": "member.add", "meeting_id": m, "user_id": voted, "role": "guest",
+        "attendance": "in_room"});
+    rejected(&secretary.ops(vec![demote]).await[0], "conflict");
+    // Someone who has not voted may still be removed.
+    let other = json!({"type": "member.remove", "meeting_id": m, "user_id": voters[1].user_id()});
+    assert_eq!(secretary.ops(vec![other]).await[0]["status"], "accepted");
+
+    close_poll(&secretary, poll).await;
+    assert_eq!(secretary.ops(vec![remove]).await[0]["status"], "accepted");
+    let count = &poll_in_feed(&secretary, poll).await["result"]["count"];
+    assert_eq!(count["cast"], 1);
+    assert!(
+        count["cast"].as_u64() <= count["members"].as_u64(),
+        "{count}"
+    );
+}
+
+#[tokio::test]
 async fn ending_the_meeting_closes_its_open_polls() {
     let server = TestServer::demo().await;
     let (secretary, meeting) = today(&server).await;
