@@ -31,6 +31,10 @@ pub enum Code {
     Storage,
     /// The PDF engine could not open or render the document.
     Pdf,
+    /// The vote is not open (not yet, or over).
+    PollNotOpen,
+    /// This ballot was cast already (one per voter).
+    AlreadyVoted,
     Internal,
 }
 

@@ -143,6 +143,8 @@ try {
 
   await step('the chair closes the vote: the projector shows the result', async () => {
     await click(chair, '[data-testid="poll-close"]', 'close the poll');
+    if ((await (await $t(chair, 'console-poll')).getAttribute('data-status')) !== 'open') throw new Error('closed before the confirmation');
+    await click(chair, '[data-testid="poll-close-confirm"]', 'confirm closing it');
     await chair.switchToWindow(projector);
     const verdict = await waitFor('the verdict', async () => {
       const v = await $t(chair, 'poll-verdict');

@@ -73,6 +73,13 @@ try {
     await waitFor('the login form', async () => (await $t(b, 'login-form')).isExisting());
     await (await $t(b, 'server')).setValue(server.url);
     await (await $t(b, 'username')).setValue('daibieu01');
+    // No password: said at once, nothing sent.
+    await (await $t(b, 'login-submit')).click();
+    const missing = await waitFor('the missing-field message', async () => {
+      const e = await $t(b, 'login-missing');
+      return (await e.isExisting()) ? e : null;
+    });
+    if (!(await missing.getText()).startsWith('Vui lòng nhập')) throw new Error(`message: ${await missing.getText()}`);
     await (await $t(b, 'password')).setValue('sai-mat-khau');
     await (await $t(b, 'login-submit')).click();
     const err = await waitFor('the error', async () => {
@@ -133,6 +140,18 @@ try {
     await waitFor(`page ${QUERY_PAGE}`, async () => (await (await $t(b, 'scroller')).getAttribute('data-current-page')) === String(QUERY_PAGE));
     const hit = await b.$(`[data-testid="page"][data-page="${QUERY_PAGE}"] rect.hit`);
     if (!(await hit.isExisting())) throw new Error('no highlighted hit on the page');
+  });
+
+  await step('a page number out of range is said, and the page stays', async () => {
+    const before = await (await $t(b, 'scroller')).getAttribute('data-current-page');
+    await (await $t(b, 'page-input')).setValue('0');
+    await b.keys('Enter');
+    const err = await waitFor('the page error', async () => {
+      const e = await $t(b, 'page-error');
+      return (await e.isExisting()) ? e : null;
+    });
+    if (!(await err.getText()).includes('từ 1 đến')) throw new Error(`page error: ${await err.getText()}`);
+    if ((await (await $t(b, 'scroller')).getAttribute('data-current-page')) !== before) throw new Error('the page moved');
   });
 
   await step('draw an ink stroke', async () => {

@@ -74,7 +74,7 @@ impl From<&AttendanceSummary> for AttendanceView {
 pub struct OptionResultView {
     pub label: String,
     pub votes: u32,
-    /// Hundredths of a percent of the base (6667 = 66.67 %).
+    /// Hundredths of a percent of the base, rounded down as the arithmetic counts (2 of 3 = 6666).
     pub basis_points: u32,
     pub chosen: bool,
 }
@@ -126,6 +126,8 @@ pub struct PollView {
     pub question: String,
     /// `open` (công khai), `named` (ghi danh), `secret` (kín).
     pub kind: String,
+    /// `motion` (passes or not) or `election` (up to `max_choices` options chosen).
+    pub mode: String,
     /// `draft`, `open`, `closed`.
     pub status: String,
     pub options: Vec<String>,
@@ -165,6 +167,7 @@ impl PollView {
             item_id: p.item_id.map(|i| i.to_string()),
             question: p.spec.question.clone(),
             kind: name(&p.spec.kind),
+            mode: name(&p.spec.mode),
             status: name(&p.status),
             options: p.spec.options.clone(),
             max_choices: p.spec.max_choices,

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/dto.rs and error.rs by `bindings::generate`.
 // Do not edit: run `PHONGHOP_WRITE_BINDINGS=1 cargo test -p phonghop-desktop bindings`.
 
-export type Code = "bad_credentials" | "offline" | "throttled" | "account_disabled" | "device_revoked" | "server_error" | "not_logged_in" | "session_ended" | "forbidden" | "not_found" | "not_downloaded" | "invalid" | "newer_cache" | "storage" | "pdf" | "internal";
+export type Code = "bad_credentials" | "offline" | "throttled" | "account_disabled" | "device_revoked" | "server_error" | "not_logged_in" | "session_ended" | "forbidden" | "not_found" | "not_downloaded" | "invalid" | "newer_cache" | "storage" | "pdf" | "poll_not_open" | "already_voted" | "internal";
 
 export type AppError = { code: Code, message: string, };
 
@@ -147,7 +147,7 @@ quorum_required: number, quorum_met: boolean, };
 
 export type OptionResultView = { label: string, votes: number, 
 /**
- * Hundredths of a percent of the base (6667 = 66.67 %).
+ * Hundredths of a percent of the base, rounded down as the arithmetic counts (2 of 3 = 6666).
  */
 basis_points: number, chosen: boolean, };
 
@@ -166,6 +166,10 @@ export type PollView = { id: string, item_id: string | null, question: string,
  * `open` (công khai), `named` (ghi danh), `secret` (kín).
  */
 kind: string, 
+/**
+ * `motion` (passes or not) or `election` (up to `max_choices` options chosen).
+ */
+mode: string, 
 /**
  * `draft`, `open`, `closed`.
  */

@@ -61,6 +61,12 @@ export interface Dict {
   outbox: string;
   rejected: string;
   dismiss: string;
+  pageOutOfRange: string;
+  deleteNoteAsk: string;
+  loginMissing: string;
+  youArePresenting: string;
+  stopPresenting: string;
+  confirmClosePoll: string;
   downloading: string;
   syncNow: string;
   zoomIn: string;
@@ -126,6 +132,10 @@ export interface Dict {
   youVoted: string;
   votePending: string;
   confirmVote: string;
+  chooseUpTo: string;
+  blankBallot: string;
+  elected: string;
+  noneElected: string;
   confirmVoteHint: string;
   chooseAgain: string;
   voteSent: string;
@@ -201,7 +211,7 @@ export const vi: Dict = {
   logoutPending:
     'Máy này còn {n} thay đổi chưa gửi. Khi đăng xuất, máy sẽ thử gửi ngay; nếu chưa gửi được, chúng vẫn được giữ trên máy này và tự gửi khi bạn đăng nhập lại trên máy này.',
   logoutPendingVotes:
-    'Trong đó có {n} phiếu biểu quyết hoặc ý kiến: phiếu chỉ được tính nếu đến máy chủ trước khi hết thời gian cho phép.',
+    'Trong đó có {n} phiếu biểu quyết hoặc phiếu lấy ý kiến: phiếu chỉ được tính nếu đến máy chủ trước khi hết thời gian cho phép.',
   logoutAnyway: 'Vẫn đăng xuất',
   stay: 'Ở lại',
   loggingOut: 'Đang gửi và đăng xuất…',
@@ -249,6 +259,12 @@ export const vi: Dict = {
   outbox: 'Chờ gửi',
   rejected: 'Bị từ chối',
   dismiss: 'Bỏ qua',
+  pageOutOfRange: 'Số trang phải là số nguyên từ 1 đến {n}.',
+  deleteNoteAsk: 'Xóa ghi chú này?',
+  loginMissing: 'Vui lòng nhập đủ địa chỉ máy chủ, tên đăng nhập và mật khẩu.',
+  youArePresenting: 'Bạn đang trình bày: các đại biểu theo dõi thấy trang bạn đang xem.',
+  stopPresenting: 'Dừng trình bày',
+  confirmClosePoll: 'Kết thúc biểu quyết? Sau khi kết thúc, máy chủ không nhận thêm phiếu.',
   downloading: 'Đang tải tài liệu',
   syncNow: 'Đồng bộ ngay',
   zoomIn: 'Phóng to',
@@ -301,7 +317,7 @@ export const vi: Dict = {
   myPlace: 'Bạn đứng thứ {n} trong danh sách',
   myPlaceUnknown: 'Đã đăng ký, chờ gửi lên máy chủ',
   youHaveFloor: 'Bạn đang được mời phát biểu',
-  queue: 'Đăng ký phát biểu',
+  queue: 'Danh sách đăng ký phát biểu',
   emptyQueue: 'Chưa có đại biểu đăng ký',
   history: 'Đã phát biểu',
   attendance: 'Điểm danh',
@@ -313,6 +329,10 @@ export const vi: Dict = {
   youVoted: 'Bạn đã biểu quyết: {choice}',
   votePending: 'Phiếu đã ghi nhận trên máy, chờ gửi lên máy chủ',
   confirmVote: 'Xác nhận: {choice}',
+  chooseUpTo: 'Chọn tối đa {n} người/phương án, rồi bấm Xác nhận.',
+  blankBallot: 'phiếu trắng (không chọn ai)',
+  elected: 'Được chọn: {names}',
+  noneElected: 'Không có phương án nào đạt',
   confirmVoteHint: 'Phiếu đã gửi không thể sửa.',
   chooseAgain: 'Chọn lại',
   voteSent: 'Máy chủ đã nhận phiếu',
@@ -342,7 +362,7 @@ export const vi: Dict = {
   noPolls: 'Chưa có biểu quyết',
   arithmetic: 'Cách tính',
   questionRequired: 'Vui lòng nhập nội dung biểu quyết',
-  presentToRoom: 'Trình bày cho cả phòng',
+  presentToRoom: 'Trình bày cho các đại biểu',
   followPresenter: 'Theo người trình bày',
   watchAlong: 'Xem cùng',
   presentingDoc: '{name} đang trình bày: {doc}, trang {page}',
@@ -375,6 +395,8 @@ export const vi: Dict = {
     newer_cache: 'Dữ liệu trên máy được tạo bởi phiên bản mới hơn. Vui lòng cập nhật ứng dụng.',
     storage: 'Lỗi lưu trữ trên máy.',
     pdf: 'Không mở được tài liệu PDF.',
+    poll_not_open: 'Biểu quyết chưa mở hoặc đã kết thúc.',
+    already_voted: 'Bạn đã biểu quyết rồi: mỗi đại biểu một phiếu.',
     internal: 'Đã xảy ra lỗi không mong muốn.',
   },
   opKinds: {
@@ -399,8 +421,8 @@ export const vi: Dict = {
     'speak.grant': 'Mời phát biểu',
     'speak.end': 'Kết thúc phát biểu',
     'agenda.current': 'Chuyển nội dung họp',
-    'present.page': 'Trình chiếu',
-    'present.stop': 'Dừng trình chiếu',
+    'present.page': 'Trình bày trang',
+    'present.stop': 'Dừng trình bày',
     'poll.create': 'Tạo biểu quyết',
     'poll.open': 'Mở biểu quyết',
     'poll.close': 'Kết thúc biểu quyết',
@@ -521,6 +543,12 @@ export const en: Dict = {
   outbox: 'Waiting to send',
   rejected: 'Rejected',
   dismiss: 'Dismiss',
+  pageOutOfRange: 'The page must be a whole number from 1 to {n}.',
+  deleteNoteAsk: 'Delete this note?',
+  loginMissing: 'Please fill in the server address, username and password.',
+  youArePresenting: 'You are presenting: delegates who follow see the page you are on.',
+  stopPresenting: 'Stop presenting',
+  confirmClosePoll: 'Close the vote? After closing, the server takes no more ballots.',
   downloading: 'Downloading documents',
   syncNow: 'Sync now',
   zoomIn: 'Zoom in',
@@ -585,6 +613,10 @@ export const en: Dict = {
   youVoted: 'You voted: {choice}',
   votePending: 'Cast on this device; waiting to reach the server',
   confirmVote: 'Confirm: {choice}',
+  chooseUpTo: 'Choose up to {n}, then confirm.',
+  blankBallot: 'a blank ballot (no one chosen)',
+  elected: 'Chosen: {names}',
+  noneElected: 'No option reached the threshold',
   confirmVoteHint: 'A ballot cannot be changed once cast.',
   chooseAgain: 'Choose again',
   voteSent: 'The server has your ballot',
@@ -647,6 +679,8 @@ export const en: Dict = {
     newer_cache: 'The local data was written by a newer version. Please update the app.',
     storage: 'Local storage failed.',
     pdf: 'The PDF could not be opened.',
+    poll_not_open: 'The vote is not open (not yet, or it has ended).',
+    already_voted: 'You have voted already: one ballot per voter.',
     internal: 'Something unexpected went wrong.',
   },
   opKinds: {
