@@ -801,7 +801,21 @@ fn cast_ballot(
     if let Some(by) = previous {
         let may_recast =
             p.spec.allow_recast && p.spec.kind != PollKind::Secret && status == PollStatus::Open;
-        if !may_recast {
+        if may_recast {
+            // The latest choice made wins, whatever order they arrive in: a ballot queued
+            // offline on one device does not undo a later one from another.
+            let counted: String = conn.query_row(
+                "SELECT cast_at FROM ballots WHERE poll_id = ?1 AND voter_id = ?2",
+                params![poll_id.to_string(), voter_id.to_string()],
+                |r| r.get(0),
+            )?;
+            if parse_ts(counted)? > cast_at {
+                return reject(
+                    ErrorCode::Conflict,
+                    "a later ballot of this voter is counted already",
+                );
+            }
+        } else {
             let who = if voter_id != actor.id {
                 "this member's ballot was cast already"
             } else if by == actor.id.to_string() {

@@ -608,6 +608,16 @@ async fn recasting_is_allowed_only_when_the_poll_says_so() {
         .collect();
     assert_eq!(own.len(), 1);
     assert_eq!(own[0]["choices"], json!([0]));
+
+    // A ballot cast earlier (queued offline on another device) arrives last: it does not
+    // undo the later choice.
+    let earlier = phonghop_domain::Timestamp::now_utc() - time::Duration::minutes(1);
+    let stale = v.ballot_op(poll, v.user_id(), &[2], earlier);
+    rejected(&v.ops(vec![stale]).await[0], "conflict");
+    assert_eq!(
+        poll_in_feed(&v, poll).await["tally"]["votes"],
+        json!([1, 0, 0])
+    );
 }
 
 /// Kill -9 the real server binary while ballots fly; every acknowledged ballot is there
