@@ -546,8 +546,18 @@ impl Client {
             let mut done = have;
             let mut last_event = 0;
             let mut body = resp.bytes_stream();
+            // A connection cut mid-file: the writer still finishes what it was given
+            // before the error goes up, or the retry would measure and append to a part
+            // that is still growing (and publish bytes its hash never saw).
+            let mut cut = None;
             while let Some(chunk) = body.next().await {
-                let chunk = chunk?;
+                let chunk = match chunk {
+                    Ok(c) => c,
+                    Err(e) => {
+                        cut = Some(e);
+                        break;
+                    }
+                };
                 let len = chunk.len() as u64;
                 if chunks.send(chunk).await.is_err() {
                     // The writer stopped: its error is below.
@@ -571,9 +581,13 @@ impl Client {
                 }
             }
             drop(chunks);
-            let (hasher, signed) = writer
+            let written = writer
                 .await
-                .map_err(|e| ClientError::Io(std::io::Error::other(e)))??;
+                .map_err(|e| ClientError::Io(std::io::Error::other(e)))?;
+            if let Some(e) = cut {
+                return Err(e.into());
+            }
+            let (hasher, signed) = written?;
             emit(
                 events,
                 SyncEvent::Blob {
