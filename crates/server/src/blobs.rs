@@ -287,6 +287,9 @@ pub async fn put_blob(
         return Ok((StatusCode::OK, crate::error::ApiJson(blob_json(existing))).into_response());
     }
     let tmp = app.blobs.temp_path();
+    // Gone however this ends: an error, a panic in the inspection, or the client hanging
+    // up (the handler is then dropped mid-await). Committed, it has moved away already.
+    let _leftover = TempUpload(tmp.clone());
     let result = receive(&app, req, &tmp).await;
     let (size, digest) = match result {
         Ok(v) => v,
@@ -344,6 +347,20 @@ pub async fn put_blob(
         crate::error::ApiJson(blob_json(&record)),
     )
         .into_response())
+}
+
+/// An upload's file under `tmp/`, removed when dropped.
+struct TempUpload(std::path::PathBuf);
+
+impl Drop for TempUpload {
+    fn drop(&mut self) {
+        match std::fs::remove_file(&self.0) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                tracing::warn!(path = %self.0.display(), error = %e, "could not remove an upload's temporary file");
+            }
+            _ => {}
+        }
+    }
 }
 
 fn blob_json(b: &BlobRecord) -> serde_json::Value {

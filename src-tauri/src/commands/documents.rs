@@ -129,9 +129,27 @@ pub async fn document_export(state: State<'_, App>, id: String) -> AppResult<Str
             "confidential documents cannot be exported",
         ));
     }
-    let version = doc.current().map_or(0, |v| v.version);
-    let path = c.document_path(&doc.id.to_string())?;
-    let bytes = tokio::fs::read(&path).await?;
+    // The file, the classification checked above and the marks all of one version: a
+    // round landing a new version meanwhile does not slip it in unchecked.
+    let v = doc
+        .current()
+        .ok_or_else(|| AppError::new(Code::NotDownloaded, "the document has no file yet"))?;
+    let version = v.version;
+    let path = c.blobs.path(&v.sha256);
+    let bytes = tokio::fs::read(&path).await.map_err(|_| {
+        AppError::new(
+            Code::NotDownloaded,
+            format!("document {} is not downloaded yet", doc.id),
+        )
+    })?;
+    if phonghop_client::blobs::sha256_of_file(&path)? != v.sha256 {
+        let _ = std::fs::remove_file(&path);
+        state.sync.local_change();
+        return Err(AppError::new(
+            Code::Invalid,
+            "the local file was damaged; it is removed and will be fetched again",
+        ));
+    }
     let marks: Vec<FlatMark> = c
         .cache
         .annotations(doc.id)?
@@ -170,16 +188,61 @@ pub async fn document_export(state: State<'_, App>, id: String) -> AppResult<Str
         .or_else(dirs::document_dir)
         .unwrap_or_else(|| state.root.join("exports"));
     tokio::fs::create_dir_all(&dir).await?;
-    let file = dir.join(export_name(&doc.title, "chú thích"));
-    let tmp = file.with_extension("pdf.part");
+    // A new name beside whatever is there (another "Tờ trình", an earlier export): never
+    // over the user's files. The part file is this export's own.
+    let tmp = dir.join(format!(".phonghop-export-{}.part", uuid::Uuid::new_v4()));
     tokio::fs::write(&tmp, &out).await?;
-    tokio::fs::rename(&tmp, &file).await?;
+    let name = export_name(&doc.title, "chú thích");
+    let mut n = 1;
+    let file = loop {
+        let candidate = dir.join(numbered(&name, n));
+        // Creating it new reserves the name (no window between looking and writing);
+        // the finished copy then replaces the empty reservation in one rename.
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(_) => break candidate,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e.into());
+            }
+        }
+    };
+    if let Err(e) = tokio::fs::rename(&tmp, &file).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        let _ = tokio::fs::remove_file(&file).await;
+        return Err(e.into());
+    }
     Ok(file.display().to_string())
+}
+
+/// "x.pdf", then "x (2).pdf", "x (3).pdf" …
+fn numbered(name: &str, n: u32) -> String {
+    match (n, name.strip_suffix(".pdf")) {
+        (1, _) => name.to_owned(),
+        (_, Some(stem)) => format!("{stem} ({n}).pdf"),
+        (_, None) => format!("{name} ({n})"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exports_take_a_free_name() {
+        assert_eq!(
+            numbered("Tờ trình - chú thích.pdf", 1),
+            "Tờ trình - chú thích.pdf"
+        );
+        assert_eq!(
+            numbered("Tờ trình - chú thích.pdf", 2),
+            "Tờ trình - chú thích (2).pdf"
+        );
+    }
 
     #[test]
     fn export_names_are_safe() {
