@@ -71,6 +71,9 @@ pub(crate) fn flatten(
             return Err(PdfError::PageOutOfRange { page: index, count });
         }
         let mut page = doc.pages().get(index as i32).map_err(pdfium_err("page"))?;
+        // Marks come as the page is shown (after /Rotate, from the crop box's corner).
+        let geom = crate::geom::PageGeom::of(&page);
+        let user = |p: &[f32]| geom.to_user(p[0], p[1]);
         for mark in marks.iter().filter(|m| m.page() == index) {
             match mark {
                 FlatMark::Ink {
@@ -84,21 +87,22 @@ pub(crate) fn flatten(
                             continue;
                         };
                         let mean = stroke.iter().map(|p| p[2]).sum::<f32>() / stroke.len() as f32;
+                        let (fx, fy) = user(first);
                         let mut path = PdfPagePathObject::new(
                             &doc,
-                            pt(first[0]),
-                            pt(first[1]),
+                            pt(fx),
+                            pt(fy),
                             Some(PdfColor::new(color[0], color[1], color[2], 255)),
                             Some(pt(width * (0.5 + mean))),
                             None,
                         )
                         .map_err(pdfium_err("ink path"))?;
                         for p in stroke.iter().skip(1) {
-                            path.line_to(pt(p[0]), pt(p[1]))
-                                .map_err(pdfium_err("ink line"))?;
+                            let (x, y) = user(p);
+                            path.line_to(pt(x), pt(y)).map_err(pdfium_err("ink line"))?;
                         }
                         if stroke.len() == 1 {
-                            path.line_to(pt(first[0] + 0.1), pt(first[1]))
+                            path.line_to(pt(fx + 0.1), pt(fy))
                                 .map_err(pdfium_err("ink dot"))?;
                         }
                         path.set_line_cap(PdfPageObjectLineCap::Round)
@@ -112,16 +116,18 @@ pub(crate) fn flatten(
                 }
                 FlatMark::Highlight { color, quads, .. } => {
                     for q in quads {
+                        let (qx, qy) = user(&q[0]);
                         let mut path = PdfPagePathObject::new(
                             &doc,
-                            pt(q[0][0]),
-                            pt(q[0][1]),
+                            pt(qx),
+                            pt(qy),
                             None,
                             None,
                             Some(PdfColor::new(color[0], color[1], color[2], 110)),
                         )
                         .map_err(pdfium_err("highlight path"))?;
-                        for [x, y] in [q[1], q[3], q[2]] {
+                        for corner in [q[1], q[3], q[2]] {
+                            let (x, y) = user(&corner);
                             path.line_to(pt(x), pt(y))
                                 .map_err(pdfium_err("highlight line"))?;
                         }
@@ -138,7 +144,8 @@ pub(crate) fn flatten(
                         .annotations_mut()
                         .create_text_annotation(text)
                         .map_err(pdfium_err("note"))?;
-                    note.set_position(pt(at[0]), pt(at[1]))
+                    let (x, y) = user(at);
+                    note.set_position(pt(x), pt(y))
                         .map_err(pdfium_err("note position"))?;
                 }
             }

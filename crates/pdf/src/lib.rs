@@ -13,6 +13,7 @@
 mod engine;
 mod error;
 mod flatten;
+mod geom;
 mod image_enc;
 mod inspect;
 mod library;

@@ -112,6 +112,8 @@ pub(crate) fn extract(page: &PdfPage<'_>, index: u32) -> Result<PageText, crate:
     let text = page
         .text()
         .map_err(|e| crate::PdfError::Pdfium(format!("text of page {}: {e}", index + 1)))?;
+    // Boxes as the page is shown (rotated, from its crop box), as the app draws over it.
+    let geom = crate::geom::PageGeom::of(page);
     let mut chars = Vec::new();
     for c in text.chars().iter() {
         let Some(ch) = c.unicode_char() else { continue };
@@ -127,11 +129,19 @@ pub(crate) fn extract(page: &PdfPage<'_>, index: u32) -> Result<PageText, crate:
         let rect = if generated {
             None
         } else {
-            c.loose_bounds().ok().map(|r| Rect {
-                left: r.left().value,
-                bottom: r.bottom().value,
-                right: r.right().value,
-                top: r.top().value,
+            c.loose_bounds().ok().map(|r| {
+                let [left, bottom, right, top] = geom.rect_to_shown([
+                    r.left().value,
+                    r.bottom().value,
+                    r.right().value,
+                    r.top().value,
+                ]);
+                Rect {
+                    left,
+                    bottom,
+                    right,
+                    top,
+                }
             })
         };
         chars.push(TextChar { ch, rect });

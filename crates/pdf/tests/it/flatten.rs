@@ -80,3 +80,35 @@ async fn marks_past_the_last_page_are_refused() {
         "{err}"
     );
 }
+
+/// Marks are placed as the page is shown: on a page turned a quarter, a dot drawn at the
+/// lower left of the screen lands at the lower left of the exported page as shown.
+#[tokio::test]
+async fn marks_land_where_they_were_drawn_on_a_rotated_page() {
+    let (engine, _g) = engine();
+    let bytes = crate::rotated(&std::fs::read(fixtures().join("doc-3p.pdf")).unwrap(), 90);
+    let dot = FlatMark::Ink {
+        page: 0,
+        color: [0xd0, 0x20, 0x20],
+        width: 16.0,
+        strokes: vec![vec![[40.0, 40.0, 0.5], [60.0, 40.0, 0.5]]],
+    };
+    let out = engine.flatten(bytes, vec![dot]).await.unwrap();
+    let copy = engine.open_bytes(out).await.unwrap();
+    let img = copy.render(0, RenderSize::Width(600)).await.unwrap();
+    assert!(img.width > img.height, "shown in landscape");
+    let (w, h) = (img.width as usize, img.height as usize);
+    let quarter = |left: bool, bottom: bool| -> usize {
+        let mut n = 0;
+        for y in 0..h / 4 {
+            let y = if bottom { h - 1 - y } else { y };
+            for x in 0..w / 4 {
+                let x = if left { x } else { w - 1 - x };
+                n += red(&img.rgba[(y * w + x) * 4..(y * w + x) * 4 + 4]);
+            }
+        }
+        n
+    };
+    assert!(quarter(true, true) > 20, "no ink at the lower left");
+    assert_eq!(quarter(true, false), 0, "ink at the upper left");
+}

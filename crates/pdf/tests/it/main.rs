@@ -68,3 +68,16 @@ pub async fn open(engine: &PdfEngine, name: &str) -> PdfDocument {
         .await
         .unwrap_or_else(|e| panic!("open {name}: {e}"))
 }
+
+/// The same PDF with its first page turned `degrees` clockwise (/Rotate).
+pub fn rotated(bytes: &[u8], degrees: i64) -> Vec<u8> {
+    let mut doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let first = *doc.get_pages().get(&1).expect("a first page");
+    doc.get_object_mut(first)
+        .and_then(lopdf::Object::as_dict_mut)
+        .expect("a page dictionary")
+        .set("Rotate", degrees);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("saved");
+    out
+}

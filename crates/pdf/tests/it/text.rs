@@ -116,3 +116,33 @@ async fn search_spans_an_official_document() {
         .collect();
     assert_eq!(pages.len(), 3, "'tỉnh' on every page: {pages:?}");
 }
+
+/// On a page turned a quarter (a landscape appendix), text boxes are where the text is
+/// shown: what search highlights and highlight marks are drawn over.
+#[tokio::test]
+async fn text_boxes_follow_a_rotated_page() {
+    let (engine, _g) = engine();
+    let bytes = std::fs::read(crate::fixtures().join("text.pdf")).unwrap();
+    let doc = engine.open_bytes(crate::rotated(&bytes, 90)).await.unwrap();
+    let size = doc.page_size(0).unwrap();
+    assert!(size.width > size.height, "shown in landscape: {size:?}");
+    let text = doc.page_text(0).await.unwrap();
+    let boxes: Vec<_> = text
+        .chars
+        .iter()
+        .filter(|c| !c.ch.is_whitespace())
+        .map(|c| c.rect.unwrap())
+        .collect();
+    for r in &boxes {
+        assert!(
+            r.left >= 0.0 && r.right <= size.width && r.bottom >= 0.0 && r.top <= size.height,
+            "{r:?} outside {size:?}"
+        );
+    }
+    // The first line, at the top left of the upright page, shows at the top right.
+    let first = boxes[0];
+    assert!(
+        first.left > size.width / 2.0 && first.top > size.height / 2.0,
+        "{first:?} in {size:?}"
+    );
+}
