@@ -77,8 +77,16 @@ try {
   await step('the delegates check in', async () => {
     await click(d1, '[data-testid="check-in-room"]', 'check-in at d1');
     await click(d2, '[data-testid="check-in-remote"]', 'check-in at d2');
-    await waitFor('d1 checked in', async () => (await (await $t(d1, 'my-attendance')).getAttribute('data-state')) === 'in_room');
-    await waitFor('d2 checked in', async () => (await (await $t(d2, 'my-attendance')).getAttribute('data-state')) === 'remote');
+    // A refusal shown on the panel is the reason a wait below times out: name it.
+    const state = async (b, want) => {
+      const err = await $t(b, 'live-error');
+      if (await err.isExisting()) throw new Error(`the panel says: ${await err.getText()}`);
+      const now = await (await $t(b, 'my-attendance')).getAttribute('data-state');
+      if (now !== want) throw new Error(`attendance is ${now}`);
+      return true;
+    };
+    await waitFor('d1 checked in', () => state(d1, 'in_room'));
+    await waitFor('d2 checked in', () => state(d2, 'remote'));
   });
 
   await step('the chair opens the console and the projector window', async () => {
