@@ -14,6 +14,9 @@ use crate::store::SessionRecord;
 
 const SESSION_TTL: Duration = Duration::from_secs(5);
 const MAX_ENTRIES: usize = 20_000;
+/// Feed pages held at most, in bytes: a client asking for every `since` at the largest
+/// page must not make the server hold gigabytes.
+const MAX_FEED_BYTES: usize = 64 << 20;
 
 #[derive(Default)]
 pub struct Caches {
@@ -26,6 +29,8 @@ pub struct Caches {
 struct ByCursor<K, V> {
     cursor: u64,
     entries: HashMap<K, V>,
+    /// What the entries weigh (bytes, where they are weighed).
+    weight: usize,
 }
 
 impl<K, V> Default for ByCursor<K, V> {
@@ -33,14 +38,20 @@ impl<K, V> Default for ByCursor<K, V> {
         ByCursor {
             cursor: 0,
             entries: HashMap::new(),
+            weight: 0,
         }
     }
 }
 
 impl<K: std::hash::Hash + Eq, V: Clone> ByCursor<K, V> {
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.weight = 0;
+    }
+
     fn get(&mut self, cursor: u64, key: &K) -> Option<V> {
         if self.cursor != cursor {
-            self.entries.clear();
+            self.clear();
             self.cursor = cursor;
             return None;
         }
@@ -48,13 +59,25 @@ impl<K: std::hash::Hash + Eq, V: Clone> ByCursor<K, V> {
     }
 
     fn put(&mut self, cursor: u64, key: K, value: V) {
+        self.put_weighing(cursor, key, value, 0, usize::MAX);
+    }
+
+    /// Keeps `value` (weighing `weight`) unless that would pass `budget`: then the
+    /// cache starts over from this entry, or holds nothing if it alone is too heavy.
+    fn put_weighing(&mut self, cursor: u64, key: K, value: V, weight: usize, budget: usize) {
         if self.cursor != cursor {
-            self.entries.clear();
+            self.clear();
             self.cursor = cursor;
         }
-        if self.entries.len() >= MAX_ENTRIES {
-            self.entries.clear();
+        if self.entries.len() >= MAX_ENTRIES || self.weight.saturating_add(weight) > budget {
+            self.clear();
         }
+        if weight > budget {
+            return;
+        }
+        self.weight += weight;
+        // A key put twice (two requests raced) counts twice until the next clear, which
+        // only makes that come sooner.
         self.entries.insert(key, value);
     }
 }
@@ -93,7 +116,13 @@ impl Caches {
     }
 
     pub fn put_feed_page(&self, cursor: u64, key: (Id, u64, usize), page: Bytes) {
-        lock(&self.feed).put(cursor, key, page);
+        let weight = page.len();
+        lock(&self.feed).put_weighing(cursor, key, page, weight, MAX_FEED_BYTES);
+    }
+
+    /// Bytes of feed pages held now.
+    pub fn feed_bytes(&self) -> usize {
+        lock(&self.feed).weight
     }
 
     pub fn visible_blobs(&self, cursor: u64, user: Id) -> Option<Arc<HashSet<Sha256>>> {
@@ -108,6 +137,30 @@ impl Caches {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feed_pages_stay_within_their_byte_budget() {
+        let c = Caches::default();
+        let page = Bytes::from(vec![b'x'; 1 << 20]);
+        for since in 0..200 {
+            c.put_feed_page(7, (Id::nil(), since, 5000), page.clone());
+            assert!(
+                c.feed_bytes() <= MAX_FEED_BYTES,
+                "{} bytes held",
+                c.feed_bytes()
+            );
+        }
+        assert!(c.feed_bytes() > 0);
+        // The latest page is served from the cache.
+        assert!(c.feed_page(7, (Id::nil(), 199, 5000)).is_some());
+        // One page heavier than the whole budget is not kept.
+        c.put_feed_page(
+            7,
+            (Id::nil(), 500, 5000),
+            Bytes::from(vec![0; MAX_FEED_BYTES + 1]),
+        );
+        assert!(c.feed_page(7, (Id::nil(), 500, 5000)).is_none());
+    }
 
     #[test]
     fn entries_die_with_their_cursor() {
