@@ -73,6 +73,10 @@ enum Command {
         /// The demo recipes (province.json, PDFs, trust/); defaults to the source tree's assets/demo.
         #[arg(long)]
         assets: Option<PathBuf>,
+        /// Seed even beside accounts that are not the demo's (the demo's password is
+        /// public, and its test root CA becomes trusted).
+        #[arg(long)]
+        beside_real_accounts: bool,
     },
     /// The audit log.
     Audit {
@@ -445,9 +449,22 @@ fn run() -> anyhow::Result<()> {
                 println!("revoked device {id} ({n} user(s)); its sessions are ended");
             }
         },
-        Command::SeedDemo { data, assets } => {
+        Command::SeedDemo {
+            data,
+            assets,
+            beside_real_accounts,
+        } => {
             let (store, blobs) = open_data(&data, false)?;
             let assets = assets.unwrap_or_else(seed::default_assets_dir);
+            let real = seed::accounts_not_in_demo(&store, &assets)?;
+            if !real.is_empty() && !beside_real_accounts {
+                anyhow::bail!(
+                    "this data directory holds accounts that are not the demo's ({}): seeding \
+                     would add accounts with a public password and trust the demo's test CA; \
+                     pass --beside-real-accounts if this really is a test server",
+                    real.join(", ")
+                );
+            }
             let report = seed::seed_demo(&store, &blobs, &assets, &data, seed::today_in_vietnam())?;
             if report.already_seeded {
                 println!("the demo province is seeded already; nothing changed");

@@ -120,6 +120,19 @@ fn at(day: Date, hhmm: &str) -> anyhow::Result<Timestamp> {
     Ok(day.with_time(t).assume_offset(VIETNAM))
 }
 
+/// Usernames in the store that the demo province does not have (besides "admin").
+pub fn accounts_not_in_demo(store: &dyn Store, assets: &Path) -> anyhow::Result<Vec<String>> {
+    let p = load_province(assets)?;
+    let demo: std::collections::HashSet<&str> =
+        p.users.iter().map(|u| u.username.as_str()).collect();
+    Ok(store
+        .list_users()?
+        .into_iter()
+        .map(|u| u.username)
+        .filter(|u| u != "admin" && !demo.contains(u.as_str()))
+        .collect())
+}
+
 /// Seeds the demo province once; a second call changes nothing.
 pub fn seed_demo(
     store: &dyn Store,

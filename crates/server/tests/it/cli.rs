@@ -131,9 +131,14 @@ fn init_users_and_seed_from_the_command_line() {
     assert_eq!(thuky2["full_name"], "Trần Thị Thu Hà");
     assert_eq!(thuky2["disabled"], true);
 
+    // Real accounts here: the demo (public password, test CA) is not added unasked.
     let (ok, out) = server_cmd(&["seed-demo"], &dir, None);
+    assert!(!ok && out.contains("thuky2"), "{out}");
+    let (ok, out) = server_cmd(&["user", "list", "--json"], &dir, None);
+    assert!(ok && !out.contains("daibieu01"), "seeded anyway: {out}");
+    let (ok, out) = server_cmd(&["seed-demo", "--beside-real-accounts"], &dir, None);
     assert!(ok && out.contains("seeded"), "{out}");
-    let (ok, out) = server_cmd(&["seed-demo"], &dir, None);
+    let (ok, out) = server_cmd(&["seed-demo", "--beside-real-accounts"], &dir, None);
     assert!(
         ok && out.contains("already"),
         "seeding twice changes nothing: {out}"
