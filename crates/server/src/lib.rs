@@ -204,7 +204,14 @@ pub fn router(app: Arc<AppState>) -> Router {
                 "method not allowed here",
             )
         })
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &axum::http::Request<axum::body::Body>| {
+                    // The path only: queries carry tokens (?access_token=, ?invite=).
+                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+                },
+            ),
+        )
         .with_state(app)
 }
 

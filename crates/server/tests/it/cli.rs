@@ -297,3 +297,39 @@ fn tablet_key(api: &phonghop_testkit::Api) -> String {
     let (_, key) = api.device.as_ref().unwrap();
     base64::engine::general_purpose::STANDARD.encode(key.verifying_key().to_bytes())
 }
+
+/// Even at debug level the request log names the path, never the query: tokens travel
+/// there (`?access_token=` on the live socket, `?invite=` for guests).
+#[tokio::test]
+async fn the_request_log_keeps_tokens_out() {
+    let data = phonghop_testkit::demo_data_dir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_phonghop-server"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(data.path())
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/api/v1/live?access_token=SECRET-TOKEN-42");
+    let mut answered = false;
+    for _ in 0..200 {
+        if reqwest::get(&url).await.is_ok() {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(answered, "the server did not come up");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("/api/v1/live"), "no request logged: {log}");
+    assert!(!log.contains("SECRET-TOKEN-42"), "a token in the log");
+}
