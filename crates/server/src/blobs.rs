@@ -317,7 +317,18 @@ pub async fn put_blob(
     }
     let inspector = app.inspector.clone();
     let tmp2 = tmp.clone();
-    let inspection = tokio::task::spawn_blocking(move || inspector.inspect(&tmp2)).await?;
+    let permit = app
+        .inspections
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    // The permit goes with the check, which runs to its end even if the client hangs up.
+    let inspection = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        inspector.inspect(&tmp2)
+    })
+    .await?;
     let inspection = match inspection {
         Ok(i) => i,
         Err(why) => {

@@ -85,6 +85,9 @@ pub struct AppState {
     pub caches: caches::Caches,
     /// Guests connected now, one connection per invitation link.
     pub guest_links: video::GuestLinks,
+    /// Uploads inspected at once (each reads its whole file and parses it): a burst of
+    /// large signed dossiers waits its turn instead of taking all memory.
+    pub inspections: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -157,6 +160,9 @@ pub fn app_state(config: Config) -> Result<Arc<AppState>, OpenError> {
         hub: live::Hub::default(),
         caches: caches::Caches::default(),
         guest_links: video::GuestLinks::default(),
+        inspections: Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        )),
     }))
 }
 
