@@ -121,9 +121,9 @@ where
 /// An upload the server will not take however often it is sent.
 fn upload_refused(e: &ClientError) -> bool {
     match e {
-        ClientError::Server { status, .. } => {
-            (400..500).contains(status) && !matches!(status, 401 | 408 | 429)
-        }
+        // Bad or too large for this server, or not this user's to upload. A 404/405 says
+        // more about a proxy in the way than about the file: tried again later.
+        ClientError::Server { status, .. } => matches!(status, 400 | 403 | 413 | 415 | 422),
         ClientError::Invalid(_) => true,
         _ => false,
     }

@@ -69,11 +69,11 @@ impl<K: std::hash::Hash + Eq, V: Clone> ByCursor<K, V> {
             self.clear();
             self.cursor = cursor;
         }
-        if self.entries.len() >= MAX_ENTRIES || self.weight.saturating_add(weight) > budget {
-            self.clear();
-        }
         if weight > budget {
             return;
+        }
+        if self.entries.len() >= MAX_ENTRIES || self.weight.saturating_add(weight) > budget {
+            self.clear();
         }
         self.weight += weight;
         // A key put twice (two requests raced) counts twice until the next clear, which
@@ -153,13 +153,14 @@ mod tests {
         assert!(c.feed_bytes() > 0);
         // The latest page is served from the cache.
         assert!(c.feed_page(7, (Id::nil(), 199, 5000)).is_some());
-        // One page heavier than the whole budget is not kept.
+        // One page heavier than the whole budget is not kept, and does not push out the rest.
         c.put_feed_page(
             7,
             (Id::nil(), 500, 5000),
             Bytes::from(vec![0; MAX_FEED_BYTES + 1]),
         );
         assert!(c.feed_page(7, (Id::nil(), 500, 5000)).is_none());
+        assert!(c.feed_page(7, (Id::nil(), 199, 5000)).is_some());
     }
 
     #[test]

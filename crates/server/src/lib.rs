@@ -213,8 +213,13 @@ pub fn router(app: Arc<AppState>) -> Router {
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |req: &axum::http::Request<axum::body::Body>| {
-                    // The path only: queries carry tokens (?access_token=, ?invite=).
-                    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+                    // The route, not the request's path or query: tokens travel in both
+                    // (?access_token=, /video/join/{token}).
+                    let route = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("(no route)", axum::extract::MatchedPath::as_str);
+                    tracing::debug_span!("request", method = %req.method(), route = %route)
                 },
             ),
         )

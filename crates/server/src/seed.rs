@@ -120,11 +120,20 @@ fn at(day: Date, hhmm: &str) -> anyhow::Result<Timestamp> {
     Ok(day.with_time(t).assume_offset(VIETNAM))
 }
 
-/// Usernames in the store that the demo province does not have (besides "admin").
+/// Usernames in the store that the demo province does not have (besides "admin"), when
+/// the demo is not seeded yet.
 pub fn accounts_not_in_demo(store: &dyn Store, assets: &Path) -> anyhow::Result<Vec<String>> {
     let p = load_province(assets)?;
     let demo: std::collections::HashSet<&str> =
         p.users.iter().map(|u| u.username.as_str()).collect();
+    // Seeded already: seeding again changes nothing, whoever was added since.
+    if p.users
+        .iter()
+        .filter(|u| u.username != "admin")
+        .any(|u| store.user_by_username(&u.username).ok().flatten().is_some())
+    {
+        return Ok(Vec::new());
+    }
     Ok(store
         .list_users()?
         .into_iter()

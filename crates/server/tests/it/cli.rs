@@ -138,7 +138,9 @@ fn init_users_and_seed_from_the_command_line() {
     assert!(ok && !out.contains("daibieu01"), "seeded anyway: {out}");
     let (ok, out) = server_cmd(&["seed-demo", "--beside-real-accounts"], &dir, None);
     assert!(ok && out.contains("seeded"), "{out}");
-    let (ok, out) = server_cmd(&["seed-demo", "--beside-real-accounts"], &dir, None);
+    // Seeded: running it again (as `cargo xtask demo` does) changes nothing, and is not
+    // refused for the real accounts beside it.
+    let (ok, out) = server_cmd(&["seed-demo"], &dir, None);
     assert!(
         ok && out.contains("already"),
         "seeding twice changes nothing: {out}"
@@ -317,6 +319,7 @@ async fn the_request_log_keeps_tokens_out() {
         .spawn()
         .unwrap();
     let url = format!("http://127.0.0.1:{port}/api/v1/live?access_token=SECRET-TOKEN-42");
+    let join = format!("http://127.0.0.1:{port}/video/join/SECRET-INVITE-43");
     let mut answered = false;
     for _ in 0..200 {
         if reqwest::get(&url).await.is_ok() {
@@ -326,10 +329,19 @@ async fn the_request_log_keeps_tokens_out() {
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
     assert!(answered, "the server did not come up");
+    let _ = reqwest::get(&join).await;
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("/api/v1/live"), "no request logged: {log}");
     assert!(!log.contains("SECRET-TOKEN-42"), "a token in the log");
+    assert!(
+        log.contains("/video/join/"),
+        "the guest page request not logged: {log}"
+    );
+    assert!(
+        !log.contains("SECRET-INVITE-43"),
+        "an invitation token in the log"
+    );
 }
