@@ -1183,6 +1183,21 @@ pub(super) fn apply(
                 params![request_id.to_string(), ts(at), s],
             )?;
             touched.push(Touched::Speak(*request_id));
+            // The floor's end ends the speaker's presentation: the room stops following
+            // (the chair and the secretary present without the floor).
+            let runs = matches!(
+                member_role(conn, r.meeting_id, r.user_id)?,
+                Some(MeetingRole::Chair | MeetingRole::Secretary)
+            );
+            if !runs
+                && conn.execute(
+                    "UPDATE meeting_progress SET presentation = NULL, seq = ?3
+                     WHERE meeting_id = ?1 AND json_extract(presentation, '$.presenter_id') = ?2",
+                    params![r.meeting_id.to_string(), r.user_id.to_string(), s],
+                )? > 0
+            {
+                touched.push(Touched::Progress(r.meeting_id));
+            }
         }
         Op::AgendaCurrent {
             meeting_id,

@@ -493,6 +493,21 @@ async fn the_chair_moves_the_agenda_and_followers_jump_to_the_presenters_page() 
     })
     .await;
     assert_eq!(stopped["current_item"], items[1]["id"]);
+
+    // Presenting again, the member's turn ends: so does the presentation.
+    assert_eq!(member.ops(vec![page(2)]).await[0]["status"], "accepted");
+    wait_for(&mut follower, |c| {
+        c["type"] == "progress" && c["presentation"]["page"] == 2
+    })
+    .await;
+    let r = chair
+        .ops(vec![json!({"type": "speak.end", "request_id": req})])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    wait_for(&mut follower, |c| {
+        c["type"] == "progress" && c["presentation"].is_null()
+    })
+    .await;
 }
 
 #[tokio::test]
