@@ -142,7 +142,12 @@ pub async fn document_export(state: State<'_, App>, id: String) -> AppResult<Str
             format!("document {} is not downloaded yet", doc.id),
         )
     })?;
-    if phonghop_client::blobs::sha256_of_file(&path)? != v.sha256 {
+    let hashed = path.clone();
+    let on_disk =
+        tokio::task::spawn_blocking(move || phonghop_client::blobs::sha256_of_file(&hashed))
+            .await
+            .map_err(|e| AppError::new(Code::Internal, e.to_string()))??;
+    if on_disk != v.sha256 {
         let _ = std::fs::remove_file(&path);
         state.sync.local_change();
         return Err(AppError::new(
@@ -191,7 +196,11 @@ pub async fn document_export(state: State<'_, App>, id: String) -> AppResult<Str
     // A new name beside whatever is there (another "Tờ trình", an earlier export): never
     // over the user's files. The part file is this export's own.
     let tmp = dir.join(format!(".phonghop-export-{}.part", uuid::Uuid::new_v4()));
-    tokio::fs::write(&tmp, &out).await?;
+    if let Err(e) = tokio::fs::write(&tmp, &out).await {
+        // A full disk, say: no half-written part left in the user's folder.
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e.into());
+    }
     let name = export_name(&doc.title, "chú thích");
     let mut n = 1;
     let file = loop {
