@@ -8,11 +8,7 @@ use serde_json::json;
 #[tokio::test(flavor = "multi_thread")]
 async fn a_secretary_added_back_finds_its_own_annotations_on_a_confidential_document() {
     let server = TestServer::demo().await;
-    let root = tempfile::tempdir().unwrap();
-    let c = Client::login(root.path(), &server.url(), "thuky", DEMO_PASSWORD)
-        .await
-        .unwrap();
-    c.sync(None).await.unwrap();
+    let (_root, c) = crate::client(&server, "thuky").await;
     let conf = c
         .cache
         .all_documents()
@@ -64,11 +60,7 @@ async fn a_secretary_added_back_finds_its_own_annotations_on_a_confidential_docu
 #[tokio::test(flavor = "multi_thread")]
 async fn an_op_the_server_cannot_take_does_not_hold_up_the_rest() {
     let server = TestServer::demo_with(|c| c.max_json_bytes = 64 * 1024).await;
-    let root = tempfile::tempdir().unwrap();
-    let c = Client::login(root.path(), &server.url(), "daibieu01", DEMO_PASSWORD)
-        .await
-        .unwrap();
-    c.sync(None).await.unwrap();
+    let (_root, c) = crate::client(&server, "daibieu01").await;
     let meeting = c.meetings().unwrap().last().unwrap().id;
     let doc = c.cache.documents(meeting).unwrap()[0].clone();
     let huge = AnnotationBody::Ink {

@@ -10,11 +10,7 @@ use serde_json::json;
 async fn an_edit_after_a_fast_clock_devices_edit_is_kept() {
     let server = TestServer::demo().await;
     let api = server.login("daibieu04").await;
-    let root = tempfile::tempdir().unwrap();
-    let c = Client::login(root.path(), &server.url(), "daibieu04", DEMO_PASSWORD)
-        .await
-        .unwrap();
-    c.sync(None).await.unwrap();
+    let (_root, c) = crate::client(&server, "daibieu04").await;
     let meeting = c.meetings().unwrap().last().unwrap().id;
     let doc = c
         .cache
@@ -160,11 +156,7 @@ async fn a_changed_opinion_answer_wins_over_one_from_a_fast_clock() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_upload_does_not_block_the_outbox() {
     let server = TestServer::demo().await;
-    let root = tempfile::tempdir().unwrap();
-    let c = Client::login(root.path(), &server.url(), "thuky", DEMO_PASSWORD)
-        .await
-        .unwrap();
-    c.sync(None).await.unwrap();
+    let (root, c) = crate::client(&server, "thuky").await;
     let meeting = c.meetings().unwrap().last().unwrap().id;
     let item = c.cache.agenda(meeting).unwrap()[0].id;
     let file = root.path().join("to-trinh.pdf");
@@ -227,11 +219,7 @@ async fn meetings_are_listed_by_the_instant_they_start() {
         ])
         .await;
     assert!(r.iter().all(|x| x["status"] == "accepted"), "{r:?}");
-    let root = tempfile::tempdir().unwrap();
-    let c = Client::login(root.path(), &server.url(), "thuky", DEMO_PASSWORD)
-        .await
-        .unwrap();
-    c.sync(None).await.unwrap();
+    let (_root, c) = crate::client(&server, "thuky").await;
     let order: Vec<_> = c
         .meetings()
         .unwrap()

@@ -8,13 +8,17 @@ use phonghop_client::{Client, LiveUpdate};
 use phonghop_domain::{PollKind, PollSpec, PollStatus, SpeakKind};
 use phonghop_testkit::{DEMO_PASSWORD, TestServer};
 
-async fn client(server: &TestServer, user: &str) -> (tempfile::TempDir, Client) {
-    let root = tempfile::tempdir().unwrap();
-    let c = Client::login(root.path(), &server.url(), user, DEMO_PASSWORD)
-        .await
+use crate::client;
+
+/// A motion in today's meeting, opened by the chair and sent to the server.
+async fn open_motion(chair: &Client, question: &str, kind: PollKind) -> phonghop_domain::Id {
+    let meeting = chair.meetings().unwrap()[1].id;
+    let poll = chair
+        .poll_create(meeting, None, PollSpec::motion(question, kind))
         .unwrap();
-    c.sync(None).await.unwrap();
-    (root, c)
+    chair.poll_open(poll).unwrap();
+    chair.push(None).await.unwrap();
+    poll
 }
 
 async fn until(
@@ -283,24 +287,8 @@ async fn a_rebuild_keeps_what_this_device_knows_of_its_secret_ballots() {
     let server = TestServer::demo().await;
     let (_r1, chair) = client(&server, "chutoa").await;
     let (_r2, voter) = client(&server, "daibieu09").await;
-    let meeting = chair.meetings().unwrap()[1].id;
-    let secret = chair
-        .poll_create(
-            meeting,
-            None,
-            PollSpec::motion("Bầu trưởng ban", PollKind::Secret),
-        )
-        .unwrap();
-    let open = chair
-        .poll_create(
-            meeting,
-            None,
-            PollSpec::motion("Thông qua biên bản", PollKind::Open),
-        )
-        .unwrap();
-    chair.poll_open(secret).unwrap();
-    chair.poll_open(open).unwrap();
-    chair.sync(None).await.unwrap();
+    let secret = open_motion(&chair, "Bầu trưởng ban", PollKind::Secret).await;
+    let open = open_motion(&chair, "Thông qua biên bản", PollKind::Open).await;
     voter.sync(None).await.unwrap();
     voter.vote(secret, vec![1], None).unwrap();
     voter.sync(None).await.unwrap();
@@ -329,16 +317,7 @@ async fn a_secret_ballot_refused_on_one_device_is_not_shown_as_the_vote() {
     let (_r1, chair) = client(&server, "chutoa").await;
     let (_r2, laptop) = client(&server, "daibieu09").await;
     let (_r3, tablet) = client(&server, "daibieu09").await;
-    let meeting = chair.meetings().unwrap()[1].id;
-    let secret = chair
-        .poll_create(
-            meeting,
-            None,
-            PollSpec::motion("Bầu phó trưởng ban", PollKind::Secret),
-        )
-        .unwrap();
-    chair.poll_open(secret).unwrap();
-    chair.sync(None).await.unwrap();
+    let secret = open_motion(&chair, "Bầu phó trưởng ban", PollKind::Secret).await;
     laptop.sync(None).await.unwrap();
     tablet.sync(None).await.unwrap();
 
@@ -367,16 +346,7 @@ async fn logging_out_sends_the_queued_ballot_and_keeps_what_cannot_be_sent() {
     let (_r1, chair) = client(&server, "chutoa").await;
     let (r2, sent) = client(&server, "daibieu05").await;
     let (r3, kept) = client(&server, "daibieu06").await;
-    let meeting = chair.meetings().unwrap()[1].id;
-    let poll = chair
-        .poll_create(
-            meeting,
-            None,
-            PollSpec::motion("Thông qua chương trình", PollKind::Open),
-        )
-        .unwrap();
-    chair.poll_open(poll).unwrap();
-    chair.push(None).await.unwrap();
+    let poll = open_motion(&chair, "Thông qua chương trình", PollKind::Open).await;
     sent.sync(None).await.unwrap();
     kept.sync(None).await.unwrap();
 

@@ -456,27 +456,55 @@ async fn until_room_size(api: &Api, meeting: Uuid, n: usize) {
     }
 }
 
+/// Video without media: what the room-membership tests need.
+fn quiet() -> ParticipantOptions {
+    ParticipantOptions {
+        video: false,
+        audio: false,
+        ..Default::default()
+    }
+}
+
+/// Today's meeting with a member (daibieu04) and a guest in its video room.
+struct Seated {
+    secretary: Api,
+    delegate: Api,
+    today: Uuid,
+    _member: NativeParticipant,
+    _guest: NativeParticipant,
+}
+
+impl Seated {
+    async fn member_and_guest(server: &TestServer, guest: &str) -> Seated {
+        let secretary = server.login("thuky").await;
+        let delegate = server.login("daibieu04").await;
+        let today = id_of(&today_meeting(&secretary).await);
+        let member = join(server, &delegate, today, quiet())
+            .await
+            .expect("member joins");
+        let link = guest_link(server, &secretary, today, guest).await;
+        let guest = NativeParticipant::join(link, today, None, quiet())
+            .await
+            .expect("guest joins");
+        until_room_size(&secretary, today, 2).await;
+        Seated {
+            secretary,
+            delegate,
+            today,
+            _member: member,
+            _guest: guest,
+        }
+    }
+}
+
 /// Being in a room is rechecked as the meeting changes: a member removed from the
 /// meeting, or a guest whose invitation expired, is out of its video within a heartbeat.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_member_and_an_expired_guest_leave_the_room() {
     let server = TestServer::demo_with(|c| c.heartbeat = Duration::from_millis(300)).await;
-    let secretary = server.login("thuky").await;
-    let delegate = server.login("daibieu04").await;
-    let today = id_of(&today_meeting(&secretary).await);
-    let quiet = ParticipantOptions {
-        video: false,
-        audio: false,
-        ..Default::default()
-    };
-    let _member = join(&server, &delegate, today, quiet.clone())
-        .await
-        .expect("member joins");
-    let link = guest_link(&server, &secretary, today, "Bà Lê Thị Khách").await;
-    let _guest = NativeParticipant::join(link, today, None, quiet.clone())
-        .await
-        .expect("guest joins");
-    until_room_size(&secretary, today, 2).await;
+    let room = Seated::member_and_guest(&server, "Bà Lê Thị Khách").await;
+    let (secretary, delegate, today, quiet) =
+        (&room.secretary, &room.delegate, room.today, quiet());
 
     let r = secretary
         .ops(vec![
@@ -484,8 +512,8 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
         ])
         .await;
     assert_eq!(r[0]["status"], "accepted", "{r:?}");
-    until_room_size(&secretary, today, 1).await;
-    match join(&server, &delegate, today, quiet).await {
+    until_room_size(secretary, today, 1).await;
+    match join(&server, delegate, today, quiet).await {
         Err(ParticipantError::Refused(SignalErrorCode::Forbidden, _)) => {}
         Err(e) => panic!("expected forbidden, got {e}"),
         Ok(_) => panic!("a removed member joined again"),
@@ -498,7 +526,7 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
         [],
     )
     .unwrap();
-    until_room_size(&secretary, today, 0).await;
+    until_room_size(secretary, today, 0).await;
 }
 
 /// Once the meeting has ended its room closes: those in it leave within a heartbeat and
@@ -506,23 +534,10 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ended_meeting_closes_its_video_room() {
     let server = TestServer::demo_with(|c| c.heartbeat = Duration::from_millis(300)).await;
-    let secretary = server.login("thuky").await;
-    let delegate = server.login("daibieu04").await;
-    let today = id_of(&today_meeting(&secretary).await);
-    let quiet = ParticipantOptions {
-        video: false,
-        audio: false,
-        ..Default::default()
-    };
-    let _member = join(&server, &delegate, today, quiet.clone())
-        .await
-        .expect("member joins");
-    let early_link = guest_link(&server, &secretary, today, "Ông Trần Văn Khách").await;
-    let late_link = guest_link(&server, &secretary, today, "Bà Lê Thị Khách").await;
-    let _guest = NativeParticipant::join(early_link, today, None, quiet.clone())
-        .await
-        .expect("guest joins");
-    until_room_size(&secretary, today, 2).await;
+    let room = Seated::member_and_guest(&server, "Ông Trần Văn Khách").await;
+    let (secretary, delegate, today, quiet) =
+        (&room.secretary, &room.delegate, room.today, quiet());
+    let late_link = guest_link(&server, secretary, today, "Bà Lê Thị Khách").await;
 
     let r = secretary
         .ops(vec![
@@ -530,9 +545,9 @@ async fn an_ended_meeting_closes_its_video_room() {
         ])
         .await;
     assert_eq!(r[0]["status"], "accepted", "{r:?}");
-    until_room_size(&secretary, today, 0).await;
+    until_room_size(secretary, today, 0).await;
     for attempt in [
-        join(&server, &delegate, today, quiet.clone()).await,
+        join(&server, delegate, today, quiet.clone()).await,
         NativeParticipant::join(late_link, today, None, quiet).await,
     ] {
         match attempt {
