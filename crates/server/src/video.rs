@@ -36,25 +36,28 @@ impl Admission for StoreAdmission {
                 Some(user) => store.meeting_role(user, meeting)?,
                 None => None,
             };
-            Ok::<_, crate::store::StoreError>((role, store.meeting_brief(meeting)?))
+            Ok::<_, crate::store::StoreError>((role, store.published_meeting_status(meeting)?))
         })
         .await;
-        let (role, brief) = match looked_up {
+        let (role, status) = match looked_up {
             Ok(Ok(found)) => found,
-            Ok(Err(e)) => return Err(could_not_check(e)),
-            Err(e) => return Err(could_not_check(e)),
+            Ok(Err(e)) => return Err(could_not_check(e.to_string())),
+            Err(e) => return Err(could_not_check(e.to_string())),
         };
-        let role = match (user, role) {
-            (Some(_), Some(MeetingRole::Chair)) => PeerRole::Chair,
-            (Some(_), Some(MeetingRole::Secretary)) => PeerRole::Secretary,
-            (Some(_), Some(MeetingRole::Member)) => PeerRole::Member,
-            (Some(_), Some(MeetingRole::Guest)) => PeerRole::Guest,
-            // A guest only into a published meeting (an admin may invite to a draft).
-            (None, _) if who.invited_to == Some(meeting) && brief.is_some() => PeerRole::Guest,
-            _ => return Err(phonghop_rtc::sfu::not_admitted()),
+        // A role exists only for an account; a guest only into a published meeting (an
+        // admin may invite to a draft).
+        let role = match role {
+            Some(MeetingRole::Chair) => PeerRole::Chair,
+            Some(MeetingRole::Secretary) => PeerRole::Secretary,
+            Some(MeetingRole::Member) => PeerRole::Member,
+            Some(MeetingRole::Guest) => PeerRole::Guest,
+            None if user.is_none() && who.invited_to == Some(meeting) && status.is_some() => {
+                PeerRole::Guest
+            }
+            None => return Err(phonghop_rtc::sfu::not_admitted()),
         };
-        match brief {
-            Some(b) if b.status == MeetingStatus::Ended => Err((
+        match status {
+            Some(MeetingStatus::Ended) => Err((
                 SignalErrorCode::MeetingEnded,
                 "the meeting has ended: its video room is closed".into(),
             )),
@@ -134,10 +137,7 @@ pub async fn create_invitation(
     };
     tokio::task::spawn_blocking(move || {
         may_invite(store.as_ref(), &user, meeting)?;
-        if store
-            .meeting_brief(meeting)?
-            .is_some_and(|b| b.status == MeetingStatus::Ended)
-        {
+        if store.published_meeting_status(meeting)? == Some(MeetingStatus::Ended) {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 ErrorCode::Conflict,

@@ -198,6 +198,8 @@ pub trait Store: Send + Sync + 'static {
     fn meeting_role(&self, user: Id, meeting: Id) -> StoreResult<Option<MeetingRole>>;
     /// A published meeting's title, room, time and agenda.
     fn meeting_brief(&self, meeting: Id) -> StoreResult<Option<MeetingBrief>>;
+    /// A published meeting's status (what video admission asks on every heartbeat).
+    fn published_meeting_status(&self, meeting: Id) -> StoreResult<Option<MeetingStatus>>;
     fn create_video_invitation(&self, invitation: &VideoInvitation) -> StoreResult<()>;
     /// The invitation with this token hash, expired or not.
     fn video_invitation(&self, token_hash: &str) -> StoreResult<Option<VideoInvitation>>;

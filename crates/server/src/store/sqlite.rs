@@ -1978,6 +1978,18 @@ impl Store for SqliteStore {
         Ok(role.map(from_text::<MeetingRole>).transpose()?)
     }
 
+    fn published_meeting_status(&self, meeting: Id) -> StoreResult<Option<MeetingStatus>> {
+        let status: Option<String> = self
+            .reader()
+            .query_row(
+                "SELECT status FROM meetings WHERE id = ?1 AND published_seq IS NOT NULL",
+                [meeting.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(status.map(from_text).transpose()?)
+    }
+
     fn meeting_brief(&self, meeting: Id) -> StoreResult<Option<MeetingBrief>> {
         let conn = self.reader();
         let head: Option<(String, String, String, String)> = conn
