@@ -14,6 +14,11 @@ pub struct BlobStore {
     root: PathBuf,
 }
 
+/// The SHA-256 of bytes already in memory.
+pub fn sha256_of_bytes(bytes: &[u8]) -> Sha256 {
+    Sha256::from_digest(&sha2::Sha256::digest(bytes).into())
+}
+
 pub fn sha256_of_file(path: &Path) -> io::Result<Sha256> {
     let mut f = std::fs::File::open(path)?;
     let mut h = sha2::Sha256::new();

@@ -142,12 +142,8 @@ pub async fn document_export(state: State<'_, App>, id: String) -> AppResult<Str
             format!("document {} is not downloaded yet", doc.id),
         )
     })?;
-    let hashed = path.clone();
-    let on_disk =
-        tokio::task::spawn_blocking(move || phonghop_client::blobs::sha256_of_file(&hashed))
-            .await
-            .map_err(|e| AppError::new(Code::Internal, e.to_string()))??;
-    if on_disk != v.sha256 {
+    // The bytes exported are the bytes checked.
+    if phonghop_client::blobs::sha256_of_bytes(&bytes) != v.sha256 {
         let _ = std::fs::remove_file(&path);
         state.sync.local_change();
         return Err(AppError::new(
