@@ -305,15 +305,8 @@ fn tablet_key(api: &phonghop_testkit::Api) -> String {
 #[tokio::test]
 async fn the_request_log_keeps_tokens_out() {
     let data = phonghop_testkit::demo_data_dir();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_phonghop-server"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(data.path())
-        .env("RUST_LOG", "debug")
+    let port = crate::free_port();
+    let mut child = crate::serve(data.path(), port, "debug")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

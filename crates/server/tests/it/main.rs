@@ -44,3 +44,21 @@ pub async fn today_meeting(secretary: &Api) -> Value {
     ms.sort_by_key(|m| m["starts_at"].as_str().unwrap_or_default().to_owned());
     ms.get(1).cloned().expect("three demo meetings")
 }
+
+/// A port free on 127.0.0.1 now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// The real server binary serving `data` on 127.0.0.1:`port`, logging at `log`; the
+/// caller says where its output goes.
+pub fn serve(data: &std::path::Path, port: u16, log: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_phonghop-server"));
+    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(data)
+        .env("RUST_LOG", log);
+    cmd
+}

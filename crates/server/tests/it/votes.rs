@@ -625,16 +625,9 @@ async fn recasting_is_allowed_only_when_the_poll_says_so() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_server_killed_mid_poll_loses_no_acknowledged_ballot() {
     let data = phonghop_testkit::demo_data_dir();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::free_port();
     let spawn = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_phonghop-server"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
-            .arg(data.path())
-            .env("RUST_LOG", "warn")
+        crate::serve(data.path(), port, "warn")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
