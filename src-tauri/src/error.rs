@@ -68,6 +68,7 @@ impl From<ClientError> for AppError {
             "forbidden" => Code::Forbidden,
             "not_found" => Code::NotFound,
             "invalid" => Code::Invalid,
+            "already_voted" => Code::AlreadyVoted,
             "newer_cache" => Code::NewerCache,
             "cache" | "io" => Code::Storage,
             _ => Code::Internal,

@@ -295,7 +295,7 @@ pub(super) fn check_local(tx: &Connection, me: &User, op: &Op) -> Result<(), Cli
                 .map(|j| from_json(&j))
                 .transpose()?;
             if existing.is_some() && !poll.spec.allow_recast {
-                return Err(ClientError::Invalid(if *voter_id == me.id {
+                return Err(ClientError::AlreadyVoted(if *voter_id == me.id {
                     "you have voted already: one ballot per voter".into()
                 } else {
                     "this member's ballot was cast already".into()

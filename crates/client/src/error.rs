@@ -22,6 +22,9 @@ pub enum ClientError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+    /// This ballot was cast already (one per voter).
+    #[error("{0}")]
+    AlreadyVoted(String),
     #[error(
         "the local cache has schema version {found}, newer than this app understands ({supported}); update the app"
     )]
@@ -68,6 +71,7 @@ impl ClientError {
             ClientError::Forbidden(_) => "forbidden",
             ClientError::NotFound(_) => "not_found",
             ClientError::Invalid(_) => "invalid",
+            ClientError::AlreadyVoted(_) => "already_voted",
             ClientError::NewerCache { .. } => "newer_cache",
             ClientError::Cache(_) => "cache",
             ClientError::Io(_) => "io",

@@ -267,12 +267,7 @@ pub async fn vote(state: State<'_, App>, poll_id: String, choices: Vec<u32>) -> 
         if poll.status != phonghop_domain::PollStatus::Open {
             return Err(AppError::new(Code::PollNotOpen, "the poll is not open"));
         }
-        if !poll.spec.allow_recast && c.poll_view(poll.id)?.my_ballot.is_some() {
-            return Err(AppError::new(
-                Code::AlreadyVoted,
-                "you have voted already: one ballot per voter",
-            ));
-        }
+        // The engine refuses a second ballot as `already_voted`.
         c.vote(poll.id, choices, None)?;
         Ok(())
     })
