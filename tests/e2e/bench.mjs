@@ -92,12 +92,58 @@ async function openDocument(b, title) {
     return null;
   });
   await button.click();
-  return waitFor('first page painted', () =>
+  const ms = await waitFor('first page painted', () =>
     b.execute(() => {
       const p = window.__phonghopPerf;
       return p && p.marks['first-page'] !== undefined ? p.marks['first-page'] - p.marks['open-document'] : null;
     }),
   );
+  // Where the time went: the viewer's script ran (from what was prepared), the engine
+  // answered, the first page's image loaded — each from the click.
+  const marks = await b.execute(() => {
+    const m = window.__phonghopPerf.marks;
+    const at = (k) => (m[k] === undefined || m[k] < m['open-document'] ? null : m[k] - m['open-document']);
+    return { viewer: at('viewer-from-prepared'), engine: at('document-opened') };
+  });
+  breakdown.push({ ...marks, page: ms });
+  return ms;
+}
+
+/** The webview's own floor, with the first page open: the same page image, decoded and
+ *  cached already, put into the page again — to its load event (what `open` stops at)
+ *  and to the frame after; and a frame with nothing to do. No bridge, no engine. */
+async function webviewFloor(b) {
+  return b.executeAsync((done) => {
+    const src = document.querySelector('[data-testid="page-image"]').src;
+    const host = document.querySelector('[data-testid="page"]');
+    const loads = [];
+    const frames = [];
+    const idle = [];
+    const once = (k) => {
+      if (k === 15) {
+        done({ loads, frames, idle });
+        return;
+      }
+      const t = performance.now();
+      requestAnimationFrame(() => {
+        idle.push(performance.now() - t);
+        const img = new Image();
+        img.style.cssText = 'position:absolute;left:0;top:0;z-index:5';
+        const t0 = performance.now();
+        img.onload = () => {
+          loads.push(performance.now() - t0);
+          requestAnimationFrame(() => {
+            frames.push(performance.now() - t0);
+            img.remove();
+            setTimeout(() => once(k + 1), 60);
+          });
+        };
+        img.src = src;
+        host.append(img);
+      });
+    };
+    once(0);
+  });
 }
 
 const server = await DemoServer.create();
@@ -121,6 +167,8 @@ const coldOpen = [];
 /** lib/prepare.ts's setting. */
 const PREPARE_SETTING = 'phonghop.prepare';
 let openMs = [];
+const breakdown = [];
+let floor = null;
 let flips = [];
 let rssKiB = 0;
 let width = 0;
@@ -147,6 +195,7 @@ try {
     }
     await openDocument(b, 'Bench 50 trang');
     await sleep(500);
+    floor = await webviewFloor(b);
     for (let k = 0; k < 20; k += 1) {
       const ms = await b.executeAsync((done) => {
         const scroller = document.querySelector('[data-testid="scroller"]');
@@ -187,10 +236,21 @@ const raw = JSON.parse(execFileSync(env('PHONGHOP_APP_BIN'), ['--bench-render', 
 const open = median(openMs);
 console.log(`cold start to meeting list painted: median ${median(cold).toFixed(0)} ms (runs: ${cold.map((x) => x.toFixed(0)).join(', ')})`);
 console.log(`open 50-page document to first page painted: median ${open.toFixed(1)} ms (runs: ${openMs.map((x) => x.toFixed(1)).join(', ')}), page width ${width} px`);
+const warm = breakdown.slice(coldOpen.length, coldOpen.length + openMs.length);
+const fmt = (xs) => xs.map((x) => (x === null ? '–' : x.toFixed(1))).join(', ');
+console.log(
+  `  from the click: viewer's script ran ${fmt(warm.map((x) => x.viewer))} ms; engine answered ${fmt(warm.map((x) => x.engine))} ms; first page loaded ${fmt(warm.map((x) => x.page))} ms`,
+);
+console.log(
+  `webview floor (the same decoded, cached page image put in the page again, 15 times): to its load event median ${median(floor.loads).toFixed(1)} ms, to the next frame ${median(floor.frames).toFixed(1)} ms; an empty frame ${median(floor.idle).toFixed(1)} ms`,
+);
 console.log(`the same, cold (new app process, preparing off): ${coldOpen.map((x) => x.toFixed(1)).join(', ')} ms`);
 console.log(`page flip to next page painted: median ${median(flips).toFixed(1)} ms, max ${Math.max(...flips).toFixed(1)} ms (20 flips)`);
 console.log(`RSS, app + webview processes, 300-page document open: ${(rssKiB / 1024).toFixed(0)} MiB`);
 console.log(`raw PDFium render of page 1 at ${width} px (engine, cache off): median ${raw.median_render_ms.toFixed(1)} ms; open ${raw.open_ms.toFixed(1)} ms`);
+console.log(
+  `webview floor ÷ raw render: ${(median(floor.loads) / raw.median_render_ms).toFixed(2)} (load event), ${(median(floor.frames) / raw.median_render_ms).toFixed(2)} (next frame)`,
+);
 console.log(
   `bench app: ours=${open.toFixed(1)} ms reference=${raw.median_render_ms.toFixed(1)} ms ratio=${(open / raw.median_render_ms).toFixed(2)} (lower is better; goal <= 1.5)`,
 );

@@ -448,17 +448,7 @@ impl Client {
                 phonghop_pdf::TrustStore::default()
             };
             todo.into_iter()
-                .map(|sha| {
-                    let bytes = std::fs::read(blobs.path(&sha)).unwrap_or_default();
-                    if memchr::memmem::find(&bytes, SIGNATURE_MARKER).is_none() {
-                        return (sha, phonghop_domain::SignatureSummary::Unsigned);
-                    }
-                    let verdict = match phonghop_pdf::verify_pdf(&bytes, &trust) {
-                        Ok(report) => phonghop_pdf::summarize(&report),
-                        Err(e) => phonghop_domain::SignatureSummary::Invalid { why: e.to_string() },
-                    };
-                    (sha, verdict)
-                })
+                .filter_map(|sha| Some((sha.clone(), verdict_of(&blobs.path(&sha), &trust)?)))
                 .collect::<Vec<_>>()
         })
         .await
@@ -614,6 +604,29 @@ impl Client {
 /// parsing to say so.
 const SIGNATURE_MARKER: &[u8] = b"/ByteRange";
 
+/// This device's verdict on a document file; None when the file cannot be read now (gone
+/// to garbage collection, a disk error): no verdict is stored, so the next round checks
+/// again instead of calling a signed document unsigned for good.
+fn verdict_of(
+    path: &std::path::Path,
+    trust: &phonghop_pdf::TrustStore,
+) -> Option<phonghop_domain::SignatureSummary> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!("signature check of {}: {e}", path.display());
+            return None;
+        }
+    };
+    if memchr::memmem::find(&bytes, SIGNATURE_MARKER).is_none() {
+        return Some(phonghop_domain::SignatureSummary::Unsigned);
+    }
+    Some(match phonghop_pdf::verify_pdf(&bytes, trust) {
+        Ok(report) => phonghop_pdf::summarize(&report),
+        Err(e) => phonghop_domain::SignatureSummary::Invalid { why: e.to_string() },
+    })
+}
+
 /// Downloads go to disk in blocks of this size.
 const WRITE_BLOCK: usize = 1 << 20;
 
@@ -733,6 +746,19 @@ mod tests {
         // Byte by byte.
         let bytes: Vec<&[u8]> = data.chunks(1).collect();
         assert!(scan(&bytes));
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_gets_no_verdict_rather_than_unsigned() {
+        let dir = tempfile::tempdir().unwrap();
+        let trust = phonghop_pdf::TrustStore::default();
+        assert_eq!(super::verdict_of(&dir.path().join("gone"), &trust), None);
+        let plain = dir.path().join("plain.pdf");
+        std::fs::write(&plain, b"%PDF-1.7 nothing signed").unwrap();
+        assert_eq!(
+            super::verdict_of(&plain, &trust),
+            Some(phonghop_domain::SignatureSummary::Unsigned)
+        );
     }
 
     #[test]

@@ -99,8 +99,15 @@ struct MediaArgs {
     #[arg(long, env = "PHONGHOP_PUBLIC_IP")]
     public_ip: Option<std::net::IpAddr>,
     /// A STUN/TURN server for clients and the SFU: `stun:host:port` or
-    /// `turn:host:port?transport=udp,user,password`. Repeatable.
-    #[arg(long = "ice-server")]
+    /// `turn:host:port?transport=udp,user,password`. Repeatable. A TURN password is
+    /// better given in PHONGHOP_ICE_SERVERS (servers separated by `;`): the command line
+    /// is visible to every user of the machine.
+    #[arg(
+        long = "ice-server",
+        env = "PHONGHOP_ICE_SERVERS",
+        value_delimiter = ';',
+        hide_env_values = true
+    )]
     ice_servers: Vec<String>,
 }
 

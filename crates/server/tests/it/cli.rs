@@ -338,3 +338,74 @@ async fn the_request_log_keeps_tokens_out() {
         "an invitation token in the log"
     );
 }
+
+/// STUN/TURN servers may come from the environment (a TURN password on the command line
+/// is readable by every user of the machine), and reach participants as configured.
+#[tokio::test]
+async fn ice_servers_come_from_the_environment() {
+    use phonghop_rtc::{ClientSignal, ServerSignal};
+    let data = phonghop_testkit::demo_data_dir();
+    let port = crate::free_port();
+    let secret = "mat-khau-turn-7";
+    let child = crate::serve(data.path(), port, "warn")
+        .env(
+            "PHONGHOP_ICE_SERVERS",
+            format!("stun:127.0.0.1:3478;turn:127.0.0.1:3479?transport=udp,turn-user,{secret}"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Kill(child);
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.0.id())).unwrap();
+    assert!(!String::from_utf8_lossy(&cmdline).contains(secret));
+    let url = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..400 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(up, "the server did not come up");
+    let chair = phonghop_testkit::Api::anonymous(&url)
+        .login("chutoa", phonghop_testkit::DEMO_PASSWORD)
+        .await
+        .expect("the chair logs in");
+    let meeting = crate::today_meeting(&chair).await["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("meeting id");
+    let mut link = phonghop_rtc::ws::connect_live(&url, chair.token.as_deref(), None)
+        .await
+        .expect("live socket");
+    link.tx
+        .send(ClientSignal::Join {
+            meeting_id: meeting,
+            name: None,
+        })
+        .unwrap();
+    let ice = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(msg) = link.rx.recv().await {
+            if let ServerSignal::Joined { ice_servers, .. } = msg {
+                return ice_servers;
+            }
+        }
+        panic!("the live socket closed before video.joined");
+    })
+    .await
+    .expect("video.joined");
+    assert_eq!(ice.len(), 2, "{ice:?}");
+    assert_eq!(ice[0].urls, ["stun:127.0.0.1:3478"]);
+    assert_eq!(ice[1].urls, ["turn:127.0.0.1:3479?transport=udp"]);
+    assert_eq!(ice[1].username.as_deref(), Some("turn-user"));
+    assert_eq!(ice[1].credential.as_deref(), Some(secret));
+}
