@@ -155,7 +155,11 @@ async fn run(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
                 // open the old session, and the UI says why.
                 let reason = session_over(&e).unwrap_or(Code::SessionEnded);
                 tracing::warn!("session ended: {e}");
-                if let Err(e) = client.forget_session() {
+                if reason == Code::DeviceRevoked {
+                    // The engine wiped what this device held: nothing of it may be shown
+                    // or served (page images) from here.
+                    app.state::<crate::state::App>().set_client(None);
+                } else if let Err(e) = client.forget_session() {
                     tracing::warn!("forgetting the session: {e}");
                 }
                 state.online.store(true, Ordering::Relaxed);

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use phonghop_domain::sync::DeviceInfo;
 use phonghop_domain::{
-    AnnotationBody, Attendance, Classification, DocumentKind, Id, Meeting, MeetingKind,
+    AnnotationBody, Attendance, Classification, DocumentKind, ErrorCode, Id, Meeting, MeetingKind,
     MeetingRole, Note, Op, Timestamp, User,
 };
 use serde::{Deserialize, Serialize};
@@ -72,6 +72,19 @@ struct CurrentFile {
 }
 
 /// Writes a file only its owner may read, atomically.
+/// What [`Client::wipe_revoked_device`] removes under a device's root: the current
+/// profile's pointer, then every profile.
+fn wipe_device_data(root: &Path) -> Result<(), ClientError> {
+    match std::fs::remove_file(root.join("current.json")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
+    match std::fs::remove_dir_all(root.join("profiles")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
     use std::io::Write;
     let tmp = path.with_extension("tmp");
@@ -257,7 +270,22 @@ impl Client {
         let server = normalise_server(server)?;
         let device = device(root)?;
         let anon = ServerApi::new(&server, None)?;
-        let resp = anon.login(username, password, device.info()).await?;
+        let resp = match anon.login(username, password, device.info()).await {
+            Err(
+                e @ ClientError::Server {
+                    code: ErrorCode::DeviceRevoked,
+                    ..
+                },
+            ) => {
+                // The right password on a revoked device: what other users left on it
+                // goes too.
+                if let Err(w) = wipe_device_data(root) {
+                    tracing::error!("this device was revoked; wiping its cache: {w}");
+                }
+                return Err(e);
+            }
+            other => other?,
+        };
         let dir = Client::profile_dir(root, &server, username);
         std::fs::create_dir_all(&dir)?;
         write_private(
@@ -331,6 +359,15 @@ impl Client {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
         }
+    }
+
+    /// The administrator revoked this device (a lost or stolen tablet): everything it
+    /// holds of every user who signed in on it goes — caches, document files, notes,
+    /// annotations, what waits in outboxes, sessions. A revoked device can send nothing
+    /// any more, so nothing it holds can reach the server. The device key stays: the
+    /// server goes on refusing this device until it is set up anew.
+    pub fn wipe_revoked_device(&self) -> Result<(), ClientError> {
+        wipe_device_data(&self.root)
     }
 
     /// Forgets the token on disk first (closing the app mid-logout, or a slow or closed

@@ -133,7 +133,24 @@ impl Client {
     /// One full round. Fails only when the server cannot be reached or refuses the
     /// session; a file that fails its check is reported and skipped.
     pub async fn sync(&self, events: Events) -> Result<SyncReport, ClientError> {
-        self.sync_with(events, Retry::default()).await
+        let result = self.sync_with(events, Retry::default()).await;
+        self.after_contact(result)
+    }
+
+    /// The server said this device is revoked: what it holds goes now
+    /// ([`Client::wipe_revoked_device`]), before the caller hears of it.
+    fn after_contact<T>(&self, result: Result<T, ClientError>) -> Result<T, ClientError> {
+        if let Err(ClientError::Server {
+            code: phonghop_domain::ErrorCode::DeviceRevoked,
+            ..
+        }) = &result
+        {
+            match self.wipe_revoked_device() {
+                Ok(()) => tracing::warn!("this device was revoked: its cache is wiped"),
+                Err(e) => tracing::error!("this device was revoked; wiping its cache: {e}"),
+            }
+        }
+        result
     }
 
     /// Sends what waits in the outbox now — files, then ops — without pulling or
@@ -145,7 +162,8 @@ impl Client {
         if !self.logged_in() {
             return Err(ClientError::NotLoggedIn);
         }
-        self.push_with(&events, Retry::default()).await
+        let result = self.push_with(&events, Retry::default()).await;
+        self.after_contact(result)
     }
 
     pub(crate) async fn push_with(

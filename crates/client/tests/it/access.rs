@@ -148,3 +148,73 @@ async fn one_missing_file_on_the_server_does_not_hold_up_the_others() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(c.cache.meta("last_sync").unwrap().is_some());
 }
+
+/// A lost tablet: the administrator revokes it, and at its next contact with the server
+/// everything it holds of every user goes — documents, notes, outboxes, sessions — and
+/// it cannot sign in again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoked_device_wipes_its_cache_at_the_next_contact() {
+    let server = TestServer::demo().await;
+    let root = tempfile::tempdir().unwrap();
+    // Two delegates used this tablet; the second is the current one.
+    let first = Client::login(root.path(), &server.url(), "daibieu02", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    first.sync(None).await.unwrap();
+    drop(first);
+    let c = Client::login(root.path(), &server.url(), "daibieu01", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    c.sync(None).await.unwrap();
+    let meeting = c.cache.meetings().unwrap()[0].id;
+    c.note_add(Some(meeting), "Ghi chú riêng: số liệu mật")
+        .unwrap();
+    let files = |dir: &std::path::Path| {
+        walk(dir)
+            .into_iter()
+            .filter(|p| p.extension().is_none_or(|e| e != "json"))
+            .count()
+    };
+    assert!(files(&root.path().join("profiles")) > 2, "nothing cached");
+
+    // As `phonghop-server device revoke` does it, from another process: the server's
+    // session cache hears it within seconds.
+    server.store().revoke_device(c.device.id).unwrap();
+    let mut answer = c.sync(None).await;
+    for _ in 0..40 {
+        if answer.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        answer = c.sync(None).await;
+    }
+    let e = answer.unwrap_err();
+    assert_eq!(e.code(), "device_revoked", "{e}");
+    assert!(
+        !root.path().join("profiles").exists(),
+        "{} files left on disk",
+        walk(&root.path().join("profiles")).len()
+    );
+    assert!(!root.path().join("current.json").exists());
+    assert!(matches!(
+        Client::open_current(root.path()),
+        Err(phonghop_client::ClientError::NotLoggedIn)
+    ));
+    drop(c);
+    let again = Client::login(root.path(), &server.url(), "daibieu01", DEMO_PASSWORD).await;
+    assert_eq!(again.err().map(|e| e.code()), Some("device_revoked"));
+    assert!(!root.path().join("profiles").exists());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
