@@ -430,11 +430,11 @@ pub async fn login(
     let store = app.store.clone();
     let username = req.username.clone();
     let password = req.password.clone();
-    let checked =
-        tokio::task::spawn_blocking(move || -> Result<Option<User>, crate::store::StoreError> {
+    let checked = tokio::task::spawn_blocking(
+        move || -> Result<Option<(User, String)>, crate::store::StoreError> {
             let _permit = permit;
             match store.user_credentials(&username)? {
-                Some((user, hash)) if verify_password(&hash, &password) => Ok(Some(user)),
+                Some((user, hash)) if verify_password(&hash, &password) => Ok(Some((user, hash))),
                 Some(_) => Ok(None),
                 None => {
                     // Same work as a wrong password, so timing does not tell which usernames exist.
@@ -442,10 +442,11 @@ pub async fn login(
                     Ok(None)
                 }
             }
-        })
-        .await??;
+        },
+    )
+    .await??;
     let store = app.store.clone();
-    let Some(user) = checked else {
+    let Some((user, checked_hash)) = checked else {
         attempt.failed();
         let (u, i) = (req.username.clone(), ip.clone());
         tokio::task::spawn_blocking(move || store.record_login(&u, &i, false, "bad credentials"))
@@ -468,13 +469,17 @@ pub async fn login(
     let hash = token_hash(&token);
     let (u, i, uid, device) = (req.username.clone(), ip, user.id, req.device.clone());
     tokio::task::spawn_blocking(move || {
-        store.create_session(&hash, uid, &device)?;
+        store.create_session(&hash, uid, &device, &checked_hash)?;
         store.record_login(&u, &i, true, "ok")
     })
     .await?
     .map_err(|e| match e {
         crate::store::StoreError::Conflict(m) if m == crate::store::ACCOUNT_DISABLED => {
             ApiError::new(StatusCode::FORBIDDEN, ErrorCode::AccountDisabled, m)
+        }
+        // The password this login was checked against is no longer the account's.
+        crate::store::StoreError::Conflict(m) if m == crate::store::PASSWORD_CHANGED => {
+            bad_credentials()
         }
         crate::store::StoreError::Conflict(m) => {
             ApiError::new(StatusCode::FORBIDDEN, ErrorCode::DeviceRevoked, m)

@@ -39,6 +39,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// `create_session`'s conflict when the account was disabled meanwhile (any other
 /// conflict there is a revoked device).
 pub const ACCOUNT_DISABLED: &str = "this account is disabled";
+/// The password changed while a login was being checked against the old one.
+pub const PASSWORD_CHANGED: &str = "the password has just been changed";
 
 /// A user to create; the password is already hashed.
 #[derive(Debug, Clone)]
@@ -159,8 +161,16 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_device(&self, device_id: Id) -> StoreResult<usize>;
 
     /// Registers the device (or refreshes its name and key) and opens a session on it.
-    fn create_session(&self, token_hash: &str, user_id: Id, device: &DeviceInfo)
-    -> StoreResult<()>;
+    /// `checked_hash` is the password hash the login was checked against: a password
+    /// reset since then refuses the session ([`PASSWORD_CHANGED`]), as it ended those
+    /// that existed.
+    fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: Id,
+        device: &DeviceInfo,
+        checked_hash: &str,
+    ) -> StoreResult<()>;
     fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
     fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 

@@ -1727,17 +1727,22 @@ impl Store for SqliteStore {
         token_hash: &str,
         user_id: Id,
         device: &DeviceInfo,
+        checked_hash: &str,
     ) -> StoreResult<()> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // The account may have been disabled while its password was being checked.
-        let disabled: bool = tx.query_row(
-            "SELECT disabled FROM users WHERE id = ?1",
+        // The account may have been disabled, or its password reset (which ended the
+        // sessions there were), while the password was being checked.
+        let (disabled, hash): (bool, String) = tx.query_row(
+            "SELECT disabled, password_hash FROM users WHERE id = ?1",
             [user_id.to_string()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         if disabled {
             return Err(StoreError::Conflict(super::ACCOUNT_DISABLED.into()));
+        }
+        if hash != checked_hash {
+            return Err(StoreError::Conflict(super::PASSWORD_CHANGED.into()));
         }
         // A device is registered per user: a shared tablet holds one registration (and
         // key) for each of its users, and a newcomer never takes over another's.

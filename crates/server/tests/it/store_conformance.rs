@@ -82,7 +82,25 @@ pub fn run_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
 
     // Sessions.
     let device = phonghop_testkit::new_device("laptop");
-    store.create_session("hash-1", del.id, &device).unwrap();
+    let checked = store.user_credentials("daibieu01").unwrap().unwrap().1;
+    store
+        .create_session("hash-1", del.id, &device, &checked)
+        .unwrap();
+    // A password reset while a login was checking the old password: that login gets no
+    // session (the reset ended the ones there were).
+    store.set_password("daibieu01", "$argon2id$new").unwrap();
+    assert!(matches!(
+        store.create_session("hash-2", del.id, &device, &checked),
+        Err(StoreError::Conflict(m)) if m == phonghop_server::store::PASSWORD_CHANGED
+    ));
+    assert!(store.session("hash-2").unwrap().is_none());
+    assert!(
+        store.session("hash-1").unwrap().is_none(),
+        "the reset kept a session"
+    );
+    store
+        .create_session("hash-1", del.id, &device, "$argon2id$new")
+        .unwrap();
     let s = store.session("hash-1").unwrap().unwrap();
     assert_eq!(
         (s.user.id, s.device_id, s.device_revoked),

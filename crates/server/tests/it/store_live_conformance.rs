@@ -42,7 +42,7 @@ pub fn run_live_suite(open: &dyn Fn(&Path) -> Box<dyn Store>) {
     let voter = user(store, "daibieu01", Role::Delegate);
     let outsider = user(store, "daibieu15", Role::Delegate);
     let (device, key) = phonghop_testkit::new_signing_device("laptop");
-    store.create_session("h", voter.id, &device).unwrap();
+    store.create_session("h", voter.id, &device, "x").unwrap();
 
     let m = Id::now_v7();
     let now = Timestamp::now_utc();
