@@ -294,7 +294,9 @@ impl Op {
     }
 
     /// The op as the audit log records it: a ballot's choices and signature are left
-    /// out, so the log never links a voter to a choice (secret polls).
+    /// out, so the log never links a voter to a choice (secret polls); what a person
+    /// writes for themselves — a note, an annotation's text or strokes — is left out
+    /// too: the log is kept for good, and deleting a note must take its words away.
     pub fn audit_view(&self) -> serde_json::Value {
         match self {
             Op::BallotCast {
@@ -302,6 +304,34 @@ impl Op {
             } => {
                 serde_json::json!({"type": "ballot.cast", "poll_id": poll_id, "voter_id": voter_id})
             }
+            Op::NotePut {
+                note_id,
+                meeting_id,
+                text,
+                ..
+            } => serde_json::json!({
+                "type": "note.put",
+                "note_id": note_id,
+                "meeting_id": meeting_id,
+                "chars": text.chars().count(),
+            }),
+            Op::AnnotationPut {
+                annotation_id,
+                document_id,
+                version,
+                page,
+                shared,
+                body,
+                ..
+            } => serde_json::json!({
+                "type": "annotation.put",
+                "annotation_id": annotation_id,
+                "document_id": document_id,
+                "version": version,
+                "page": page,
+                "shared": shared,
+                "kind": serde_json::to_value(body).ok().and_then(|b| b.get("kind").cloned()),
+            }),
             other => serde_json::to_value(other).unwrap_or_default(),
         }
     }
@@ -751,6 +781,43 @@ mod tests {
         assert!(v.get("choices").is_none() && v.get("signature").is_none());
         assert!(v.get("cast_at").is_none());
         assert!(!op.prepares_meeting());
+    }
+
+    #[test]
+    fn the_audit_view_holds_no_words_of_notes_or_annotations() {
+        let words = "Ý kiến riêng: phản đối phương án 2";
+        let note = Op::NotePut {
+            note_id: Id::now_v7(),
+            meeting_id: None,
+            text: words.into(),
+            updated_at: time::macros::datetime!(2026-11-27 08:00 UTC),
+        };
+        let v = note.audit_view();
+        assert_eq!(
+            (v["type"].as_str(), v["chars"].as_u64()),
+            (Some("note.put"), Some(34))
+        );
+        let sticky = Op::AnnotationPut {
+            annotation_id: Id::now_v7(),
+            document_id: Id::now_v7(),
+            version: 1,
+            page: 3,
+            shared: false,
+            body: crate::AnnotationBody::Sticky {
+                color: "#f1c40f".into(),
+                at: [1.0, 2.0],
+                text: words.into(),
+            },
+            updated_at: time::macros::datetime!(2026-11-27 08:00 UTC),
+        };
+        let a = sticky.audit_view();
+        assert_eq!(
+            (a["kind"].as_str(), a["page"].as_u64()),
+            (Some("sticky"), Some(3))
+        );
+        for v in [v, a] {
+            assert!(!v.to_string().contains("phản đối"), "{v}");
+        }
     }
 
     #[test]
