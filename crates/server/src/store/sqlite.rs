@@ -1472,23 +1472,29 @@ fn readable_version(
         )
         .optional()?
         .is_some();
-    let confidential = from_text::<Classification>(classification)? == Classification::Confidential;
+    let row: Option<(u32, String)> = conn
+        .query_row(
+            "SELECT pages, classification FROM document_versions WHERE document_id = ?1 AND version = ?2",
+            params![document_id.to_string(), version],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    // A version keeps the classification it was attached with: a document made public
+    // later does not open its confidential drafts to non-members.
+    let mut confidential =
+        from_text::<Classification>(classification)? == Classification::Confidential;
+    if let Some((_, c)) = &row {
+        confidential |= from_text::<Classification>(c.clone())? == Classification::Confidential;
+    }
     if !(member || (actor.role.prepares_meetings() && !confidential)) {
         return reject(ErrorCode::Forbidden, "you may not read this document");
     }
-    let pages: Option<u32> = conn
-        .query_row(
-            "SELECT pages FROM document_versions WHERE document_id = ?1 AND version = ?2",
-            params![document_id.to_string(), version],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match pages {
+    match row {
         None => reject(
             ErrorCode::NotFound,
             format!("document {document_id} has no version {version}"),
         ),
-        Some(p) => Ok((parse_id(meeting_id)?, p)),
+        Some((p, _)) => Ok((parse_id(meeting_id)?, p)),
     }
 }
 

@@ -445,6 +445,19 @@ async fn a_confidential_version_stays_hidden_after_the_document_is_made_public()
     let blob = |sha: &str| format!("/api/v1/blobs/{sha}");
     assert_eq!(admin.get(&blob(&draft)).await.0, StatusCode::NOT_FOUND);
     assert_eq!(admin.get(&blob(&published)).await.0, StatusCode::OK);
+    // Nor may the admin annotate the draft (which would also tell its page count).
+    let note_on = |version: u32| {
+        json!({"type": "annotation.put", "annotation_id": uuid::Uuid::now_v7(), "document_id": doc["id"],
+            "version": version, "page": 0, "shared": true, "updated_at": "2026-11-27T08:00:00Z",
+            "body": {"kind": "sticky", "color": "#f1c40f", "at": [100.0, 700.0], "text": "Xem lại"}})
+    };
+    let r = admin.ops(vec![note_on(2), note_on(3)]).await;
+    assert_eq!(
+        (r[0]["status"].as_str(), r[0]["code"].as_str()),
+        (Some("rejected"), Some("forbidden")),
+        "{r:?}"
+    );
+    assert_eq!(r[1]["status"], "accepted", "{r:?}");
 
     // Made a member, the admin gets the document again with every version.
     let r = secretary
