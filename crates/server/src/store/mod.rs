@@ -211,7 +211,8 @@ pub trait Store: Send + Sync + 'static {
     /// A published meeting's status (what video admission asks on every heartbeat).
     fn published_meeting_status(&self, meeting: Id) -> StoreResult<Option<MeetingStatus>>;
     fn create_video_invitation(&self, invitation: &VideoInvitation) -> StoreResult<()>;
-    /// The invitation with this token hash, expired or not.
+    /// The invitation with this token hash, expired or not; none once whoever made it
+    /// may no longer invite (removed from the meeting, another role, disabled).
     fn video_invitation(&self, token_hash: &str) -> StoreResult<Option<VideoInvitation>>;
     /// The meeting's invitations, newest first.
     fn video_invitations(&self, meeting_id: Id) -> StoreResult<Vec<VideoInvitation>>;

@@ -2065,7 +2065,15 @@ impl Store for SqliteStore {
         let conn = self.reader();
         let row: Option<(String, String, String, String)> = conn
             .query_row(
-                "SELECT meeting_id, name, created_by, expires_at FROM video_invitations WHERE token_hash = ?1",
+                // Only while whoever made it may still invite: an administrator, or the
+                // meeting's chair or secretary, the account not disabled.
+                "SELECT i.meeting_id, i.name, i.created_by, i.expires_at
+                   FROM video_invitations i JOIN users u ON u.id = i.created_by
+                  WHERE i.token_hash = ?1 AND u.disabled = 0
+                    AND (u.role = 'admin' OR EXISTS (
+                         SELECT 1 FROM members x
+                          WHERE x.meeting_id = i.meeting_id AND x.user_id = i.created_by
+                            AND x.removed = 0 AND x.role IN ('chair', 'secretary')))",
                 [token_hash],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )

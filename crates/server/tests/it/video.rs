@@ -529,6 +529,47 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
     until_room_size(secretary, today, 0).await;
 }
 
+/// A guest link lasts only while whoever made it may still invite: a chair removed from
+/// the meeting can neither come back through a link made earlier nor keep a guest in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_link_ends_with_its_makers_place_in_the_meeting() {
+    let server = TestServer::demo_with(|c| c.heartbeat = Duration::from_millis(300)).await;
+    let secretary = server.login("thuky").await;
+    let chair = server.login("chutoa").await;
+    let today = id_of(&today_meeting(&secretary).await);
+    let (status, inv) = chair
+        .post(
+            &format!("/api/v1/meetings/{today}/video/invitations"),
+            json!({ "name": "Khách của chủ tọa", "valid_hours": 720 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inv}");
+    let token = inv["token"].as_str().expect("token").to_owned();
+    let link = connect_live(&server.url(), None, Some(&token))
+        .await
+        .expect("guest socket");
+    let _guest = NativeParticipant::join(link, today, None, quiet())
+        .await
+        .expect("the guest joins");
+    until_room_size(&secretary, today, 1).await;
+
+    let r = secretary
+        .ops(vec![
+            json!({"type": "member.remove", "meeting_id": today, "user_id": chair.user_id()}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    until_room_size(&secretary, today, 0).await;
+    if let Ok(link) = connect_live(&server.url(), None, Some(&token)).await {
+        assert!(
+            NativeParticipant::join(link, today, None, quiet())
+                .await
+                .is_err(),
+            "the removed chair's guest link still opens the room"
+        );
+    }
+}
+
 /// Once the meeting has ended its room closes: those in it leave within a heartbeat and
 /// nobody joins again, member or guest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
