@@ -71,20 +71,49 @@ struct CurrentFile {
     username: String,
 }
 
-/// Writes a file only its owner may read, atomically.
-/// What [`Client::wipe_revoked_device`] removes under a device's root: the current
-/// profile's pointer, then every profile.
-fn wipe_device_data(root: &Path) -> Result<(), ClientError> {
-    match std::fs::remove_file(root.join("current.json")) {
+/// What [`Client::wipe_revoked_device`] removes under a device's root: every profile
+/// of `server` (the server that revoked the device; another server's profiles are not
+/// its to take), and the pointer to the current profile when it is one of them. A
+/// marker under `wipe-pending/` says a wipe is under way until it is done, so that one
+/// cut short (the app closed, a file held open) is finished at the next start.
+fn wipe_server_data(root: &Path, server: &str) -> Result<(), ClientError> {
+    let name = server_dir_name(server);
+    let pending = root.join("wipe-pending");
+    std::fs::create_dir_all(&pending)?;
+    std::fs::write(pending.join(&name), b"")?;
+    let current: Option<CurrentFile> = read_json(&root.join("current.json")).unwrap_or(None);
+    if current.is_some_and(|c| server_dir_name(&c.server) == name) {
+        match std::fs::remove_file(root.join("current.json")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
+    finish_wipe(root, &name)
+}
+
+fn finish_wipe(root: &Path, server_dir: &str) -> Result<(), ClientError> {
+    match std::fs::remove_dir_all(root.join("profiles").join(server_dir)) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
         _ => {}
     }
-    match std::fs::remove_dir_all(root.join("profiles")) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-        _ => Ok(()),
-    }
+    std::fs::remove_file(root.join("wipe-pending").join(server_dir))?;
+    Ok(())
 }
 
+/// Finishes the wipes a revoked device had begun (see [`wipe_server_data`]).
+fn finish_pending_wipes(root: &Path) -> Result<(), ClientError> {
+    let Ok(entries) = std::fs::read_dir(root.join("wipe-pending")) else {
+        return Ok(());
+    };
+    for e in entries.flatten() {
+        if let Some(name) = e.file_name().to_str() {
+            finish_wipe(root, name)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file only its owner may read, atomically.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ClientError> {
     use std::io::Write;
     let tmp = path.with_extension("tmp");
@@ -228,8 +257,12 @@ pub struct Client {
     pub device: Device,
     /// One push at a time: a sync round's and [`Client::push`]'s never overlap.
     push_lock: tokio::sync::Mutex<()>,
+    /// The server said this device is revoked, and what it held was wiped.
+    wiped: std::sync::atomic::AtomicBool,
 }
 
+/// How long a login waits for the server's answer.
+pub const LOGIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 /// How long a logout waits for the outbox to be sent before it goes on without.
 pub const LOGOUT_PUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a logout waits for the server to end the session (the token is forgotten on
@@ -267,10 +300,30 @@ impl Client {
         username: &str,
         password: &str,
     ) -> Result<Client, ClientError> {
+        Client::login_within(root, server, username, password, LOGIN_TIMEOUT).await
+    }
+
+    async fn login_within(
+        root: &Path,
+        server: &str,
+        username: &str,
+        password: &str,
+        limit: std::time::Duration,
+    ) -> Result<Client, ClientError> {
         let server = normalise_server(server)?;
         let device = device(root)?;
+        finish_pending_wipes(root)?;
         let anon = ServerApi::new(&server, None)?;
-        let resp = match anon.login(username, password, device.info()).await {
+        // A server that takes the connection and never answers (or answers a byte at a
+        // time) must not keep "signing in…" on screen for good.
+        let answer = tokio::time::timeout(limit, anon.login(username, password, device.info()))
+            .await
+            .unwrap_or_else(|_| {
+                Err(ClientError::Offline(
+                    "the server did not answer the login in time".into(),
+                ))
+            });
+        let resp = match answer {
             Err(
                 e @ ClientError::Server {
                     code: ErrorCode::DeviceRevoked,
@@ -278,14 +331,18 @@ impl Client {
                 },
             ) => {
                 // The right password on a revoked device: what other users left on it
-                // goes too.
-                if let Err(w) = wipe_device_data(root) {
+                // of this server goes too.
+                if let Err(w) = wipe_server_data(root, &server) {
                     tracing::error!("this device was revoked; wiping its cache: {w}");
                 }
                 return Err(e);
             }
             other => other?,
         };
+        // The account's name as the server knows it names the profile's folder: it must
+        // be a username, not a path.
+        let username = resp.user.username.as_str();
+        phonghop_domain::user::validate_username(username).map_err(ClientError::Invalid)?;
         let dir = Client::profile_dir(root, &server, username);
         std::fs::create_dir_all(&dir)?;
         write_private(
@@ -328,11 +385,13 @@ impl Client {
             blobs,
             device,
             push_lock: tokio::sync::Mutex::new(()),
+            wiped: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
     /// Opens the current profile without touching the network: works offline.
     pub fn open_current(root: &Path) -> Result<Client, ClientError> {
+        finish_pending_wipes(root)?;
         let cur: CurrentFile =
             read_json(&root.join("current.json"))?.ok_or(ClientError::NotLoggedIn)?;
         let dir = Client::profile_dir(root, &cur.server, &cur.username);
@@ -361,13 +420,37 @@ impl Client {
         }
     }
 
-    /// The administrator revoked this device (a lost or stolen tablet): everything it
-    /// holds of every user who signed in on it goes — caches, document files, notes,
-    /// annotations, what waits in outboxes, sessions. A revoked device can send nothing
-    /// any more, so nothing it holds can reach the server. The device key stays: the
-    /// server goes on refusing this device until it is set up anew.
+    /// This server's administrator revoked this device (a lost or stolen tablet):
+    /// everything it holds of this server, for every user who signed in on it, goes —
+    /// caches, document files, notes, annotations, what waits in outboxes, sessions. A
+    /// revoked device can send nothing there any more, so nothing it holds can reach the
+    /// server. The device key stays: the server goes on refusing this device.
     pub fn wipe_revoked_device(&self) -> Result<(), ClientError> {
-        wipe_device_data(&self.root)
+        self.wiped.store(true, std::sync::atomic::Ordering::SeqCst);
+        wipe_server_data(&self.root, &self.server)
+    }
+
+    /// After an answer from the server: a revoked device wipes what it holds of this
+    /// server now, before the caller hears of it — and again after anything that
+    /// finishes once it did (a round under way may have written a file since).
+    pub(crate) fn after_contact<T>(
+        &self,
+        result: Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
+        let revoked = matches!(
+            &result,
+            Err(ClientError::Server {
+                code: ErrorCode::DeviceRevoked,
+                ..
+            })
+        );
+        if revoked || self.wiped.load(std::sync::atomic::Ordering::SeqCst) {
+            match self.wipe_revoked_device() {
+                Ok(()) => tracing::warn!("this device was revoked: its cache is wiped"),
+                Err(e) => tracing::error!("this device was revoked; wiping its cache: {e}"),
+            }
+        }
+        result
     }
 
     /// Forgets the token on disk first (closing the app mid-logout, or a slow or closed
@@ -383,7 +466,11 @@ impl Client {
                 ..Default::default()
             };
             // Unreachable, refused or slow: the ops stay queued, the logout goes on.
-            let _ = tokio::time::timeout(LOGOUT_PUSH_TIMEOUT, self.push_with(&None, once)).await;
+            if let Ok(pushed) =
+                tokio::time::timeout(LOGOUT_PUSH_TIMEOUT, self.push_with(&None, once)).await
+            {
+                let _ = self.after_contact(pushed);
+            }
         }
         let reached = tokio::time::timeout(LOGOUT_CALL_TIMEOUT, self.api.logout())
             .await
@@ -392,6 +479,7 @@ impl Client {
                     "the server did not answer the logout in time".into(),
                 ))
             });
+        let reached = self.after_contact(reached);
         match reached {
             Ok(()) | Err(ClientError::Offline(_)) | Err(ClientError::SessionEnded) => Ok(()),
             Err(e) => Err(e),
@@ -748,5 +836,37 @@ impl Client {
                 meeting_id: meeting,
             })
             .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that takes the connection and then says nothing: the login gives up
+    /// as offline instead of waiting for good.
+    #[tokio::test]
+    async fn a_login_to_a_silent_server_gives_up() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let held = tokio::spawn(async move {
+            let (conn, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            drop(conn);
+        });
+        let root = tempfile::tempdir().unwrap();
+        let t = std::time::Instant::now();
+        let r = Client::login_within(
+            root.path(),
+            &format!("http://127.0.0.1:{port}"),
+            "daibieu01",
+            "mat-khau-1",
+            std::time::Duration::from_millis(300),
+        )
+        .await;
+        assert!(matches!(r, Err(ClientError::Offline(_))), "{:?}", r.err());
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+        assert!(!root.path().join("current.json").exists());
+        held.abort();
     }
 }

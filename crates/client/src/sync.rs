@@ -137,22 +137,6 @@ impl Client {
         self.after_contact(result)
     }
 
-    /// The server said this device is revoked: what it holds goes now
-    /// ([`Client::wipe_revoked_device`]), before the caller hears of it.
-    fn after_contact<T>(&self, result: Result<T, ClientError>) -> Result<T, ClientError> {
-        if let Err(ClientError::Server {
-            code: phonghop_domain::ErrorCode::DeviceRevoked,
-            ..
-        }) = &result
-        {
-            match self.wipe_revoked_device() {
-                Ok(()) => tracing::warn!("this device was revoked: its cache is wiped"),
-                Err(e) => tracing::error!("this device was revoked; wiping its cache: {e}"),
-            }
-        }
-        result
-    }
-
     /// Sends what waits in the outbox now — files, then ops — without pulling or
     /// downloading: a ballot or a check-in need not wait behind a long download. The
     /// app calls this on every local change while a sync round may be running; a

@@ -100,14 +100,9 @@ struct MediaArgs {
     public_ip: Option<std::net::IpAddr>,
     /// A STUN/TURN server for clients and the SFU: `stun:host:port` or
     /// `turn:host:port?transport=udp,user,password`. Repeatable. A TURN password is
-    /// better given in PHONGHOP_ICE_SERVERS (servers separated by `;`): the command line
-    /// is visible to every user of the machine.
-    #[arg(
-        long = "ice-server",
-        env = "PHONGHOP_ICE_SERVERS",
-        value_delimiter = ';',
-        hide_env_values = true
-    )]
+    /// better given in the environment, PHONGHOP_ICE_SERVERS (servers separated by `;`):
+    /// the command line is visible to every user of the machine.
+    #[arg(long = "ice-server")]
     ice_servers: Vec<String>,
 }
 
@@ -124,25 +119,46 @@ fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
 }
 
 impl MediaArgs {
-    fn net(&self) -> phonghop_rtc::NetConfig {
-        phonghop_rtc::NetConfig {
+    /// Where media goes; STUN/TURN servers from `--ice-server`, then from
+    /// PHONGHOP_ICE_SERVERS (`;`-separated: a password may hold `;` only on the flag).
+    fn net(&self, env: Option<String>) -> anyhow::Result<phonghop_rtc::NetConfig> {
+        let from_env = env.unwrap_or_default();
+        let mut ice_servers = Vec::new();
+        for s in self
+            .ice_servers
+            .iter()
+            .map(String::as_str)
+            .chain(from_env.split(';').map(str::trim).filter(|s| !s.is_empty()))
+        {
+            ice_servers.push(ice_server(s)?);
+        }
+        Ok(phonghop_rtc::NetConfig {
             bind_ip: self.media_ip,
             port_range: self.media_ports,
             public_ip: self.public_ip,
-            ice_servers: self
-                .ice_servers
-                .iter()
-                .map(|s| {
-                    let mut parts = s.splitn(3, ',');
-                    phonghop_rtc::signal::IceServer {
-                        urls: vec![parts.next().unwrap_or_default().to_owned()],
-                        username: parts.next().map(str::to_owned),
-                        credential: parts.next().map(str::to_owned),
-                    }
-                })
-                .collect(),
-        }
+            ice_servers,
+        })
     }
+}
+
+/// `URL[,USER,PASSWORD]`; the URL must be a STUN or TURN one (browsers refuse a peer
+/// connection with anything else, so one bad entry would stop every guest's video).
+fn ice_server(s: &str) -> anyhow::Result<phonghop_rtc::signal::IceServer> {
+    let mut parts = s.splitn(3, ',');
+    let url = parts.next().unwrap_or_default().trim();
+    let host = ["stun:", "stuns:", "turn:", "turns:"]
+        .iter()
+        .find_map(|p| url.strip_prefix(p));
+    if host.is_none_or(|h| h.is_empty()) {
+        anyhow::bail!(
+            "ICE server {url:?}: expected stun:HOST:PORT or turn:HOST:PORT[?transport=udp],USER,PASSWORD"
+        );
+    }
+    Ok(phonghop_rtc::signal::IceServer {
+        urls: vec![url.to_owned()],
+        username: parts.next().map(str::to_owned),
+        credential: parts.next().map(str::to_owned),
+    })
 }
 
 #[derive(Subcommand)]
@@ -313,11 +329,12 @@ fn run() -> anyhow::Result<()> {
                      in front and pass --insecure-http"
                 );
             }
+            let net = media.net(std::env::var("PHONGHOP_ICE_SERVERS").ok())?;
             let scheme = if tls.is_some() { "https" } else { "http" };
             let rt = tokio::runtime::Runtime::new()?;
             rt.block_on(async move {
                 let mut config = Config::new(&data);
-                config.video.net = media.net();
+                config.video.net = net;
                 config.trusted_proxies = trusted_proxies;
                 config.session_max_age = std::time::Duration::from_secs(session_days * 24 * 3600);
                 let server = phonghop_server::start(config, listen, tls).await?;
@@ -497,4 +514,62 @@ fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn media(flags: &[&str]) -> MediaArgs {
+        MediaArgs {
+            media_ip: "127.0.0.1".parse().unwrap(),
+            media_ports: None,
+            public_ip: None,
+            ice_servers: flags.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn ice_servers_from_flags_and_environment() {
+        // A `;` in a password on the flag stays in the password.
+        let net = media(&["turn:turn.example.vn:3478,user,p;w"])
+            .net(Some(
+                " stun:stun.example.vn:3478 ;turn:t2.example.vn:3478,u2,s2;".into(),
+            ))
+            .unwrap();
+        let got: Vec<(String, Option<String>)> = net
+            .ice_servers
+            .iter()
+            .map(|s| (s.urls[0].clone(), s.credential.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("turn:turn.example.vn:3478".into(), Some("p;w".into())),
+                ("stun:stun.example.vn:3478".into(), None),
+                ("turn:t2.example.vn:3478".into(), Some("s2".into())),
+            ]
+        );
+        // An empty environment variable adds nothing.
+        assert!(
+            media(&[])
+                .net(Some(String::new()))
+                .unwrap()
+                .ice_servers
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_bad_ice_server_stops_the_start() {
+        for bad in [
+            "",
+            "turn:",
+            "http://turn.example.vn",
+            "turn.example.vn:3478,u,p",
+        ] {
+            assert!(media(&[bad]).net(None).is_err(), "{bad:?} accepted");
+        }
+        assert!(media(&[]).net(Some("stun:ok:3478;w".into())).is_err());
+    }
 }

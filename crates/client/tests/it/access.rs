@@ -150,17 +150,26 @@ async fn one_missing_file_on_the_server_does_not_hold_up_the_others() {
 }
 
 /// A lost tablet: the administrator revokes it, and at its next contact with the server
-/// everything it holds of every user goes — documents, notes, outboxes, sessions — and
-/// it cannot sign in again.
+/// everything it holds of that server's users goes — documents, notes, outboxes,
+/// sessions — and it cannot sign in there again. What it holds of another server is
+/// not the revoking server's to take.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_revoked_device_wipes_its_cache_at_the_next_contact() {
     let server = TestServer::demo().await;
+    let other = TestServer::demo().await;
     let root = tempfile::tempdir().unwrap();
+    let elsewhere = Client::login(root.path(), &other.url(), "daibieu03", DEMO_PASSWORD)
+        .await
+        .unwrap();
+    elsewhere.sync(None).await.unwrap();
+    let elsewhere_dir = elsewhere.dir.clone();
+    drop(elsewhere);
     // Two delegates used this tablet; the second is the current one.
     let first = Client::login(root.path(), &server.url(), "daibieu02", DEMO_PASSWORD)
         .await
         .unwrap();
     first.sync(None).await.unwrap();
+    let server_dir = first.dir.parent().unwrap().to_path_buf();
     drop(first);
     let c = Client::login(root.path(), &server.url(), "daibieu01", DEMO_PASSWORD)
         .await
@@ -175,7 +184,7 @@ async fn a_revoked_device_wipes_its_cache_at_the_next_contact() {
             .filter(|p| p.extension().is_none_or(|e| e != "json"))
             .count()
     };
-    assert!(files(&root.path().join("profiles")) > 2, "nothing cached");
+    assert!(files(&server_dir) > 2, "nothing cached");
 
     // As `phonghop-server device revoke` does it, from another process: the server's
     // session cache hears it within seconds.
@@ -191,11 +200,15 @@ async fn a_revoked_device_wipes_its_cache_at_the_next_contact() {
     let e = answer.unwrap_err();
     assert_eq!(e.code(), "device_revoked", "{e}");
     assert!(
-        !root.path().join("profiles").exists(),
+        !server_dir.exists(),
         "{} files left on disk",
-        walk(&root.path().join("profiles")).len()
+        walk(&server_dir).len()
     );
     assert!(!root.path().join("current.json").exists());
+    assert!(
+        files(&elsewhere_dir) > 2,
+        "the other server's profile went too"
+    );
     assert!(matches!(
         Client::open_current(root.path()),
         Err(phonghop_client::ClientError::NotLoggedIn)
@@ -203,7 +216,19 @@ async fn a_revoked_device_wipes_its_cache_at_the_next_contact() {
     drop(c);
     let again = Client::login(root.path(), &server.url(), "daibieu01", DEMO_PASSWORD).await;
     assert_eq!(again.err().map(|e| e.code()), Some("device_revoked"));
-    assert!(!root.path().join("profiles").exists());
+    assert!(!server_dir.exists());
+
+    // A wipe cut short (the app closed mid-way) is finished at the next start.
+    std::fs::create_dir_all(server_dir.join("daibieu01/blobs")).unwrap();
+    std::fs::write(server_dir.join("daibieu01/cache.db"), b"left").unwrap();
+    let marker = root
+        .path()
+        .join("wipe-pending")
+        .join(server_dir.file_name().unwrap());
+    std::fs::write(&marker, b"").unwrap();
+    let _ = Client::open_current(root.path());
+    assert!(!server_dir.exists() && !marker.exists());
+    assert!(files(&elsewhere_dir) > 2);
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
