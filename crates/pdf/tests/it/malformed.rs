@@ -111,3 +111,78 @@ fn every_truncation_of_a_signed_file_is_handled() {
         }
     });
 }
+
+/// The first `/ByteRange [a b c d]` of a signed file: the bytes its signature covers.
+fn covered_ranges(bytes: &[u8]) -> [std::ops::Range<usize>; 2] {
+    let at = bytes
+        .windows(10)
+        .position(|w| w == b"/ByteRange")
+        .expect("a signed file");
+    let open = at + bytes[at..].iter().position(|&b| b == b'[').unwrap();
+    let close = open + bytes[open..].iter().position(|&b| b == b']').unwrap();
+    let n: Vec<usize> = std::str::from_utf8(&bytes[open + 1..close])
+        .unwrap()
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    [n[0]..n[0] + n[1], n[2]..n[2] + n[3]]
+}
+
+/// Documents must be trustworthy: a signed file changed anywhere its signature covers —
+/// one byte, a few, a number made huge — is never called valid, whatever the change
+/// does to the file's structure; and no change makes the verifier or the upload check
+/// panic or hang.
+#[test]
+fn no_change_to_signed_bytes_passes_as_valid() {
+    use rand::{Rng, SeedableRng};
+    let trust = TrustStore::from_dir(&fixtures().join("trust")).expect("trust store");
+    for name in ["pades-rsa.pdf", "pkcs7-ec256.pdf", "two-signatures.pdf"] {
+        let original = std::fs::read(fixtures().join("sig").join(name)).unwrap();
+        let first_valid = |report: &phonghop_pdf::VerifyReport| {
+            report
+                .signatures
+                .first()
+                .is_some_and(|s| s.verdict == phonghop_pdf::Verdict::Valid)
+        };
+        assert!(
+            first_valid(&verify_pdf(&original, &trust).unwrap()),
+            "{name} is not valid to start with"
+        );
+        let [head, tail] = covered_ranges(&original);
+        let trust = trust.clone();
+        let name = name.to_owned();
+        within_time(&name.clone(), move || {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(0x5048_4f4e_4748_4f50);
+            for round in 0..150 {
+                let mut bytes = original.clone();
+                let mut changed = Vec::new();
+                for _ in 0..rng.gen_range(1..=3) {
+                    let range = if rng.gen_bool(0.5) { &head } else { &tail };
+                    let i = rng.gen_range(range.clone());
+                    let new = match round % 3 {
+                        // Any byte.
+                        0 => rng.r#gen::<u8>(),
+                        // A digit where the structure keeps numbers (offsets, lengths).
+                        1 => b'0' + rng.gen_range(0..10u8),
+                        // Whitespace, which a parser may skip but the digest does not.
+                        _ => b" \n\r\t"[rng.gen_range(0..4)],
+                    };
+                    if bytes[i] != new {
+                        bytes[i] = new;
+                        changed.push(i);
+                    }
+                }
+                if changed.is_empty() {
+                    continue;
+                }
+                if let Ok(report) = verify_pdf(&bytes, &trust) {
+                    assert!(
+                        !first_valid(&report),
+                        "{name}: bytes {changed:?} changed, still valid"
+                    );
+                }
+                let _ = inspect_pdf(PdfSource::Bytes(&bytes), None);
+            }
+        });
+    }
+}

@@ -103,11 +103,18 @@ fn apply_jobs(conn: &mut Connection, jobs: &[Arc<Job>]) -> Vec<StoreResult<Appli
         }
     }
     // The newest state of everything the group touched, loaded once, rides with the last
-    // caller's answer: the live channel keeps only the newest state of each anyway.
+    // caller's answer: the live channel keeps only the newest state of each anyway. So
+    // does any change of audience in the group: that caller publishes the events, and
+    // must widen or narrow who hears them first (a member removed by another caller in
+    // the group must not hear them).
+    let audience_changed = out
+        .iter()
+        .any(|r| r.as_ref().is_ok_and(|a| a.audience_changed));
     match live::load_touched(&tx, touched) {
         Ok(changes) => {
             if let Some(Ok(last)) = out.iter_mut().rev().find(|r| r.is_ok()) {
                 last.live = changes;
+                last.audience_changed |= audience_changed;
             }
         }
         Err(e) => return failed_all(&e),
@@ -2205,4 +2212,76 @@ fn audit_rows(conn: &Connection) -> StoreResult<Vec<AuditEntry>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phonghop_domain::Role;
+
+    fn user(store: &SqliteStore, username: &str, role: Role) -> User {
+        store
+            .create_user(&super::super::NewUser {
+                id: Id::now_v7(),
+                username: username.into(),
+                full_name: username.into(),
+                role,
+                title: String::new(),
+                org_unit_id: None,
+                password_hash: "x".into(),
+            })
+            .unwrap()
+    }
+
+    fn job(actor: &User, op: Op) -> Arc<Job> {
+        Arc::new(Job {
+            actor: actor.clone(),
+            ops: vec![OpEnvelope {
+                id: Id::now_v7(),
+                op,
+            }],
+            result: Mutex::new(None),
+        })
+    }
+
+    /// Two callers committed together: the one whose answer carries the group's live
+    /// events also hears that the other changed who may see a meeting.
+    #[test]
+    fn the_caller_with_the_live_events_hears_of_any_audience_change_in_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("phonghop.db")).unwrap();
+        let secretary = user(&store, "thuky", Role::Secretary);
+        let delegate = user(&store, "daibieu01", Role::Delegate);
+        let now = Timestamp::now_utc();
+        let jobs = [
+            job(
+                &secretary,
+                Op::MeetingCreate {
+                    meeting_id: Id::now_v7(),
+                    title: "Họp thử".into(),
+                    kind: phonghop_domain::MeetingKind::Regular,
+                    room: "Phòng họp số 1".into(),
+                    starts_at: now,
+                    ends_at: now + std::time::Duration::from_secs(3600),
+                    org_unit_id: None,
+                },
+            ),
+            job(
+                &delegate,
+                Op::NotePut {
+                    note_id: Id::now_v7(),
+                    meeting_id: None,
+                    text: "ghi chú".into(),
+                    updated_at: now,
+                },
+            ),
+        ];
+        let out = apply_jobs(&mut store.writer(), &jobs);
+        let first = out[0].as_ref().unwrap();
+        let last = out[1].as_ref().unwrap();
+        assert_eq!(first.results[0].outcome, OpOutcome::Accepted);
+        assert_eq!(last.results[0].outcome, OpOutcome::Accepted);
+        assert!(first.audience_changed);
+        assert!(last.audience_changed, "the publishing caller was not told");
+    }
 }
