@@ -22,7 +22,6 @@ const COMMANDS: &[&str] = &[
     "status",
     "sync_now",
     "dismiss_rejected",
-    "app_quit",
     "live_view",
     "attendance_check_in",
     "speak_request",

@@ -123,7 +123,6 @@ pub fn run() {
             commands::session::session_restore,
             commands::session::login,
             commands::session::logout,
-            commands::session::app_quit,
             commands::meetings::meetings_list,
             commands::meetings::meeting_detail,
             commands::documents::document_open,
@@ -158,5 +157,49 @@ pub fn run() {
     if let Err(e) = result {
         tracing::error!("the app failed: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    fn permissions(file: &str) -> BTreeSet<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("capabilities")
+            .join(file);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("core:"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The main window may call exactly the commands the UI calls (every call goes
+    /// through `call<…>('command', …)` in ui/src/lib/api.ts); the projector window only
+    /// reads the live meeting.
+    #[test]
+    fn capabilities_allow_only_the_commands_the_ui_calls() {
+        let api = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/api.ts"),
+        )
+        .unwrap();
+        let called: BTreeSet<String> = api
+            .split("call<")
+            .skip(1)
+            .filter_map(|s| s.split('\'').nth(1))
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        assert!(called.len() > 20, "{called:?}");
+        assert_eq!(permissions("main.json"), called);
+        assert_eq!(
+            permissions("projector.json"),
+            BTreeSet::from(["allow-live-view".to_owned()])
+        );
     }
 }

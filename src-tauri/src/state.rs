@@ -129,12 +129,22 @@ impl App {
             ));
         }
         let mut docs = lock(&self.docs);
+        // The user may have signed out (or another signed in) while PDFium opened the
+        // file: `set_client` clears the list after it changes the client, so checking the
+        // client under the list's lock keeps an old session's document out of it.
+        let current = self
+            .client
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|c| std::ptr::eq(c.as_ref(), client));
         // Access may have gone while PDFium opened the file: a round that closed the
         // documents no longer referenced ran before this one was in the list.
-        if !client
-            .cache
-            .referenced_blobs()
-            .is_ok_and(|kept| kept.contains(&v.sha256))
+        if !current
+            || !client
+                .cache
+                .referenced_blobs()
+                .is_ok_and(|kept| kept.contains(&v.sha256))
         {
             return Err(AppError::new(
                 Code::NotFound,

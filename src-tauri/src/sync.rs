@@ -122,8 +122,14 @@ async fn push_loop(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
                     emit_status(&state, &app, &client);
                 }
             }
-            // Offline or the session ended: the sync loop reports and retries.
-            Err(e) => tracing::debug!("push: {e}"),
+            // Offline: the sync loop reports and retries. The session ended (the device
+            // revoked, say): the round says so at once, and the app drops what it shows.
+            Err(e) => {
+                tracing::debug!("push: {e}");
+                if session_over(&e).is_some() {
+                    state.wake.notify_one();
+                }
+            }
         }
     }
 }
@@ -155,13 +161,14 @@ async fn run(state: Arc<SyncState>, app: AppHandle, client: Arc<Client>) {
                 // open the old session, and the UI says why.
                 let reason = session_over(&e).unwrap_or(Code::SessionEnded);
                 tracing::warn!("session ended: {e}");
-                if reason == Code::DeviceRevoked {
-                    // The engine wiped what this device held: nothing of it may be shown
-                    // or served (page images) from here.
-                    app.state::<crate::state::App>().set_client(None);
-                } else if let Err(e) = client.forget_session() {
+                // A revoked device: the engine wiped what it held, and its session with it.
+                if reason != Code::DeviceRevoked
+                    && let Err(e) = client.forget_session()
+                {
                     tracing::warn!("forgetting the session: {e}");
                 }
+                // Nothing of the session is shown or served (page images) from here.
+                app.state::<crate::state::App>().set_client(None);
                 state.online.store(true, Ordering::Relaxed);
                 emit_status(&state, &app, &client);
                 crate::commands::live::close_projector(&app);

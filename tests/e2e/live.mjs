@@ -186,6 +186,17 @@ try {
     await waitFor('the presentation gone at d2', async () => !(await (await $t(d2, 'live-presentation')).isExisting()));
   });
 
+  await step('the speaker signs out while presenting: the presentation ends for the room', async () => {
+    await click(d1, '[data-testid="open-document"]', 'the document again');
+    await waitFor('the first page', async () => (await $t(d1, 'page-image')).isExisting());
+    await click(d1, '[data-testid="present-toggle"]', 'present to the room');
+    await waitFor('d2 sees the presentation', async () => (await $t(d2, 'live-presentation')).isExisting());
+    await click(d1, '[data-testid="logout"]', 'sign out at d1');
+    if (await (await $t(d1, 'logout-pending')).isExisting()) await click(d1, '[data-testid="logout-anyway"]', 'sign out anyway');
+    await waitFor('d1 at the login screen', async () => (await $t(d1, 'login-form')).isExisting());
+    await waitFor('the presentation gone at d2', async () => !(await (await $t(d2, 'live-presentation')).isExisting()));
+  });
+
   await step('the chair signs out: the projector window closes', async () => {
     const main = (await chair.getWindowHandles()).find((h) => h !== projector);
     await chair.switchToWindow(main);

@@ -7,7 +7,7 @@
 // meeting — the open document serves no more pages; an admin revokes the device — the
 // app says so and does not open the session again.
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { $t, appDataDir, DemoServer, Driver, PASSWORD, simplePdf, suite, waitFor } from './lib.mjs';
 
@@ -302,6 +302,13 @@ try {
     });
     if (r.results[0].status !== 'accepted') throw new Error(JSON.stringify(r));
     await waitFor('the page scheme refusing the document', async () => (await status()) === 404, 60000);
+    // Nor does the viewer keep showing it.
+    await waitFor('the viewer saying the document is gone', async () => {
+      const e = await $t(b, 'viewer-error');
+      return (await e.isExisting()) && (await e.getAttribute('data-code')) === 'not_found';
+    });
+    const left = (await b.$$('[data-testid="page-image"]')).length;
+    if (left !== 0) throw new Error(`${left} page images still shown`);
   });
 
   await step('an admin revokes this device: the app says so and forgets the session', async () => {
@@ -317,7 +324,13 @@ try {
       60000,
     );
     const text = await err.getText();
-    if (text !== 'Thiết bị này đã bị thu hồi quyền truy cập.') throw new Error(`error text: ${text}`);
+    if (text !== 'Thiết bị này đã bị thu hồi quyền truy cập. Dữ liệu cuộc họp trên máy này đã được xoá.') {
+      throw new Error(`error text: ${text}`);
+    }
+    // What the device held of this server is gone from the disk.
+    const profiles = join(data, 'profiles');
+    const kept = existsSync(profiles) ? readdirSync(profiles) : [];
+    if (kept.length > 0) throw new Error(`profiles left after the wipe: ${kept.join(', ')}`);
     await b.deleteSession();
     b = await driver.app(data);
     await waitFor('the login form after a restart', async () => (await $t(b, 'login-form')).isExisting());

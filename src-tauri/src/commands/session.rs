@@ -88,9 +88,3 @@ pub async fn logout(app: AppHandle, state: State<'_, App>) -> AppResult<()> {
     }
     Ok(())
 }
-
-/// Closes the app (the e2e suite and the File menu use it).
-#[tauri::command]
-pub fn app_quit(app: AppHandle) {
-    app.exit(0);
-}

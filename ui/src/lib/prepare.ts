@@ -66,9 +66,14 @@ export function forgetDocument(id: string): void {
 
 /** Signed out, or the session ended: forget everything prepared for that user. */
 export function forgetAll(): void {
+  session += 1;
   opened.clear();
   decoded.length = 0;
+  underway.clear();
 }
+
+/** Bumped by every sign-out: a preparation begun before it keeps nothing. */
+let session = 0;
 
 /** The URL of the first page as the viewer asks for it at fit width. */
 export function firstPageUrl(d: OpenedDocument, scrollerWidth: number): string | null {
@@ -122,22 +127,25 @@ function prepareOne(doc: DocRef, signal: AbortSignal | null): Promise<void> {
   }
   let work = underway.get(doc.id);
   if (!work) {
+    const begun = session;
     work = (async () => {
       try {
         const d = await api.openDocument(doc.id);
+        if (begun !== session) return;
         documentOpened(d);
         const url = firstPageUrl(d, expectedViewerWidth());
         if (!url || signal?.aborted || isDecoded(url)) return;
         const img = new Image();
         img.src = url;
         await img.decode();
+        if (begun !== session) return;
         decoded.push(img);
         if (decoded.length > PREPARE_LIMIT) decoded.shift();
         prepared(doc.id);
       } catch {
         // Not downloaded yet, or unreadable: the viewer says why when it is opened.
       } finally {
-        underway.delete(doc.id);
+        if (begun === session) underway.delete(doc.id);
       }
     })();
     underway.set(doc.id, work);
