@@ -28,10 +28,53 @@ impl From<reqwest::Error> for ClientError {
     }
 }
 
+/// The most a JSON answer may hold; a feed page may hold more (up to the page limit of
+/// changes). A server — or a proxy in the way — that sends more is refused instead of
+/// filling the device's memory.
+pub const MAX_ANSWER: usize = 16 * 1024 * 1024;
+pub const MAX_FEED_PAGE: usize = 128 * 1024 * 1024;
+/// Statistics and exports fetched whole.
+pub const MAX_DOWNLOAD: usize = 256 * 1024 * 1024;
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The answer's body, at most `max` bytes.
+async fn body_capped(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>, ClientError> {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
+        return Err(too_big(max));
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        if out.len() + chunk.len() > max {
+            return Err(too_big(max));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+fn too_big(max: usize) -> ClientError {
+    ClientError::Invalid(format!(
+        "the server's answer is larger than {} MiB; refused",
+        max / (1024 * 1024)
+    ))
+}
+
+/// A JSON answer of at most [`MAX_ANSWER`] bytes.
+async fn json_of<T: serde::de::DeserializeOwned>(
+    resp: reqwest::Response,
+) -> Result<T, ClientError> {
+    let bytes = body_capped(resp, MAX_ANSWER).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ClientError::Invalid(format!("the server sent an unreadable answer: {e}")))
+}
+
 /// Turns a non-success answer into the server's `{code, message}`.
 async fn error_of(resp: reqwest::Response) -> ClientError {
     let status = resp.status();
-    let body: Option<ErrorBody> = resp.json().await.ok();
+    let body: Option<ErrorBody> = body_capped(resp, MAX_ERROR_BODY)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
     if status == StatusCode::UNAUTHORIZED {
         if let Some(b) = &body
             && matches!(
@@ -104,7 +147,7 @@ impl ServerApi {
         if !resp.status().is_success() {
             return Err(error_of(resp).await);
         }
-        Ok(resp.json().await?)
+        json_of(resp).await
     }
 
     pub async fn logout(&self) -> Result<(), ClientError> {
@@ -124,7 +167,7 @@ impl ServerApi {
         if !resp.status().is_success() {
             return Err(error_of(resp).await);
         }
-        Ok(resp.json().await?)
+        json_of(resp).await
     }
 
     /// Cheap check of the line and the session.
@@ -137,7 +180,7 @@ impl ServerApi {
         if !resp.status().is_success() {
             return Err(error_of(resp).await);
         }
-        Ok(resp.json().await?)
+        json_of(resp).await
     }
 
     /// A page of the feed and its size on the wire.
@@ -156,7 +199,7 @@ impl ServerApi {
         if !resp.status().is_success() {
             return Err(error_of(resp).await);
         }
-        let bytes = resp.bytes().await?;
+        let bytes = body_capped(resp, MAX_FEED_PAGE).await?;
         let page = serde_json::from_slice(&bytes).map_err(|e| {
             ClientError::Invalid(format!("the server sent an unreadable feed page: {e}"))
         })?;
@@ -172,13 +215,30 @@ impl ServerApi {
         if !resp.status().is_success() {
             return Err(error_of(resp).await);
         }
-        Ok(resp.json().await?)
+        json_of(resp).await
     }
 
-    pub async fn put_blob(&self, sha: &Sha256, bytes: Vec<u8>) -> Result<(), ClientError> {
+    /// Uploads a file, streamed from disk: a large attachment is not held in memory (nor
+    /// read whole again for every retry).
+    pub async fn put_blob(&self, sha: &Sha256, path: &std::path::Path) -> Result<(), ClientError> {
+        let file = tokio::fs::File::open(path).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                ClientError::Invalid(
+                    "the attached file is no longer on this device; attach it again".into(),
+                )
+            } else {
+                e.into()
+            }
+        })?;
+        let len = file.metadata().await?.len();
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+            file,
+            256 * 1024,
+        ));
         let resp = self
             .req(reqwest::Method::PUT, &format!("/blobs/{sha}"))
-            .body(bytes)
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(body)
             .send()
             .await?;
         if !resp.status().is_success() {
@@ -210,11 +270,50 @@ impl ServerApi {
         if !resp.status().is_success() {
             return Err(error_of(resp).await);
         }
-        Ok(resp.bytes().await?.to_vec())
+        body_capped(resp, MAX_DOWNLOAD).await
     }
 
     pub fn live_url(&self) -> String {
         let ws = self.base.replacen("http", "ws", 1);
         format!("{ws}/api/v1/live")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server (or a proxy in the way) answering without end: the engine stops reading
+    /// at its limit and says so, instead of filling the device's memory.
+    #[tokio::test]
+    async fn an_endless_answer_is_refused_at_the_limit() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut req = [0u8; 4096];
+            let _ = tcp.read(&mut req).await;
+            tcp.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n[\"")
+                .await
+                .unwrap();
+            let chunk = vec![b'a'; 1 << 20];
+            let mut sent = 0usize;
+            while sent < 4 * MAX_ANSWER {
+                if tcp.write_all(&chunk).await.is_err() {
+                    return sent;
+                }
+                sent += chunk.len();
+            }
+            sent
+        });
+        let api = ServerApi::new(&format!("http://127.0.0.1:{port}"), Some("t".into())).unwrap();
+        let e = api.trust().await.unwrap_err();
+        assert!(
+            matches!(&e, ClientError::Invalid(m) if m.contains("16 MiB")),
+            "{e}"
+        );
+        let sent = server.await.unwrap();
+        assert!(sent < 4 * MAX_ANSWER, "the whole endless answer was read");
     }
 }

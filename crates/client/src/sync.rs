@@ -159,8 +159,8 @@ impl Client {
         let (mut pushed, mut rejected_total) = (0, 0);
         for sha in self.cache.uploads()? {
             let path = self.blobs.path(&sha);
-            let sent = match tokio::fs::read(&path).await {
-                Ok(bytes) => retrying(retry, || self.api.put_blob(&sha, bytes.clone())).await,
+            let sent = match tokio::fs::metadata(&path).await {
+                Ok(_) => retrying(retry, || self.api.put_blob(&sha, &path)).await,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ClientError::Invalid(
                     "the attached file is no longer on this device; attach it again".into(),
                 )),
