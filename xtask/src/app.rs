@@ -25,7 +25,6 @@ const APT: &[(&str, &str)] = &[
     ("webkit2gtk-driver", "WebKitWebDriver"),
     ("imagemagick", "import"),
     ("fonts-noto-core", "fonts"),
-    ("nodejs", "node"),
 ];
 
 const DEMO_USER: &str = "daibieu01";
@@ -41,7 +40,7 @@ pub fn tauri_driver() -> Result<PathBuf> {
 
 /// npm dependencies of a package directory, installed from its lock file when missing
 /// or older than the lock.
-fn ensure_npm(dir: &Path) -> Result<()> {
+pub fn ensure_npm(dir: &Path) -> Result<()> {
     let modules = dir.join("node_modules");
     let lock = dir.join("package-lock.json");
     let stamp = modules.join(".package-lock.json");
@@ -52,7 +51,7 @@ fn ensure_npm(dir: &Path) -> Result<()> {
     if fresh {
         return Ok(());
     }
-    let mut npm = Command::new("npm");
+    let mut npm = crate::tools::node_cmd("npm");
     if lock.exists() {
         npm.args(["ci", "--no-audit", "--no-fund"]);
     } else {
@@ -64,9 +63,7 @@ fn ensure_npm(dir: &Path) -> Result<()> {
 /// Everything the app, its tests and its bundle need, installed when missing.
 pub fn ensure_app_tools() -> Result<()> {
     ensure_apt(APT)?;
-    if Command::new("npm").arg("--version").output().is_err() {
-        bail!("npm is missing; install it with Node.js (Debian: apt-get install npm)");
-    }
+    crate::tools::ensure_node()?;
     pdfium::ensure_pdfium()?;
     ensure_npm(&root().join("ui"))?;
     ensure_npm(&root().join("tests/e2e"))?;
@@ -93,19 +90,58 @@ pub fn ensure_app_tools() -> Result<()> {
     Ok(())
 }
 
-/// Builds the UI (`ui/dist`, type-checked first) and the app binary.
+/// The newest modification time of the files under `path` (or of `path` itself).
+fn newest(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    std::fs::read_dir(path)
+        .ok()?
+        .flatten()
+        .filter_map(|e| newest(&e.path()))
+        .max()
+}
+
+/// Builds the UI (`ui/dist`, type-checked first) and the app binary. The UI is built
+/// again only when its sources changed since the last build: the app's crate embeds
+/// `ui/dist`, and files written anew (even unchanged) make it compile again.
 pub fn build_app(release: bool) -> Result<PathBuf> {
     let ui = root().join("ui");
-    run_cmd(
-        Command::new("npm")
-            .args(["run", "--silent", "check"])
-            .current_dir(&ui),
-    )?;
-    run_cmd(
-        Command::new("npm")
-            .args(["run", "--silent", "build"])
-            .current_dir(&ui),
-    )?;
+    let stamp = target_dir().join("ui-dist.stamp");
+    let sources = [
+        "src",
+        "public",
+        "index.html",
+        "package-lock.json",
+        "vite.config.ts",
+        "svelte.config.js",
+        "tsconfig.json",
+    ]
+    .iter()
+    .filter_map(|p| newest(&ui.join(p)))
+    .max();
+    let built = std::fs::read_to_string(&stamp).ok().as_deref()
+        == Some(ui.display().to_string().as_str())
+        && ui.join("dist/index.html").exists()
+        && match (newest(&stamp), sources) {
+            (Some(at), Some(src)) => at >= src,
+            _ => false,
+        };
+    if !built {
+        run_cmd(
+            crate::tools::node_cmd("npm")
+                .args(["run", "--silent", "check"])
+                .current_dir(&ui),
+        )?;
+        run_cmd(
+            crate::tools::node_cmd("npm")
+                .args(["run", "--silent", "build"])
+                .current_dir(&ui),
+        )?;
+        std::fs::create_dir_all(target_dir())?;
+        std::fs::write(&stamp, ui.display().to_string())?;
+    }
     let mut build = cargo();
     build.args(["build", "--quiet", "-p", "phonghop-desktop"]);
     if release {
@@ -229,7 +265,7 @@ pub fn run_e2e() -> Result<()> {
     let app = build_app(false)?;
     let bins = build_server(false)?;
     run_cmd(
-        Command::new("npm")
+        crate::tools::node_cmd("npm")
             .args(["run", "--silent", "test"])
             .current_dir(root().join("ui")),
     )?;
@@ -237,7 +273,7 @@ pub fn run_e2e() -> Result<()> {
     // run.mjs: one delegate reads, annotates, works offline. live.mjs: the chair and two
     // delegates run a vote, with the projector window.
     for suite in ["run.mjs", "live.mjs"] {
-        let mut node = Command::new("node");
+        let mut node = crate::tools::node_cmd("node");
         node.arg(suite).current_dir(root().join("tests/e2e"));
         node_env(&mut node, &app, &bins, &x.display)?;
         run_cmd(&mut node)?;
@@ -255,14 +291,14 @@ pub fn screenshots() -> Result<()> {
     std::fs::create_dir_all(&out)?;
     for (w, h) in [(1280, 800), (1024, 768)] {
         let x = Xvfb::start(w, h)?;
-        let mut node = Command::new("node");
+        let mut node = crate::tools::node_cmd("node");
         node.arg("screenshots.mjs")
             .arg(&out)
             .arg(format!("{w}x{h}"))
             .current_dir(root().join("tests/e2e"));
         node_env(&mut node, &app, &bins, &x.display)?;
         run_cmd(&mut node)?;
-        let mut live = Command::new("node");
+        let mut live = crate::tools::node_cmd("node");
         live.arg("live.mjs")
             .env("PHONGHOP_SHOTS", &out)
             .env("PHONGHOP_WINDOW_SIZE", format!("{w}x{h}"))
@@ -282,7 +318,7 @@ pub fn bench_app() -> Result<()> {
     let app = build_app(true)?;
     let bins = build_server(true)?;
     let x = Xvfb::start(1280, 800)?;
-    let mut node = Command::new("node");
+    let mut node = crate::tools::node_cmd("node");
     node.arg("bench.mjs").current_dir(root().join("tests/e2e"));
     node_env(&mut node, &app, &bins, &x.display)?;
     run_cmd(&mut node)
@@ -293,7 +329,7 @@ pub fn bundle() -> Result<()> {
     ensure_app_tools()?;
     let ui = root().join("ui");
     run_cmd(
-        Command::new("npm")
+        crate::tools::node_cmd("npm")
             .args(["run", "--silent", "check"])
             .current_dir(&ui),
     )?;
@@ -317,7 +353,7 @@ pub fn bundle() -> Result<()> {
         resources.join(",")
     );
     run_cmd(
-        Command::new(ui.join("node_modules/.bin/tauri"))
+        crate::tools::node_cmd(ui.join("node_modules/.bin/tauri"))
             .args(["build", "--bundles", "deb", "--config", &config])
             .env("TAURI_APP_PATH", "src-tauri")
             .env("TAURI_FRONTEND_PATH", "ui")

@@ -244,11 +244,12 @@ fn run_bench(scenario: &str, extra: &[&str], with_cli: bool) -> Result<()> {
 fn bench(name: &str, extra: &[&str]) -> Result<()> {
     match name {
         "sync-server" => {
-            setup::ensure_apt(&[("nginx", "nginx")])?;
+            // procps: `kill`, to stop nginx's master with its workers.
+            setup::ensure_apt(&[("nginx", "nginx"), ("procps", "kill")])?;
             run_bench("sync-server", extra, false)
         }
         "sync-client" => {
-            setup::ensure_apt(&[("nginx", "nginx"), ("curl", "curl")])?;
+            setup::ensure_apt(&[("nginx", "nginx"), ("curl", "curl"), ("procps", "kill")])?;
             run_bench("sync-client", extra, true)
         }
         "render" => bench_render::render(extra),

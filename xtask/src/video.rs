@@ -17,37 +17,14 @@ fn tests_dir() -> PathBuf {
     root().join("tests/video")
 }
 
-fn have(cmd: &str) -> bool {
-    Command::new(cmd)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Chromium, Node.js with npm, and playwright-core (from the lock file) in tests/video.
 pub fn ensure_video_tools() -> Result<()> {
     setup::ensure_apt(&[("chromium", "chromium")])?;
-    if !have("node") || !have("npm") {
-        setup::ensure_apt(&[("nodejs", "nodejs"), ("npm", "npm")])?;
-    }
+    crate::tools::ensure_node()?;
     if !std::path::Path::new(CHROMIUM).exists() {
         bail!("{CHROMIUM} is missing even though the chromium package is installed");
     }
-    let dir = tests_dir();
-    if !dir
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
-        run_cmd(Command::new("npm").arg("--prefix").arg(&dir).args([
-            "ci",
-            "--no-audit",
-            "--no-fund",
-        ]))
-        .context("npm ci in tests/video")?;
-    }
-    Ok(())
+    crate::app::ensure_npm(&tests_dir()).context("npm ci in tests/video")
 }
 
 struct Server(Child);
@@ -102,7 +79,7 @@ pub fn run_browser_tests() -> Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
     let result = run_cmd(
-        Command::new("npm")
+        crate::tools::node_cmd("npm")
             .arg("--prefix")
             .arg(tests_dir())
             .arg("test")
