@@ -158,8 +158,23 @@ async fn today_meeting(api: &Api) -> Result<uuid::Uuid> {
 async fn run_sfu(url: &str, server_pid: u32, n: usize, window: Duration) -> Result<Outcome> {
     let anon = Api::anonymous(url);
     let chair = anon.login("chutoa", DEMO_PASSWORD).await?;
-    let viewer = anon.login("daibieu01", DEMO_PASSWORD).await?;
     let meeting = today_meeting(&chair).await?;
+    // Subscribers are remote sites joining by invitation (a person has one seat in a
+    // room: the same account joining again would take its earlier place).
+    let mut invites = Vec::with_capacity(n);
+    for i in 0..n {
+        let (status, inv) = chair
+            .post(
+                &format!("/api/v1/meetings/{meeting}/video/invitations"),
+                serde_json::json!({ "name": format!("Điểm cầu {}", i + 1) }),
+            )
+            .await;
+        if !status.is_success() {
+            bail!("invitation {i}: {status} {inv}");
+        }
+        invites.push(inv["token"].as_str().context("token")?.to_owned());
+    }
+    let mut invites = invites.into_iter();
     let quiet = ParticipantOptions {
         video: false,
         audio: false,
@@ -170,11 +185,11 @@ async fn run_sfu(url: &str, server_pid: u32, n: usize, window: Duration) -> Resu
     for chunk in 0..n.div_ceil(10) {
         let mut joins = Vec::new();
         for _ in (chunk * 10)..((chunk + 1) * 10).min(n) {
-            let token = viewer.token.clone();
+            let invite = invites.next().context("an invitation per subscriber")?;
             let url = url.to_owned();
             let opts = quiet.clone();
             joins.push(tokio::spawn(async move {
-                let link = connect_live(&url, token.as_deref(), None).await?;
+                let link = connect_live(&url, None, Some(&invite)).await?;
                 Ok::<_, anyhow::Error>(NativeParticipant::join(link, meeting, None, opts).await?)
             }));
         }

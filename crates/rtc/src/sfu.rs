@@ -118,6 +118,37 @@ pub type SignalResult<T> = Result<T, (SignalErrorCode, String)>;
 pub const MAX_REMOTE_CANDIDATES: u32 = 200;
 /// Tracks one participant may declare sources for.
 pub const MAX_DECLARED_SOURCES: usize = 32;
+/// Media sections a publish offer may hold: a microphone, a camera and a screen (one
+/// spare). Each new track makes the whole room renegotiate.
+pub const MAX_PUBLISH_SECTIONS: usize = 4;
+/// A publish offer's size: a browser's, with simulcast and every codec, is 5–15 KiB.
+pub const MAX_PUBLISH_OFFER: usize = 64 * 1024;
+/// Layer wishes one participant may hold (one per track it watches; a room shows a
+/// few dozen), and the longest track name or layer id one may name.
+pub const MAX_LAYER_WISHES: usize = 256;
+const MAX_TRACK_NAME: usize = 128;
+const MAX_RID: usize = 16;
+
+/// Refuses a publish offer too large, or with more media than a participant sends,
+/// before it costs a connection (and a port from the media range).
+pub fn check_publish_offer(sdp: &str) -> SignalResult<()> {
+    if sdp.len() > MAX_PUBLISH_OFFER {
+        return Err((
+            SignalErrorCode::BadRequest,
+            format!("the offer is larger than {} KiB", MAX_PUBLISH_OFFER / 1024),
+        ));
+    }
+    let sections = sdp.lines().filter(|l| l.starts_with("m=")).count();
+    if sections == 0 || sections > MAX_PUBLISH_SECTIONS {
+        return Err((
+            SignalErrorCode::BadRequest,
+            format!(
+                "the offer has {sections} media sections; 1 to {MAX_PUBLISH_SECTIONS} are taken"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 fn neg_err(e: impl std::fmt::Display) -> (SignalErrorCode, String) {
     (SignalErrorCode::Negotiation, e.to_string())
@@ -196,6 +227,30 @@ impl Sfu {
             receiving: Arc::new(AtomicBool::new(false)),
             closed: AtomicBool::new(false),
         });
+        // One seat per account in a room: the same person joining again (another
+        // device, a reload) takes the place of the earlier connection, which is told
+        // and closed. Without this, one account could open connection after connection,
+        // each with its own ports from the media range, until no meeting had any left.
+        let earlier: Vec<Arc<Peer>> = match peer.who.user_id {
+            Some(user) => room
+                .peers()
+                .into_iter()
+                .filter(|p| p.who.user_id == Some(user))
+                .collect(),
+            None => Vec::new(),
+        };
+        for old in earlier {
+            let _ = old.out.send(ServerSignal::error(
+                SignalErrorCode::JoinedElsewhere,
+                "you joined this meeting's video again elsewhere; this connection left",
+            ));
+            let stale = Session {
+                sfu: self.clone(),
+                room: room.clone(),
+                peer: old,
+            };
+            stale.leave().await;
+        }
         let others = room.peers();
         room.insert(peer.clone());
         let _ = peer.out.send(ServerSignal::Joined {
@@ -265,6 +320,14 @@ impl Session {
     /// Applies one client message. `Join` and `Leave` belong to the caller (the socket
     /// loop), which owns the session's life.
     pub async fn handle(&self, msg: ClientSignal) -> SignalResult<()> {
+        // Out of the room (its place taken by a newer connection of the same person):
+        // nothing more is done for this one.
+        if self.peer.closed.load(Ordering::SeqCst) && !matches!(msg, ClientSignal::Leave) {
+            return Err((
+                SignalErrorCode::NotJoined,
+                "this connection is no longer in the video room".into(),
+            ));
+        }
         match msg {
             ClientSignal::Join { .. } => Err((
                 SignalErrorCode::AlreadyJoined,
@@ -323,11 +386,26 @@ impl Session {
                 Ok(())
             }
             ClientSignal::Layer { track, rid } => {
-                self.peer
-                    .layer_wishes
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(track.clone(), rid.clone());
+                if track.len() > MAX_TRACK_NAME || rid.len() > MAX_RID {
+                    return Err((
+                        SignalErrorCode::BadRequest,
+                        "track name or layer id too long".into(),
+                    ));
+                }
+                {
+                    let mut wishes = self
+                        .peer
+                        .layer_wishes
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    if wishes.len() >= MAX_LAYER_WISHES && !wishes.contains_key(&track) {
+                        return Err((
+                            SignalErrorCode::BadRequest,
+                            format!("at most {MAX_LAYER_WISHES} layer choices"),
+                        ));
+                    }
+                    wishes.insert(track.clone(), rid.clone());
+                }
                 let sub = self.peer.subscribe.lock().await;
                 match sub.downstreams.get(&track) {
                     Some(d) => {
@@ -763,10 +841,19 @@ impl Peer {
     }
 
     async fn publish_offer(self: &Arc<Self>, sdp: String) -> SignalResult<()> {
+        check_publish_offer(&sdp)?;
         if let Some(id) = extmap_id(&sdp, "audio", AUDIO_LEVEL_URI) {
             self.audio_level_ext.store(id, Ordering::Relaxed);
         }
         let mut slot = self.publish.lock().await;
+        // `leave` marks the peer closed before it takes this lock to close the
+        // connection: checked under the lock, no connection outlives the peer.
+        if self.closed.load(Ordering::SeqCst) {
+            return Err((
+                SignalErrorCode::NotJoined,
+                "this connection is no longer in the video room".into(),
+            ));
+        }
         if slot.is_none() {
             *slot = Some(self.new_pc(Pc::Publish).await?);
         }

@@ -243,6 +243,9 @@ pub enum SignalErrorCode {
     NotFound,
     /// The meeting has ended: its room is closed.
     MeetingEnded,
+    /// The same account joined the room again (another device, a reload): this
+    /// connection's place went to the newer one.
+    JoinedElsewhere,
     BadRequest,
     /// The SDP or candidate could not be applied.
     Negotiation,

@@ -184,9 +184,17 @@ pub async fn live(
         .on_upgrade(move |socket| live_session(app, socket, who, user, session, invite)))
 }
 
+/// How long one message may take to go out on a live socket. A client that stops
+/// reading would otherwise hold its loop in `send` for good: its session, its place in
+/// the meeting and its video seat would never be checked again.
+const LIVE_SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
     match serde_json::to_string(msg) {
-        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Ok(text) => matches!(
+            tokio::time::timeout(LIVE_SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await,
+            Ok(Ok(()))
+        ),
         Err(_) => false,
     }
 }

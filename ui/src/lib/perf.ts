@@ -26,13 +26,18 @@ export function mark(name: string): void {
 
 export function pageLoaded(index: number): void {
   perf().pages[index] = performance.now();
-  if (!('first-page' in perf().marks)) mark('first-page');
+  if (!('first-page' in perf().marks)) {
+    mark('first-page');
+    // The frame that shows it: what the reader sees.
+    requestAnimationFrame(() => mark('first-page-frame'));
+  }
 }
 
 /** A new document: forget the page marks of the last one. */
 export function resetPages(): void {
   perf().pages = {};
   delete perf().marks['first-page'];
+  delete perf().marks['first-page-frame'];
   delete perf().marks['viewer-from-prepared'];
 }
 

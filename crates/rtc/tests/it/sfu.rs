@@ -550,3 +550,122 @@ async fn a_subscriber_gets_the_best_simulcast_layer_then_the_one_it_asks_for_fro
         p.leave().await.expect("leave");
     }
 }
+
+/// What one participant may ask of the SFU is bounded: a publish offer too large or with
+/// more media than a person sends is refused before it takes a connection (and a port
+/// from the media range), and layer choices for made-up tracks cannot grow without end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_participant_cannot_make_the_sfu_hold_without_limit() {
+    use phonghop_rtc::ServerSignal;
+    use phonghop_rtc::signal::Pc;
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let mut link = in_process(sfu.clone(), member("dai-bieu-x"));
+    link.tx
+        .send(ClientSignal::Join {
+            meeting_id: meeting,
+            name: None,
+        })
+        .unwrap();
+    let mut next_error = async || loop {
+        match tokio::time::timeout(T, link.rx.recv()).await {
+            Ok(Some(ServerSignal::Error { code, .. })) => return code,
+            Ok(Some(_)) => continue,
+            other => panic!("no answer: {other:?}"),
+        }
+    };
+    let many = format!(
+        "v=0\r\n{}",
+        "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n".repeat(50)
+    );
+    for sdp in ["x".to_owned(), many, "m=video 9\r\n".repeat(20_000)] {
+        link.tx
+            .send(ClientSignal::Offer {
+                pc: Pc::Publish,
+                sdp,
+            })
+            .unwrap();
+        assert_eq!(next_error().await, SignalErrorCode::BadRequest);
+    }
+    assert_eq!(sfu.stats.peer_connections.load(Ordering::Relaxed), 0);
+
+    let mut refused = 0;
+    for i in 0..300 {
+        link.tx
+            .send(ClientSignal::Layer {
+                track: format!("{}:camera-{i}", Uuid::now_v7()),
+                rid: "h".into(),
+            })
+            .unwrap();
+        if next_error().await == SignalErrorCode::BadRequest {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 300 - phonghop_rtc::sfu::MAX_LAYER_WISHES);
+    link.tx
+        .send(ClientSignal::Layer {
+            track: "t".repeat(10_000),
+            rid: "h".into(),
+        })
+        .unwrap();
+    assert_eq!(next_error().await, SignalErrorCode::BadRequest);
+}
+
+/// One seat per person in a room: the same account joining again (a second device, a
+/// reload) takes the place of its earlier connection, which is told and whose
+/// connections close — one account cannot pile up connections and media ports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_person_joining_again_takes_the_earlier_place() {
+    let sfu = sfu();
+    let meeting = Uuid::now_v7();
+    let other = join(&sfu, meeting, "dai-bieu-b", ParticipantOptions::default()).await;
+    let me = member("dai-bieu-a");
+    let first = NativeParticipant::join(
+        in_process(sfu.clone(), me.clone()),
+        meeting,
+        None,
+        ParticipantOptions::default(),
+    )
+    .await
+    .expect("first device joins");
+    let b_cam = track_of(&other, Source::Camera);
+    first
+        .wait_received("B at the first device", T, |t| {
+            t.track == b_cam && t.frames > 5
+        })
+        .await
+        .expect("flowing");
+    assert_eq!(sfu.stats.peer_connections.load(Ordering::Relaxed), 4);
+    let second = NativeParticipant::join(
+        in_process(sfu.clone(), me),
+        meeting,
+        None,
+        ParticipantOptions::default(),
+    )
+    .await
+    .expect("second device joins");
+    second
+        .wait_received("B at the second device", T, |t| {
+            t.track == b_cam && t.frames > 5
+        })
+        .await
+        .expect("flowing");
+    assert_eq!(sfu.rooms(), vec![(meeting, 2)]);
+    let deadline = tokio::time::Instant::now() + T;
+    while sfu.stats.peer_connections.load(Ordering::Relaxed) != 4 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} connections: the first device's stayed open",
+            sfu.stats.peer_connections.load(Ordering::Relaxed)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    first
+        .wait_for("the first device told", T, |v| {
+            v.errors
+                .iter()
+                .any(|(code, _)| *code == SignalErrorCode::JoinedElsewhere)
+        })
+        .await
+        .expect("the first device is told its place was taken");
+}

@@ -327,10 +327,12 @@
         break;
       case "video.error":
         state.errors.push(msg);
-        if (msg.code === "forbidden" || msg.code === "meeting_ended") {
+        if (msg.code === "forbidden" || msg.code === "meeting_ended" || msg.code === "joined_elsewhere") {
           status(msg.code === "meeting_ended"
             ? "Cuộc họp đã kết thúc / The meeting has ended"
-            : "Bạn không có quyền tham gia cuộc họp này / You may not join this meeting", true);
+            : msg.code === "joined_elsewhere"
+              ? "Bạn đã vào cuộc họp từ một thiết bị hoặc cửa sổ khác / You joined from another device or window"
+              : "Bạn không có quyền tham gia cuộc họp này / You may not join this meeting", true);
           $("join").disabled = true;
           $("leave").disabled = true;
           for (const t of state.local ? state.local.getTracks() : []) t.stop();
