@@ -202,43 +202,44 @@ impl Sfu {
         out: mpsc::UnboundedSender<ServerSignal>,
     ) -> SignalResult<Session> {
         let role = self.admission.admit(&who, meeting).await?;
-        let room = {
+        // The room is found (or opened) and the newcomer put in it under one lock: a
+        // last participant leaving meanwhile would otherwise close a room the newcomer
+        // then sits in alone, while the next joiner opens another.
+        let (room, others, peer) = {
             let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-            rooms
+            let room = rooms
                 .entry(meeting)
                 .or_insert_with(|| Room::open(meeting, Arc::downgrade(self)))
-                .clone()
+                .clone();
+            let peer = Arc::new(Peer {
+                id: Uuid::now_v7(),
+                who,
+                role,
+                out,
+                room: Arc::downgrade(&room),
+                sfu: Arc::downgrade(self),
+                publish: tokio::sync::Mutex::new(None),
+                subscribe: tokio::sync::Mutex::new(SubscribeSide::default()),
+                published: Mutex::new(Vec::new()),
+                declared_sources: Mutex::new(BTreeMap::new()),
+                candidates: AtomicU32::new(0),
+                audio_level_ext: AtomicU8::new(0),
+                subscription: Mutex::new(Subscription::All),
+                layer_wishes: Mutex::new(HashMap::new()),
+                receiving: Arc::new(AtomicBool::new(false)),
+                closed: AtomicBool::new(false),
+            });
+            let others = room.peers();
+            room.insert(peer.clone());
+            (room, others, peer)
         };
-        let peer = Arc::new(Peer {
-            id: Uuid::now_v7(),
-            who,
-            role,
-            out,
-            room: Arc::downgrade(&room),
-            sfu: Arc::downgrade(self),
-            publish: tokio::sync::Mutex::new(None),
-            subscribe: tokio::sync::Mutex::new(SubscribeSide::default()),
-            published: Mutex::new(Vec::new()),
-            declared_sources: Mutex::new(BTreeMap::new()),
-            candidates: AtomicU32::new(0),
-            audio_level_ext: AtomicU8::new(0),
-            subscription: Mutex::new(Subscription::All),
-            layer_wishes: Mutex::new(HashMap::new()),
-            receiving: Arc::new(AtomicBool::new(false)),
-            closed: AtomicBool::new(false),
-        });
         // One seat per account in a room: the same person joining again (another
         // device, a reload) takes the place of the earlier connection, which is told
         // and closed. Without this, one account could open connection after connection,
         // each with its own ports from the media range, until no meeting had any left.
-        let earlier: Vec<Arc<Peer>> = match peer.who.user_id {
-            Some(user) => room
-                .peers()
-                .into_iter()
-                .filter(|p| p.who.user_id == Some(user))
-                .collect(),
-            None => Vec::new(),
-        };
+        let (earlier, others): (Vec<Arc<Peer>>, Vec<Arc<Peer>>) = others
+            .into_iter()
+            .partition(|p| p.who.user_id.is_some() && p.who.user_id == peer.who.user_id);
         for old in earlier {
             let _ = old.out.send(ServerSignal::error(
                 SignalErrorCode::JoinedElsewhere,
@@ -251,8 +252,6 @@ impl Sfu {
             };
             stale.leave().await;
         }
-        let others = room.peers();
-        room.insert(peer.clone());
         let _ = peer.out.send(ServerSignal::Joined {
             meeting_id: meeting,
             you: peer.info(),
@@ -770,6 +769,17 @@ impl PeerConnectionEventHandler for PcEvents {
             )
         {
             peer.receiving.store(false, Ordering::SeqCst);
+        }
+        // The connection is gone for good (no answer to ICE consent checks for ~30 s: a
+        // network that dropped without a word): the participant leaves the room and is
+        // told, instead of holding its ports and its place until the socket times out.
+        if state == RTCPeerConnectionState::Failed
+            && !peer.closed.load(Ordering::SeqCst)
+            && let (Some(sfu), Some(room)) = (peer.sfu.upgrade(), peer.room.upgrade())
+        {
+            tracing::info!(participant = %peer.id, pc = ?self.pc, "media connection failed: leaving");
+            let session = Session { sfu, room, peer };
+            tokio::spawn(async move { session.leave().await });
         }
     }
 
