@@ -90,16 +90,19 @@ pub fn ensure_app_tools() -> Result<()> {
     Ok(())
 }
 
-/// The newest modification time of the files under `path` (or of `path` itself).
+/// The newest modification time under `path`: its files, and its directories (a file
+/// removed changes its directory's).
 fn newest(path: &Path) -> Option<std::time::SystemTime> {
     let meta = std::fs::metadata(path).ok()?;
+    let own = meta.modified().ok();
     if !meta.is_dir() {
-        return meta.modified().ok();
+        return own;
     }
     std::fs::read_dir(path)
         .ok()?
         .flatten()
         .filter_map(|e| newest(&e.path()))
+        .chain(own)
         .max()
 }
 
@@ -108,11 +111,21 @@ fn newest(path: &Path) -> Option<std::time::SystemTime> {
 /// `ui/dist`, and files written anew (even unchanged) make it compile again.
 pub fn build_app(release: bool) -> Result<PathBuf> {
     let ui = root().join("ui");
-    let stamp = target_dir().join("ui-dist.stamp");
+    // One stamp per source tree (clones share the build cache); its time is when the
+    // last successful build of that tree began.
+    let tree: u64 = ui
+        .display()
+        .to_string()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    let stamp = target_dir().join(format!("ui-dist-{tree:016x}.stamp"));
     let sources = [
         "src",
         "public",
         "index.html",
+        "package.json",
         "package-lock.json",
         "vite.config.ts",
         "svelte.config.js",
@@ -121,26 +134,32 @@ pub fn build_app(release: bool) -> Result<PathBuf> {
     .iter()
     .filter_map(|p| newest(&ui.join(p)))
     .max();
-    let built = std::fs::read_to_string(&stamp).ok().as_deref()
-        == Some(ui.display().to_string().as_str())
-        && ui.join("dist/index.html").exists()
+    let built = ui.join("dist/index.html").exists()
         && match (newest(&stamp), sources) {
             (Some(at), Some(src)) => at >= src,
             _ => false,
         };
     if !built {
-        run_cmd(
+        // The stamp first: a source saved during the build is newer, and builds again.
+        std::fs::create_dir_all(target_dir())?;
+        let _ = std::fs::remove_file(&stamp);
+        std::fs::write(&stamp, ui.display().to_string())?;
+        let result = run_cmd(
             crate::tools::node_cmd("npm")
                 .args(["run", "--silent", "check"])
                 .current_dir(&ui),
-        )?;
-        run_cmd(
-            crate::tools::node_cmd("npm")
-                .args(["run", "--silent", "build"])
-                .current_dir(&ui),
-        )?;
-        std::fs::create_dir_all(target_dir())?;
-        std::fs::write(&stamp, ui.display().to_string())?;
+        )
+        .and_then(|()| {
+            run_cmd(
+                crate::tools::node_cmd("npm")
+                    .args(["run", "--silent", "build"])
+                    .current_dir(&ui),
+            )
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&stamp);
+        }
+        result?;
     }
     let mut build = cargo();
     build.args(["build", "--quiet", "-p", "phonghop-desktop"]);

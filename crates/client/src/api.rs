@@ -28,11 +28,14 @@ impl From<reqwest::Error> for ClientError {
     }
 }
 
-/// The most a JSON answer may hold; a feed page may hold more (up to the page limit of
-/// changes). A server — or a proxy in the way — that sends more is refused instead of
-/// filling the device's memory.
+/// The most a JSON answer may hold. A server — or a proxy in the way — that sends more
+/// is refused instead of filling the device's memory.
 pub const MAX_ANSWER: usize = 16 * 1024 * 1024;
-pub const MAX_FEED_PAGE: usize = 128 * 1024 * 1024;
+/// A feed page never splits one position of the feed, so one page may carry a meeting's
+/// every shared annotation (each up to 4 MiB of ink) for a newly added member: the
+/// limit is far above that, only against an answer without end (a refused page would
+/// stop sync for good).
+pub const MAX_FEED_PAGE: usize = 1024 * 1024 * 1024;
 /// Statistics and exports fetched whole.
 pub const MAX_DOWNLOAD: usize = 256 * 1024 * 1024;
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -64,8 +67,9 @@ async fn json_of<T: serde::de::DeserializeOwned>(
     resp: reqwest::Response,
 ) -> Result<T, ClientError> {
     let bytes = body_capped(resp, MAX_ANSWER).await?;
+    // Not what the server sends (a captive portal's page, a proxy's): not online yet.
     serde_json::from_slice(&bytes)
-        .map_err(|e| ClientError::Invalid(format!("the server sent an unreadable answer: {e}")))
+        .map_err(|e| ClientError::Offline(format!("the answer is not the server's: {e}")))
 }
 
 /// Turns a non-success answer into the server's `{code, message}`.

@@ -43,6 +43,9 @@ impl Signaling {
     }
 
     async fn apply(&mut self, msg: ClientSignal) -> Result<(), (SignalErrorCode, String)> {
+        // Out of the room without this link leaving it (a newer connection of the same
+        // person took the seat, the media connection failed): the link may join again.
+        self.forget_closed();
         match (msg, &self.session) {
             (ClientSignal::Join { meeting_id, name }, None) => {
                 let mut who = self.who.clone();
@@ -72,6 +75,7 @@ impl Signaling {
     /// member removed from the meeting, a chair or secretary whose role changed. Joining
     /// again gives the current role. Returns whether it left.
     pub async fn recheck(&mut self) -> bool {
+        self.forget_closed();
         let Some(s) = &self.session else {
             return false;
         };
@@ -88,6 +92,12 @@ impl Signaling {
         let _ = self.out.send(ServerSignal::error(code, why));
         self.close().await;
         true
+    }
+
+    fn forget_closed(&mut self) {
+        if self.session.as_ref().is_some_and(Session::is_closed) {
+            self.session = None;
+        }
     }
 
     /// Leaves the room, if in one (the socket closed, or the client said so).

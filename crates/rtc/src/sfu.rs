@@ -118,9 +118,10 @@ pub type SignalResult<T> = Result<T, (SignalErrorCode, String)>;
 pub const MAX_REMOTE_CANDIDATES: u32 = 200;
 /// Tracks one participant may declare sources for.
 pub const MAX_DECLARED_SOURCES: usize = 32;
-/// Media sections a publish offer may hold: a microphone, a camera and a screen (one
-/// spare). Each new track makes the whole room renegotiate.
-pub const MAX_PUBLISH_SECTIONS: usize = 4;
+/// Media sections a publish offer may hold: a microphone, a camera and a screen, and the
+/// sections browsers keep for tracks they stopped (each share started anew adds one).
+/// Each new track makes the whole room renegotiate.
+pub const MAX_PUBLISH_SECTIONS: usize = 16;
 /// A publish offer's size: a browser's, with simulcast and every codec, is 5–15 KiB.
 pub const MAX_PUBLISH_OFFER: usize = 64 * 1024;
 /// Layer wishes one participant may hold (one per track it watches; a room shows a
@@ -240,18 +241,6 @@ impl Sfu {
         let (earlier, others): (Vec<Arc<Peer>>, Vec<Arc<Peer>>) = others
             .into_iter()
             .partition(|p| p.who.user_id.is_some() && p.who.user_id == peer.who.user_id);
-        for old in earlier {
-            let _ = old.out.send(ServerSignal::error(
-                SignalErrorCode::JoinedElsewhere,
-                "you joined this meeting's video again elsewhere; this connection left",
-            ));
-            let stale = Session {
-                sfu: self.clone(),
-                room: room.clone(),
-                peer: old,
-            };
-            stale.leave().await;
-        }
         let _ = peer.out.send(ServerSignal::Joined {
             meeting_id: meeting,
             you: peer.info(),
@@ -273,6 +262,19 @@ impl Sfu {
             },
         );
         tracing::info!(meeting = %meeting, participant = %peer.id, name = %peer.who.name, "joined video");
+        // The earlier seat goes once the newcomer has heard it joined.
+        for old in earlier {
+            let _ = old.out.send(ServerSignal::error(
+                SignalErrorCode::JoinedElsewhere,
+                "you joined this meeting's video again elsewhere; this connection left",
+            ));
+            let stale = Session {
+                sfu: self.clone(),
+                room: room.clone(),
+                peer: old,
+            };
+            stale.leave().await;
+        }
         // Whatever is already published reaches the newcomer.
         tokio::spawn(peer.clone().sync_subscriptions());
         Ok(Session {
@@ -289,7 +291,12 @@ impl Sfu {
 
     fn close_room_if_empty(&self, room: &Room) {
         let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        if room.len() == 0 {
+        // Only this room: a late leaver of a room closed already must not close the
+        // one opened since for the same meeting.
+        let same = rooms
+            .get(&room.meeting)
+            .is_some_and(|r| std::ptr::eq(Arc::as_ptr(r), room));
+        if same && room.len() == 0 {
             rooms.remove(&room.meeting);
             tracing::info!(meeting = %room.meeting, "video room closed");
         }
@@ -314,6 +321,12 @@ impl Session {
 
     pub fn role(&self) -> PeerRole {
         self.peer.role
+    }
+
+    /// Out of the room already (its seat taken by a newer connection, or its media
+    /// connection failed).
+    pub fn is_closed(&self) -> bool {
+        self.peer.closed.load(Ordering::SeqCst)
     }
 
     /// Applies one client message. `Join` and `Leave` belong to the caller (the socket
@@ -778,6 +791,10 @@ impl PeerConnectionEventHandler for PcEvents {
             && let (Some(sfu), Some(room)) = (peer.sfu.upgrade(), peer.room.upgrade())
         {
             tracing::info!(participant = %peer.id, pc = ?self.pc, "media connection failed: leaving");
+            let _ = peer.out.send(ServerSignal::error(
+                SignalErrorCode::MediaFailed,
+                "the media connection was lost; join again",
+            ));
             let session = Session { sfu, room, peer };
             tokio::spawn(async move { session.leave().await });
         }

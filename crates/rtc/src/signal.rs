@@ -246,6 +246,8 @@ pub enum SignalErrorCode {
     /// The same account joined the room again (another device, a reload): this
     /// connection's place went to the newer one.
     JoinedElsewhere,
+    /// The media connection failed (the network dropped): out of the room; join again.
+    MediaFailed,
     BadRequest,
     /// The SDP or candidate could not be applied.
     Negotiation,

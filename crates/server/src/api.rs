@@ -191,12 +191,17 @@ const LIVE_SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn send<T: serde::Serialize>(socket: &mut WebSocket, msg: &T) -> bool {
     match serde_json::to_string(msg) {
-        Ok(text) => matches!(
-            tokio::time::timeout(LIVE_SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await,
-            Ok(Ok(()))
-        ),
+        Ok(text) => send_raw(socket, Message::Text(text.into())).await,
         Err(_) => false,
     }
+}
+
+/// Every message a live socket sends goes through here, with [`LIVE_SEND_TIMEOUT`].
+async fn send_raw(socket: &mut WebSocket, msg: Message) -> bool {
+    matches!(
+        tokio::time::timeout(LIVE_SEND_TIMEOUT, socket.send(msg)).await,
+        Ok(Ok(()))
+    )
 }
 
 async fn live_session(
@@ -246,7 +251,7 @@ async fn live_session(
             event = events.recv() => match event {
                 Ok(ev) => {
                     if audience.sees(&app, ev.meeting_id).await {
-                        if socket.send(Message::Text(ev.text.clone())).await.is_err() {
+                        if !send_raw(&mut socket, Message::Text(ev.text.clone())).await {
                             break;
                         }
                         // An event carries the feed's cursor, and clients pull when it is
@@ -287,12 +292,11 @@ async fn live_session(
                 last_changed = tokio::time::Instant::now();
             }
             _ = &mut kicked_wait => {
-                let _ = socket
-                    .send(Message::Close(Some(axum::extract::ws::CloseFrame {
-                        code: axum::extract::ws::close_code::POLICY,
-                        reason: "this invitation was opened elsewhere or withdrawn".into(),
-                    })))
-                    .await;
+                let _ = send_raw(&mut socket, Message::Close(Some(axum::extract::ws::CloseFrame {
+                    code: axum::extract::ws::close_code::POLICY,
+                    reason: "this invitation was opened elsewhere or withdrawn".into(),
+                })))
+                .await;
                 break;
             }
             _ = heartbeat.tick() => {
@@ -307,12 +311,11 @@ async fn live_session(
                 };
                 if let Some(e) = ended {
                     tracing::info!(code = ?e.code, "live channel closed: the session or invitation may no longer be used");
-                    let _ = socket
-                        .send(Message::Close(Some(axum::extract::ws::CloseFrame {
-                            code: axum::extract::ws::close_code::POLICY,
-                            reason: "the session has ended".into(),
-                        })))
-                        .await;
+                    let _ = send_raw(&mut socket, Message::Close(Some(axum::extract::ws::CloseFrame {
+                        code: axum::extract::ws::close_code::POLICY,
+                        reason: "the session has ended".into(),
+                    })))
+                    .await;
                     break;
                 }
                 // Removed from the meeting (or another role now): out of its video room.

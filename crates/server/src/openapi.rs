@@ -263,7 +263,7 @@ fn video_schemas_parts() -> Vec<Value> {
                         {"type": "object", "properties": {"type": {"const": "video.muted"}, "source": {"enum": ["camera","microphone","screen"]}, "muted": {"type": "boolean"}, "by": {"type": "string"}}},
                         {"type": "object", "properties": {"type": {"const": "video.share_stopped"}, "by": {"type": "string"}}},
                         {"type": "object", "properties": {"type": {"const": "video.left"}}},
-                        {"type": "object", "properties": {"type": {"const": "video.error"}, "code": {"enum": ["forbidden","not_moderator","not_joined","already_joined","not_found","meeting_ended","joined_elsewhere","bad_request","negotiation","internal"]}, "message": {"type": "string"}}}
+                        {"type": "object", "properties": {"type": {"const": "video.error"}, "code": {"enum": ["forbidden","not_moderator","not_joined","already_joined","not_found","meeting_ended","joined_elsewhere","media_failed","bad_request","negotiation","internal"]}, "message": {"type": "string"}}}
                     ]
                 }
         }),

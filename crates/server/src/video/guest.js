@@ -336,6 +336,12 @@
           $("join").disabled = true;
           $("leave").disabled = true;
           for (const t of state.local ? state.local.getTracks() : []) t.stop();
+        } else if (msg.code === "media_failed") {
+          // The network dropped long enough for the media to fail: out of the room.
+          teardown();
+          if (state.ws) { state.left = true; state.ws.close(); }
+          status("Mất kết nối hình và tiếng. Bấm “Tham gia” để vào lại / The media connection was lost. Press Join to join again", true);
+          $("join").disabled = false;
         } else {
           status(`Lỗi / Error: ${msg.message}`, true);
         }
@@ -366,6 +372,10 @@
 
   $("join").onclick = async () => {
     $("join").disabled = true;
+    // Joining again after the media connection failed starts afresh.
+    state.left = false;
+    state.pub = null;
+    state.sub = null;
     status("Đang mở camera và micrô… / Opening camera and microphone…");
     try {
       state.local = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
@@ -382,9 +392,8 @@
     $("mic").firstChild.textContent = state.micTrack.enabled ? "Tắt micrô " : "Bật micrô ";
   };
   $("share").onclick = () => (state.screen ? stopShare() : startShare()).catch((e) => status(`Lỗi / Error: ${e.message}`, true));
-  $("leave").onclick = () => {
-    send({ type: "video.leave" });
-    state.left = true;
+  /** Out of the room: connections closed, camera and microphone off, tiles gone. */
+  function teardown() {
     for (const c of [state.pub, state.sub]) if (c) c.close();
     for (const t of state.local ? state.local.getTracks() : []) t.stop();
     for (const tile of state.tiles.values()) tile.remove();
@@ -392,6 +401,11 @@
     $("leave").disabled = true;
     $("mic").disabled = true;
     $("share").disabled = true;
+  }
+  $("leave").onclick = () => {
+    send({ type: "video.leave" });
+    state.left = true;
+    teardown();
     status("Bạn đã rời cuộc họp / You left the meeting");
   };
 
