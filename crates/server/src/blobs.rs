@@ -379,6 +379,26 @@ fn blob_json(b: &BlobRecord) -> serde_json::Value {
 }
 
 async fn receive(app: &AppState, req: Request, tmp: &Path) -> ApiResult<(u64, [u8; 32])> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "a document may be at most {} bytes",
+                app.config.max_blob_bytes
+            ),
+        )
+    };
+    // Said too large up front: refused before a byte is read (the client hears 413 at
+    // once instead of after sending half a gigabyte).
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.config.max_blob_bytes) {
+        return Err(too_large());
+    }
     let mut file = tokio::fs::File::create(tmp)
         .await
         .map_err(ApiError::internal)?;
@@ -391,14 +411,7 @@ async fn receive(app: &AppState, req: Request, tmp: &Path) -> ApiResult<(u64, [u
         })?;
         size += chunk.len() as u64;
         if size > app.config.max_blob_bytes {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::PayloadTooLarge,
-                format!(
-                    "a document may be at most {} bytes",
-                    app.config.max_blob_bytes
-                ),
-            ));
+            return Err(too_large());
         }
         hasher.update(&chunk);
         file.write_all(&chunk).await.map_err(ApiError::internal)?;

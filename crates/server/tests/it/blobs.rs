@@ -252,4 +252,22 @@ async fn oversized_uploads_are_refused() {
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["code"], "payload_too_large");
+
+    // Said too large up front: refused at once, before the body is read (this one sends
+    // a little and then nothing: the answer must not wait for the rest).
+    use futures_util::StreamExt;
+    let trickle = futures_util::stream::once(async { Ok::<_, std::io::Error>(vec![b'%'; 500]) })
+        .chain(futures_util::stream::pending());
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        secretary
+            .request(Method::PUT, &format!("/api/v1/blobs/{}", "a".repeat(64)))
+            .header(reqwest::header::CONTENT_LENGTH, 2000)
+            .body(reqwest::Body::wrap_stream(trickle))
+            .send(),
+    )
+    .await
+    .expect("answered before the body ended")
+    .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
