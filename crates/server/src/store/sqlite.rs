@@ -1075,6 +1075,31 @@ fn apply_one(
         Op::ItemRemove { item_id } => {
             let meeting_id = item_meeting(conn, *item_id)?;
             editable_meeting(conn, meeting_id)?;
+            // What the meeting is doing with the item stays true: the current item, a
+            // document on screen, a vote or a written opinion would point at nothing.
+            let in_use: Option<String> = conn.query_row(
+                "SELECT CASE
+                   WHEN EXISTS (SELECT 1 FROM meeting_progress WHERE meeting_id = ?2 AND current_item = ?1)
+                     THEN 'it is the current item of the meeting; move to another item first'
+                   WHEN EXISTS (SELECT 1 FROM meeting_progress WHERE meeting_id = ?2
+                                  AND json_extract(presentation, '$.document_id') IN
+                                      (SELECT id FROM documents WHERE item_id = ?1))
+                     THEN 'one of its documents is being presented; stop the presentation first'
+                   WHEN EXISTS (SELECT 1 FROM polls WHERE item_id = ?1)
+                     THEN 'it has a vote'
+                   WHEN EXISTS (SELECT 1 FROM opinion_ballots WHERE document_id IN
+                                  (SELECT id FROM documents WHERE item_id = ?1))
+                     THEN 'a written opinion was asked on one of its documents'
+                 END",
+                params![item_id.to_string(), meeting_id.to_string()],
+                |r| r.get(0),
+            )?;
+            if let Some(why) = in_use {
+                return reject(
+                    ErrorCode::Conflict,
+                    format!("this agenda item cannot be removed: {why}"),
+                );
+            }
             let from: u32 = conn.query_row(
                 "SELECT position FROM agenda_items WHERE id = ?1",
                 [item_id.to_string()],
@@ -1219,6 +1244,23 @@ fn apply_one(
                 && voted_in_open_poll(conn, *meeting_id, *user_id)?
             {
                 return reject(ErrorCode::Conflict, VOTED_IN_OPEN_POLL);
+            }
+            // A new voter while a closed poll still takes late ballots could cast one
+            // dated before the close, counted over members they were not among.
+            let voter_now: bool = removed == Some(false)
+                && conn.query_row(
+                    "SELECT role IN ('member', 'chair') FROM members WHERE meeting_id = ?1 AND user_id = ?2",
+                    params![meeting_id.to_string(), user_id.to_string()],
+                    |r| r.get(0),
+                )?;
+            if matches!(role, MeetingRole::Member | MeetingRole::Chair)
+                && !voter_now
+                && live::poll_taking_late_ballots(conn, *meeting_id, now())?
+            {
+                return reject(
+                    ErrorCode::Conflict,
+                    "a vote just closed and still takes late ballots; add voters once its grace has passed",
+                );
             }
             let s = seq.get()?;
             match removed {

@@ -672,6 +672,33 @@ fn close_poll(conn: &Connection, poll_id: Id, closed_at: Timestamp, s: u64) -> R
     Ok(())
 }
 
+/// A poll of `meeting` closed (by the chair or its deadline) whose grace for late
+/// ballots has not run out at `now`: its result is decided over the members at the
+/// close, so nobody may become a voter until it has.
+pub(super) fn poll_taking_late_ballots(
+    conn: &Connection,
+    meeting: Id,
+    now: Timestamp,
+) -> Result<bool, OpError> {
+    let ids: Vec<String> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id FROM polls WHERE meeting_id = ?1 AND status IN ('open', 'closed')
+               AND json_extract(spec, '$.grace_seconds') > 0",
+        )?;
+        let rows = stmt.query_map([meeting.to_string()], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for id in ids {
+        let p = poll_row(conn, parse_id(id)?)?;
+        if let (PollStatus::Closed, Some(closed)) = p.effective(now)
+            && now <= closed + time::Duration::seconds(i64::from(p.spec.grace_seconds))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Ending a meeting closes its polls still open (at their own deadline when that came
 /// first): no ballot reaches an ended meeting except within a poll's grace.
 pub(super) fn close_open_polls(

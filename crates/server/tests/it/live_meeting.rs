@@ -811,3 +811,52 @@ async fn ops_whose_sender_hangs_up_still_reach_the_room() {
     })
     .await;
 }
+
+/// An agenda item the meeting is using cannot be removed: the current item, or one
+/// whose document is on screen, would point at nothing.
+#[tokio::test]
+async fn an_agenda_item_in_use_is_not_removed() {
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let m = &meeting["id"];
+    let chair = server.login("chutoa").await;
+    let items = secretary.items_of(&meeting).await;
+    let (changes, _, _) = secretary.pull(0, 5000).await;
+    let doc = changes
+        .iter()
+        .find(|c| c["type"] == "document" && c["item_id"] == items[1]["id"])
+        .expect("item 2 has a document")
+        .clone();
+    let remove = |i: usize| json!({"type": "item.remove", "item_id": items[i]["id"]});
+    let current =
+        |i: usize| json!({"type": "agenda.current", "meeting_id": m, "item_id": items[i]["id"]});
+
+    assert_eq!(chair.ops(vec![current(1)]).await[0]["status"], "accepted");
+    let r = secretary.ops(vec![remove(1)]).await;
+    assert_eq!(status(&r[0]), ("rejected", "conflict"), "{r:?}");
+    assert!(
+        r[0]["message"].as_str().unwrap().contains("current item"),
+        "{r:?}"
+    );
+
+    // Another item now, with item 2's document shown to the room.
+    assert_eq!(chair.ops(vec![current(2)]).await[0]["status"], "accepted");
+    let page =
+        json!({"type": "present.page", "meeting_id": m, "document_id": doc["id"], "page": 1});
+    assert_eq!(chair.ops(vec![page]).await[0]["status"], "accepted");
+    let (_, cursor, _) = secretary.pull(0, 5000).await;
+    let r = secretary.ops(vec![remove(1)]).await;
+    assert_eq!(status(&r[0]), ("rejected", "conflict"), "{r:?}");
+    assert!(
+        r[0]["message"].as_str().unwrap().contains("presented"),
+        "{r:?}"
+    );
+    let (_, after, _) = secretary.pull(0, 5000).await;
+    assert_eq!(after, cursor, "a refused removal changed something");
+    let stop = json!({"type": "present.stop", "meeting_id": m});
+    assert_eq!(chair.ops(vec![stop]).await[0]["status"], "accepted");
+    assert_eq!(
+        secretary.ops(vec![remove(1)]).await[0]["status"],
+        "accepted"
+    );
+}

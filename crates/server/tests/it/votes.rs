@@ -466,6 +466,40 @@ async fn a_late_ballot_is_counted_over_the_attendance_at_the_close() {
     assert_eq!(count["present"], present, "at the close: {at_close}");
 }
 
+/// While a closed poll still takes late ballots, nobody becomes a voter: a member added
+/// then could send a ballot dated before the close, counted over members they were not
+/// among.
+#[tokio::test]
+async fn nobody_becomes_a_voter_while_a_closed_poll_takes_late_ballots() {
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let mut spec = motion("Biểu quyết còn nhận phiếu muộn", "open");
+    spec["grace_seconds"] = json!(30);
+    let poll = open_poll(&secretary, &meeting, spec).await;
+    let voters = delegates(&server, 2).await;
+    let m = &meeting["id"];
+    let newcomer = voters[1].user_id();
+    let remove = json!({"type": "member.remove", "meeting_id": m, "user_id": newcomer});
+    assert_eq!(secretary.ops(vec![remove]).await[0]["status"], "accepted");
+    let late = voters[1].ballot_op(poll, newcomer, &[1], phonghop_domain::Timestamp::now_utc());
+    assert_eq!(voters[0].vote(poll, &[0]).await["status"], "accepted");
+    close_poll(&secretary, poll).await;
+    let at_close = poll_in_feed(&secretary, poll).await["result"]["count"].clone();
+
+    let add = json!({"type": "member.add", "meeting_id": m, "user_id": newcomer, "role": "member",
+        "attendance": "in_room"});
+    let why = rejected(&secretary.ops(vec![add]).await[0], "conflict");
+    assert!(why.contains("late ballots"), "{why}");
+    // So their ballot dated before the close is not theirs to cast.
+    rejected(&voters[1].ops(vec![late]).await[0], "forbidden");
+    let count = poll_in_feed(&secretary, poll).await["result"]["count"].clone();
+    assert_eq!(count, at_close);
+    // Making a member a guest (no new voter) is not held up.
+    let demote = json!({"type": "member.add", "meeting_id": m, "user_id": voters[0].user_id(),
+        "role": "guest", "attendance": "in_room"});
+    assert_eq!(secretary.ops(vec![demote]).await[0]["status"], "accepted");
+}
+
 #[tokio::test]
 async fn a_voter_keeps_their_place_while_their_poll_is_open() {
     let server = TestServer::demo().await;
