@@ -1300,6 +1300,37 @@ fn apply_one(
                     "this user is not a member of the meeting",
                 );
             }
+            // No longer a member: out of the list of speakers, the floor ended, and
+            // their presentation with it (they could no longer end them themselves).
+            let ids: Vec<String> = {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT id FROM speak_requests
+                      WHERE meeting_id = ?1 AND user_id = ?2 AND status IN ('waiting', 'speaking')",
+                )?;
+                let rows = stmt
+                    .query_map(params![meeting_id.to_string(), user_id.to_string()], |r| {
+                        r.get(0)
+                    })?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            conn.execute(
+                "UPDATE speak_requests
+                    SET status = CASE status WHEN 'speaking' THEN 'done' ELSE 'withdrawn' END,
+                        ended_at = CASE status WHEN 'speaking' THEN ?3 ELSE ended_at END, seq = ?4
+                  WHERE meeting_id = ?1 AND user_id = ?2 AND status IN ('waiting', 'speaking')",
+                params![meeting_id.to_string(), user_id.to_string(), ts(now()), s],
+            )?;
+            for id in ids {
+                touched.push(live::Touched::Speak(parse_id(id)?));
+            }
+            if conn.execute(
+                "UPDATE meeting_progress SET presentation = NULL, seq = ?3
+                  WHERE meeting_id = ?1 AND json_extract(presentation, '$.presenter_id') = ?2",
+                params![meeting_id.to_string(), user_id.to_string(), s],
+            )? > 0
+            {
+                touched.push(live::Touched::Progress(*meeting_id));
+            }
         }
         Op::NotePut {
             note_id,

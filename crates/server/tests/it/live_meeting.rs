@@ -860,3 +860,62 @@ async fn an_agenda_item_in_use_is_not_removed() {
         "accepted"
     );
 }
+
+/// A member removed from the meeting leaves the list of speakers: a waiting request is
+/// withdrawn, the floor ends, and the presentation with it (they could no longer end
+/// them themselves).
+#[tokio::test]
+async fn a_removed_member_leaves_the_floor_and_the_screen() {
+    let server = TestServer::demo().await;
+    let (secretary, meeting) = today(&server).await;
+    let m = &meeting["id"];
+    let chair = server.login("chutoa").await;
+    let d = crate::votes::delegates(&server, 2).await;
+    let watcher = server.login("daibieu09").await;
+    let mut follower = connect(&server, &watcher).await;
+    let (changes, _, _) = secretary.pull(0, 5000).await;
+    let doc = changes
+        .iter()
+        .find(|c| c["type"] == "document" && c["meeting_id"] == *m)
+        .expect("today's meeting has documents")
+        .clone();
+    let ask = |who: &phonghop_testkit::Api| {
+        let id = Uuid::now_v7();
+        (
+            id,
+            who.user_id(),
+            json!({"type": "speak.request", "request_id": id, "meeting_id": m, "kind": "speak"}),
+        )
+    };
+    let (speaking, speaker, op) = ask(&d[0]);
+    assert_eq!(d[0].ops(vec![op]).await[0]["status"], "accepted");
+    let (waiting, waiter, op) = ask(&d[1]);
+    assert_eq!(d[1].ops(vec![op]).await[0]["status"], "accepted");
+    let grant = json!({"type": "speak.grant", "request_id": speaking});
+    assert_eq!(chair.ops(vec![grant]).await[0]["status"], "accepted");
+    let page =
+        json!({"type": "present.page", "meeting_id": m, "document_id": doc["id"], "page": 1});
+    assert_eq!(d[0].ops(vec![page]).await[0]["status"], "accepted");
+    wait_for(&mut follower, |c| {
+        c["type"] == "progress" && c["presentation"]["presenter_id"] == json!(speaker)
+    })
+    .await;
+
+    for who in [speaker, waiter] {
+        let remove = json!({"type": "member.remove", "meeting_id": m, "user_id": who});
+        assert_eq!(secretary.ops(vec![remove]).await[0]["status"], "accepted");
+    }
+    wait_for(&mut follower, |c| {
+        c["type"] == "progress" && c["presentation"].is_null()
+    })
+    .await;
+    let (changes, _, _) = secretary.pull(0, 5000).await;
+    let state_of = |id: Uuid| {
+        changes
+            .iter()
+            .find(|c| c["type"] == "speak_request" && c["id"] == json!(id))
+            .map(|c| c["status"].clone())
+    };
+    assert_eq!(state_of(speaking), Some(json!("done")));
+    assert_eq!(state_of(waiting), Some(json!("withdrawn")));
+}
