@@ -21,6 +21,7 @@ const APT: &[(&str, &str)] = &[
     ("pkg-config", "pkg-config"),
     ("build-essential", "cc"),
     ("file", "file"),
+    ("procps", "kill"),
     ("xvfb", "Xvfb"),
     ("webkit2gtk-driver", "WebKitWebDriver"),
     ("imagemagick", "import"),
@@ -211,10 +212,7 @@ impl Xvfb {
 
     pub fn start(width: u32, height: u32) -> Result<Xvfb> {
         let n = (90..200)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                    && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
+            .find(|&n| display_free(n))
             .context("no free X display number")?;
         let child = Command::new("Xvfb")
             .arg(format!(":{n}"))
@@ -254,9 +252,42 @@ impl Xvfb {
     }
 }
 
+/// Display `:n` is free: no lock, or a lock left by an X server that is gone (its
+/// files are removed then; a killed Xvfb leaves them, and runs would use up the range).
+fn display_free(n: u32) -> bool {
+    let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+    let owner = std::fs::read_to_string(&lock)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok());
+    match owner {
+        Some(pid) if Path::new(&format!("/proc/{pid}")).exists() => false,
+        Some(_) => {
+            std::fs::remove_file(&lock).is_ok() && {
+                let _ = std::fs::remove_file(&socket);
+                true
+            }
+        }
+        None if lock.exists() => false,
+        None => !socket.exists(),
+    }
+}
+
 impl Drop for Xvfb {
     fn drop(&mut self) {
         if let Some(c) = &mut self.child {
+            // SIGTERM: Xvfb removes its lock and socket as it exits (SIGKILL leaves them).
+            let asked = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while asked && Instant::now() < deadline {
+                if let Ok(Some(_)) = c.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let _ = c.kill();
             let _ = c.wait();
         }

@@ -1085,7 +1085,7 @@ fn apply_one(
                                   AND json_extract(presentation, '$.document_id') IN
                                       (SELECT id FROM documents WHERE item_id = ?1))
                      THEN 'one of its documents is being presented; stop the presentation first'
-                   WHEN EXISTS (SELECT 1 FROM polls WHERE item_id = ?1)
+                   WHEN EXISTS (SELECT 1 FROM polls WHERE item_id = ?1 AND status != 'draft')
                      THEN 'it has a vote'
                    WHEN EXISTS (SELECT 1 FROM opinion_ballots WHERE document_id IN
                                   (SELECT id FROM documents WHERE item_id = ?1))
@@ -1100,6 +1100,14 @@ fn apply_one(
                     format!("this agenda item cannot be removed: {why}"),
                 );
             }
+            // A vote prepared on it and never opened stays, on no item.
+            let drafts: Vec<String> = {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT id FROM polls WHERE item_id = ?1 AND status = 'draft'",
+                )?;
+                let rows = stmt.query_map([item_id.to_string()], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
             let from: u32 = conn.query_row(
                 "SELECT position FROM agenda_items WHERE id = ?1",
                 [item_id.to_string()],
@@ -1116,6 +1124,13 @@ fn apply_one(
                 "UPDATE documents SET removed = 1, seq = ?2 WHERE item_id = ?1 AND removed = 0",
                 params![item_id.to_string(), s],
             )?;
+            conn.execute(
+                "UPDATE polls SET item_id = NULL, seq = ?2 WHERE item_id = ?1 AND status = 'draft'",
+                params![item_id.to_string(), s],
+            )?;
+            for id in drafts {
+                touched.push(live::Touched::Poll(parse_id(id)?));
+            }
         }
         Op::DocumentAttach {
             document_id,
@@ -1316,7 +1331,7 @@ fn apply_one(
             conn.execute(
                 "UPDATE speak_requests
                     SET status = CASE status WHEN 'speaking' THEN 'done' ELSE 'withdrawn' END,
-                        ended_at = CASE status WHEN 'speaking' THEN ?3 ELSE ended_at END, seq = ?4
+                        ended_at = ?3, seq = ?4
                   WHERE meeting_id = ?1 AND user_id = ?2 AND status IN ('waiting', 'speaking')",
                 params![meeting_id.to_string(), user_id.to_string(), ts(now()), s],
             )?;

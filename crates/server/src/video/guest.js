@@ -100,18 +100,22 @@
     const ws = new WebSocket(`${proto}//${location.host}/api/v1/live?${q}`);
     state.ws = ws;
     ws.onmessage = (ev) => {
+      if (state.ws !== ws) return; // an earlier connection's last words
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }
       onMessage(msg).catch((e) => status(`Lỗi / Error: ${e.message || e}`, true));
     };
     ws.onclose = (ev) => {
-      if (state.left) return;
+      if (state.ws !== ws || state.left) return;
       if (ev.code === 1008 && guestToken) {
         status("Liên kết mời này đã được mở ở nơi khác hoặc đã bị thu hồi / This invitation link was opened elsewhere or withdrawn", true);
       } else if (ev.code === 1008) {
         status("Phiên làm việc đã kết thúc; vui lòng đăng nhập lại / The session has ended; please sign in again", true);
       } else {
-        status("Mất kết nối máy chủ / Disconnected from the server", true);
+        // Out of the room with the line: camera and microphone off, Join offered again.
+        teardown();
+        $("join").disabled = false;
+        status("Mất kết nối máy chủ. Bấm “Tham gia” để vào lại / Disconnected from the server. Press Join to join again", true);
       }
     };
   }
@@ -392,10 +396,22 @@
     $("mic").firstChild.textContent = state.micTrack.enabled ? "Tắt micrô " : "Bật micrô ";
   };
   $("share").onclick = () => (state.screen ? stopShare() : startShare()).catch((e) => status(`Lỗi / Error: ${e.message}`, true));
-  /** Out of the room: connections closed, camera and microphone off, tiles gone. */
+  /** Out of the room: connections closed, camera, microphone and screen share off,
+   *  tiles and the list of people gone, the buttons as before joining. */
   function teardown() {
     for (const c of [state.pub, state.sub]) if (c) c.close();
     for (const t of state.local ? state.local.getTracks() : []) t.stop();
+    if (state.screen) state.screen.track.stop();
+    state.screen = null;
+    state.micTrack = null;
+    state.mutedByChair = false;
+    state.people.clear();
+    renderPeople();
+    state.speaker = null;
+    state.pendingPub = [];
+    state.pendingSub = [];
+    $("share").firstChild.textContent = "Chia sẻ màn hình ";
+    $("mic").firstChild.textContent = "Tắt micrô ";
     for (const tile of state.tiles.values()) tile.remove();
     state.tiles.clear();
     $("leave").disabled = true;

@@ -859,6 +859,34 @@ async fn an_agenda_item_in_use_is_not_removed() {
         secretary.ops(vec![remove(1)]).await[0]["status"],
         "accepted"
     );
+
+    // A vote held on an item keeps it; one only prepared moves off it with the item.
+    let poll_on = |i: usize| {
+        let id = Uuid::now_v7();
+        (
+            id,
+            json!({"type": "poll.create", "poll_id": id, "meeting_id": m, "item_id": items[i]["id"],
+                "spec": crate::votes::motion("Thông qua nội dung", "open")}),
+        )
+    };
+    let (held, create) = poll_on(3);
+    let open = json!({"type": "poll.open", "poll_id": held});
+    let r = secretary.ops(vec![create, open]).await;
+    assert!(r.iter().all(|r| r["status"] == "accepted"), "{r:?}");
+    let r = secretary.ops(vec![remove(3)]).await;
+    assert_eq!(status(&r[0]), ("rejected", "conflict"), "{r:?}");
+    let (draft, create) = poll_on(4);
+    assert_eq!(secretary.ops(vec![create]).await[0]["status"], "accepted");
+    assert_eq!(
+        secretary.ops(vec![remove(4)]).await[0]["status"],
+        "accepted"
+    );
+    let (changes, _, _) = secretary.pull(0, 5000).await;
+    let prepared = changes
+        .iter()
+        .find(|c| c["type"] == "poll" && c["id"] == json!(draft))
+        .expect("the prepared vote stays");
+    assert!(prepared["item_id"].is_null(), "{prepared}");
 }
 
 /// A member removed from the meeting leaves the list of speakers: a waiting request is
