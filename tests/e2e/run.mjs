@@ -6,10 +6,11 @@
 // document and the stroke; start the server — the stroke reaches it; removed from the
 // meeting — the open document serves no more pages; an admin revokes the device — the
 // app says so and does not open the session again.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { $t, appDataDir, DemoServer, Driver, PASSWORD, simplePdf, suite, waitFor } from './lib.mjs';
+import { $t, appDataDir, DemoServer, Driver, env, PASSWORD, simplePdf, suite, waitFor } from './lib.mjs';
 
 const DOC_TITLE = 'Kết quả rà soát';
 const SIGNER = 'Hoàng Minh Tuấn';
@@ -157,6 +158,44 @@ try {
   await step('draw an ink stroke', async () => {
     await drawStroke(b, 0);
     await waitFor('the stroke, saved', async () => (await inkStrokes(b)) === 1);
+  });
+
+  await step('export with annotations: a flattened copy with the stroke drawn in', async () => {
+    await (await $t(b, 'export')).click();
+    const prefix = 'Đã lưu bản PDF có chú thích: ';
+    const text = await waitFor('the export notice', async () => {
+      const n = await $t(b, 'notice');
+      const t = (await n.isExisting()) ? await n.getText() : '';
+      return t.startsWith(prefix) ? t : null;
+    });
+    const out = text.slice(prefix.length);
+    try {
+      if (!existsSync(out)) throw new Error(`no file at ${out}`);
+      const src = await (await b.$(`[data-testid="page"][data-page="${QUERY_PAGE}"] [data-testid="page-image"]`)).getAttribute('src');
+      const sha = src.split('/').at(-3);
+      const original = readdirSync(data, { recursive: true })
+        .map((p) => join(data, p))
+        .find((p) => p.endsWith(`/blobs/${sha.slice(0, 2)}/${sha}`));
+      if (!original) throw new Error(`the document's file ${sha} is not in the cache`);
+      // The page with the stroke differs from the original; the first page does not.
+      const py = [
+        'import sys, pypdfium2 as pdfium',
+        'a, b, i = pdfium.PdfDocument(sys.argv[1]), pdfium.PdfDocument(sys.argv[2]), int(sys.argv[3])',
+        'assert len(a) == len(b), (len(a), len(b))',
+        'def diff(k):',
+        '    x, y = bytes(a[k].render(scale=1).buffer), bytes(b[k].render(scale=1).buffer)',
+        '    return sum(1 for p, q in zip(x, y) if p != q) + abs(len(x) - len(y))',
+        'print(diff(i), diff(0))',
+      ].join('\n');
+      const [marked, first] = execFileSync(env('PHONGHOP_VENV_PYTHON'), ['-c', py, original, out, String(QUERY_PAGE - 1)], { encoding: 'utf8' })
+        .trim()
+        .split(' ')
+        .map(Number);
+      if (!(marked > 100)) throw new Error(`the stroke is not in the export (${marked} bytes differ)`);
+      if (QUERY_PAGE !== 1 && first !== 0) throw new Error(`page 1 changed in the export (${first} bytes)`);
+    } finally {
+      rmSync(out, { force: true });
+    }
   });
 
   await step('the meeting screen gets a document ready: it opens from what was prepared', async () => {
