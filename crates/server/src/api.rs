@@ -241,6 +241,7 @@ async fn live_session(
     tokio::pin!(kicked_wait);
     let mut heartbeat = tokio::time::interval(app.config.heartbeat);
     heartbeat.tick().await;
+    let mut audience_watch = app.hub.watch_audience();
     // A burst of changes (a vote) says `changed` at once, then at most every
     // CHANGED_EVERY: a client pulls once for many, and the line carries the events.
     let mut last_changed = tokio::time::Instant::now() - CHANGED_EVERY;
@@ -321,6 +322,12 @@ async fn live_session(
                 // Removed from the meeting (or another role now): out of its video room.
                 video.recheck().await;
                 if !send(&mut socket, &LiveMessage::Heartbeat { at: Timestamp::now_utc() }).await { break; }
+            }
+            // Who sees which meeting changed (a member removed, a role changed): in a
+            // video room, admission is asked again now.
+            changed = audience_watch.changed(), if video.session().is_some() => {
+                if changed.is_err() { break; }
+                video.recheck().await;
             }
             Some(signal) = video_rx.recv() => {
                 if !send(&mut socket, &signal).await { break; }

@@ -76,6 +76,9 @@ pub struct Hub {
     pending: Mutex<Pending>,
     /// Bumped when who-sees-which-meeting may have changed.
     audience_epoch: AtomicU64,
+    /// Says so to the live connections in a video room: a member removed from the
+    /// meeting leaves its room now, not at the next heartbeat.
+    audience_watch: tokio::sync::watch::Sender<u64>,
     /// The newest committed cursor, before the batched announcement goes out.
     committed: AtomicU64,
     /// Wakes the poll timer (a poll with a duration opened).
@@ -99,6 +102,7 @@ impl Default for Hub {
             events: broadcast::channel(CHANNEL_CAPACITY).0,
             pending: Mutex::new(Pending::default()),
             audience_epoch: AtomicU64::new(0),
+            audience_watch: tokio::sync::watch::channel(0).0,
             committed: AtomicU64::new(0),
             timer: Notify::new(),
             connections: AtomicUsize::new(0),
@@ -112,7 +116,13 @@ impl Hub {
     }
 
     pub fn audience_changed(&self) {
-        self.audience_epoch.fetch_add(1, Ordering::AcqRel);
+        let epoch = self.audience_epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        self.audience_watch.send_replace(epoch);
+    }
+
+    /// Changes of who sees which meeting, as they happen.
+    pub fn watch_audience(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.audience_watch.subscribe()
     }
 
     pub fn audience_epoch(&self) -> u64 {

@@ -529,6 +529,33 @@ async fn a_removed_member_and_an_expired_guest_leave_the_room() {
     until_room_size(secretary, today, 0).await;
 }
 
+/// Removal takes effect in the video room at once, not at the next heartbeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_member_leaves_the_room_at_once() {
+    let server = TestServer::demo_with(|c| c.heartbeat = Duration::from_secs(120)).await;
+    let secretary = server.login("thuky").await;
+    let delegate = server.login("daibieu05").await;
+    let today = id_of(&today_meeting(&secretary).await);
+    let _member = join(&server, &delegate, today, quiet())
+        .await
+        .expect("member joins");
+    until_room_size(&secretary, today, 1).await;
+    let r = secretary
+        .ops(vec![
+            json!({"type": "member.remove", "meeting_id": today, "user_id": delegate.user_id()}),
+        ])
+        .await;
+    assert_eq!(r[0]["status"], "accepted", "{r:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while room_size(&secretary, today).await != 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the removed member stayed in the room"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A guest link lasts only while whoever made it may still invite: a chair removed from
 /// the meeting can neither come back through a link made earlier nor keep a guest in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
