@@ -69,6 +69,15 @@ pub async fn collect_until(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Vec<Va
     panic!("no such live change arrived; saw {seen:?}");
 }
 
+/// A document of an agenda item, as the feed carries it.
+async fn document_on(api: &phonghop_testkit::Api, item: &Value) -> Value {
+    let (changes, _, _) = api.pull(0, 5000).await;
+    changes
+        .into_iter()
+        .find(|c| c["type"] == "document" && c["item_id"] == item["id"])
+        .expect("the agenda item has a document")
+}
+
 fn status(r: &Value) -> (&str, &str) {
     (
         r["status"].as_str().unwrap_or_default(),
@@ -430,12 +439,7 @@ async fn the_chair_moves_the_agenda_and_followers_jump_to_the_presenters_page() 
     let member = server.login("daibieu07").await;
     let mut follower = connect(&server, &member).await;
     let items = secretary.items_of(&meeting).await;
-    let (changes, _, _) = secretary.pull(0, 5000).await;
-    let doc = changes
-        .iter()
-        .find(|c| c["type"] == "document" && c["item_id"] == items[1]["id"])
-        .expect("item 2 has a document")
-        .clone();
+    let doc = document_on(&secretary, &items[1]).await;
     let pages = doc["versions"][0]["pages"].as_u64().unwrap();
     assert!(pages >= 2, "the demo PDFs have several pages");
 
@@ -821,12 +825,7 @@ async fn an_agenda_item_in_use_is_not_removed() {
     let m = &meeting["id"];
     let chair = server.login("chutoa").await;
     let items = secretary.items_of(&meeting).await;
-    let (changes, _, _) = secretary.pull(0, 5000).await;
-    let doc = changes
-        .iter()
-        .find(|c| c["type"] == "document" && c["item_id"] == items[1]["id"])
-        .expect("item 2 has a document")
-        .clone();
+    let doc = document_on(&secretary, &items[1]).await;
     let remove = |i: usize| json!({"type": "item.remove", "item_id": items[i]["id"]});
     let current =
         |i: usize| json!({"type": "agenda.current", "meeting_id": m, "item_id": items[i]["id"]});
