@@ -330,7 +330,7 @@ impl Op {
                 "version": version,
                 "page": page,
                 "shared": shared,
-                "kind": serde_json::to_value(body).ok().and_then(|b| b.get("kind").cloned()),
+                "kind": body.kind(),
             }),
             other => serde_json::to_value(other).unwrap_or_default(),
         }

@@ -1262,14 +1262,11 @@ fn apply_one(
             }
             // A new voter while a closed poll still takes late ballots could cast one
             // dated before the close, counted over members they were not among.
-            let voter_now: bool = removed == Some(false)
-                && conn.query_row(
-                    "SELECT role IN ('member', 'chair') FROM members WHERE meeting_id = ?1 AND user_id = ?2",
-                    params![meeting_id.to_string(), user_id.to_string()],
-                    |r| r.get(0),
-                )?;
-            if matches!(role, MeetingRole::Member | MeetingRole::Chair)
-                && !voter_now
+            let voter = |r: Option<MeetingRole>| {
+                matches!(r, Some(MeetingRole::Member | MeetingRole::Chair))
+            };
+            if voter(Some(*role))
+                && !voter(live::member_role(conn, *meeting_id, *user_id)?)
                 && live::poll_taking_late_ballots(conn, *meeting_id, now())?
             {
                 return reject(
@@ -1338,14 +1335,7 @@ fn apply_one(
             for id in ids {
                 touched.push(live::Touched::Speak(parse_id(id)?));
             }
-            if conn.execute(
-                "UPDATE meeting_progress SET presentation = NULL, seq = ?3
-                  WHERE meeting_id = ?1 AND json_extract(presentation, '$.presenter_id') = ?2",
-                params![meeting_id.to_string(), user_id.to_string(), s],
-            )? > 0
-            {
-                touched.push(live::Touched::Progress(*meeting_id));
-            }
+            live::end_presentation_of(conn, *meeting_id, *user_id, s, touched)?;
         }
         Op::NotePut {
             note_id,

@@ -433,7 +433,11 @@ impl Access {
     }
 }
 
-fn member_role(conn: &Connection, meeting: Id, user: Id) -> rusqlite::Result<Option<MeetingRole>> {
+pub(super) fn member_role(
+    conn: &Connection,
+    meeting: Id,
+    user: Id,
+) -> rusqlite::Result<Option<MeetingRole>> {
     let role: Option<String> = conn
         .prepare_cached(
             "SELECT role FROM members WHERE meeting_id = ?1 AND user_id = ?2 AND removed = 0",
@@ -669,6 +673,26 @@ fn close_poll(conn: &Connection, poll_id: Id, closed_at: Timestamp, s: u64) -> R
     )?;
     let p = poll_row(conn, poll_id)?;
     store_result(conn, poll_id, &p, s, false)?;
+    Ok(())
+}
+
+/// Ends `user`'s presentation in `meeting`, if they are presenting: the room stops
+/// following them.
+pub(super) fn end_presentation_of(
+    conn: &Connection,
+    meeting: Id,
+    user: Id,
+    s: u64,
+    touched: &mut Vec<Touched>,
+) -> rusqlite::Result<()> {
+    if conn.execute(
+        "UPDATE meeting_progress SET presentation = NULL, seq = ?3
+          WHERE meeting_id = ?1 AND json_extract(presentation, '$.presenter_id') = ?2",
+        params![meeting.to_string(), user.to_string(), s],
+    )? > 0
+    {
+        touched.push(Touched::Progress(meeting));
+    }
     Ok(())
 }
 
@@ -1216,14 +1240,8 @@ pub(super) fn apply(
                 member_role(conn, r.meeting_id, r.user_id)?,
                 Some(MeetingRole::Chair | MeetingRole::Secretary)
             );
-            if !runs
-                && conn.execute(
-                    "UPDATE meeting_progress SET presentation = NULL, seq = ?3
-                     WHERE meeting_id = ?1 AND json_extract(presentation, '$.presenter_id') = ?2",
-                    params![r.meeting_id.to_string(), r.user_id.to_string(), s],
-                )? > 0
-            {
-                touched.push(Touched::Progress(r.meeting_id));
+            if !runs {
+                end_presentation_of(conn, r.meeting_id, r.user_id, s, touched)?;
             }
         }
         Op::AgendaCurrent {
